@@ -1,0 +1,124 @@
+package dev.keyline.crypto.core.aead;
+
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.CryptoException.Reason;
+import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.crypto.core.provider.CryptoProviders;
+import java.security.GeneralSecurityException;
+import java.security.Provider;
+import java.security.SecureRandom;
+import java.util.Arrays;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-GCM with associated data: a random 96-bit IV per message and a 128-bit tag.
+ *
+ * <p>Security guarantee: decryption succeeds only for the exact ciphertext, IV, tag and AAD that
+ * encryption produced under the same key; the AAD is authenticated but not encrypted, so it binds
+ * a ciphertext to its context (a key id, a family id, a subject). Random 96-bit IVs keep the
+ * collision probability below 2^-32 for up to 2^32 messages per key.
+ *
+ * <p>Instances are immutable and thread-safe.
+ */
+public final class AesGcm {
+    public static final int KEY_BYTES = 32;
+    public static final int IV_BYTES = 12;
+    public static final int TAG_BYTES = 16;
+    private static final String TRANSFORMATION = "AES/GCM/NoPadding";
+
+    private final SecretKeySpec key;
+    private final Provider provider;
+
+    private AesGcm(SecretKeySpec key, Provider provider) {
+        this.key = key;
+        this.provider = provider;
+    }
+
+    /** AES-256-GCM under {@code key} (32 bytes). */
+    public static AesGcm of(SecretBytes key) {
+        return of(key, CryptoProviders.defaults().aead());
+    }
+
+    public static AesGcm of(SecretBytes key, Provider provider) {
+        if (key.size() != KEY_BYTES) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "AES-256-GCM needs a 32-byte key, got " + key.size());
+        }
+        return anySize(key, provider);
+    }
+
+    /**
+     * AES-GCM with a 16, 24 or 32-byte key. Keyline keys are always 32 bytes; the other sizes
+     * exist so published test vectors can run through the same code.
+     */
+    public static AesGcm anySize(SecretBytes key, Provider provider) {
+        int n = key.size();
+        if (n != 16 && n != 24 && n != 32) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "AES key must be 16, 24 or 32 bytes");
+        }
+        byte[] raw = key.toByteArray();
+        try {
+            return new AesGcm(new SecretKeySpec(raw, "AES"), provider);
+        } finally {
+            Arrays.fill(raw, (byte) 0);
+        }
+    }
+
+    /** Encrypts with a fresh random IV. */
+    public AeadCiphertext encrypt(byte[] plaintext, byte[] aad, SecureRandom random) {
+        byte[] iv = new byte[IV_BYTES];
+        random.nextBytes(iv);
+        return encryptWithIv(plaintext, aad, iv);
+    }
+
+    /** Encrypts with a caller-chosen IV. The IV must never repeat under one key. */
+    public AeadCiphertext encryptWithIv(byte[] plaintext, byte[] aad, byte[] iv) {
+        try {
+            Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
+            if (aad.length > 0) {
+                cipher.updateAAD(aad);
+            }
+            byte[] out = cipher.doFinal(plaintext);
+            int ctLen = out.length - TAG_BYTES;
+            return AeadCiphertext.owning(Arrays.copyOf(out, ctLen), iv.clone(), Arrays.copyOfRange(out, ctLen, out.length));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new CryptoException(Reason.ENCRYPTION_FAILED, "AES-GCM encryption failed", e);
+        }
+    }
+
+    /**
+     * Decrypts and authenticates. Any change to ciphertext, IV, tag or AAD fails with
+     * {@link Reason#DECRYPTION_FAILED}; nothing is returned unless authentication succeeded.
+     */
+    public byte[] decrypt(AeadCiphertext sealed, byte[] aad) {
+        byte[] iv = sealed.rawIv();
+        byte[] tag = sealed.rawTag();
+        if (iv.length < 8 || tag.length != TAG_BYTES) {
+            throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed: bad IV or tag length");
+        }
+        try {
+            Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
+            if (aad.length > 0) {
+                cipher.updateAAD(aad);
+            }
+            byte[] ct = sealed.rawCiphertext();
+            byte[] input = new byte[ct.length + TAG_BYTES];
+            System.arraycopy(ct, 0, input, 0, ct.length);
+            System.arraycopy(tag, 0, input, ct.length, TAG_BYTES);
+            return cipher.doFinal(input);
+        } catch (AEADBadTagException e) {
+            throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM authentication failed");
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "AesGcm[key redacted, " + provider.getName() + "]";
+    }
+}

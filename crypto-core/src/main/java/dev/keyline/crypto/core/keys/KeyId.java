@@ -1,0 +1,80 @@
+package dev.keyline.crypto.core.keys;
+
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.CryptoException.Reason;
+import java.util.regex.Pattern;
+
+/**
+ * A key, or one version of it. Text form {@code namespace/id/version}; version 0 (or an absent
+ * version in text) means "the primary version" on input. Outputs always name a concrete version.
+ */
+public record KeyId(String namespace, String id, int version) {
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+
+    public KeyId {
+        if (namespace == null || !NAME.matcher(namespace).matches()) {
+            throw invalid("namespace must match [a-z0-9][a-z0-9._-]{0,63}");
+        }
+        if (id == null || !NAME.matcher(id).matches()) {
+            throw invalid("id must match [a-z0-9][a-z0-9._-]{0,63}");
+        }
+        if (version < 0) {
+            throw invalid("version must be >= 0");
+        }
+    }
+
+    public static KeyId of(String namespace, String id) {
+        return new KeyId(namespace, id, 0);
+    }
+
+    public static KeyId of(String namespace, String id, int version) {
+        return new KeyId(namespace, id, version);
+    }
+
+    /** Parses {@code namespace/id} or {@code namespace/id/version}. */
+    public static KeyId parse(String text) {
+        if (text == null || text.isEmpty()) {
+            throw invalid("key id is empty; expected namespace/id/version");
+        }
+        String[] parts = text.split("/", -1);
+        if (parts.length < 2 || parts.length > 3) {
+            throw invalid("key id must be namespace/id or namespace/id/version");
+        }
+        int version = 0;
+        if (parts.length == 3) {
+            try {
+                version = Integer.parseInt(parts[2]);
+            } catch (NumberFormatException e) {
+                throw invalid("key id version must be a non-negative integer");
+            }
+        }
+        return new KeyId(parts[0], parts[1], version);
+    }
+
+    public boolean isPrimaryReference() {
+        return version == 0;
+    }
+
+    /** The same key without a version: "the primary". */
+    public KeyId unversioned() {
+        return version == 0 ? this : new KeyId(namespace, id, 0);
+    }
+
+    public KeyId withVersion(int v) {
+        return new KeyId(namespace, id, v);
+    }
+
+    /** {@code namespace/id}, the name of the key ring regardless of version. */
+    public String ringName() {
+        return namespace + "/" + id;
+    }
+
+    @Override
+    public String toString() {
+        return namespace + "/" + id + "/" + version;
+    }
+
+    private static CryptoException invalid(String message) {
+        return new CryptoException(Reason.INVALID_ARGUMENT, message);
+    }
+}
