@@ -27,6 +27,8 @@ public final class AesGcm {
     public static final int KEY_BYTES = 32;
     public static final int IV_BYTES = 12;
     public static final int TAG_BYTES = 16;
+    /** Shorter IVs are refused both ways: GCM derives their counter block through GHASH. */
+    private static final int MIN_IV_BYTES = 8;
     private static final String TRANSFORMATION = "AES/GCM/NoPadding";
 
     private final SecretKeySpec key;
@@ -73,8 +75,15 @@ public final class AesGcm {
         return encryptWithIv(plaintext, aad, iv);
     }
 
-    /** Encrypts with a caller-chosen IV. The IV must never repeat under one key. */
+    /**
+     * Encrypts with a caller-chosen IV of at least 8 bytes (12 is the norm). The IV must never
+     * repeat under one key. A shorter IV fails with {@link Reason#INVALID_ARGUMENT}, since
+     * {@link #decrypt} would refuse the result.
+     */
     public AeadCiphertext encryptWithIv(byte[] plaintext, byte[] aad, byte[] iv) {
+        if (iv.length < MIN_IV_BYTES) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "AES-GCM IV must be at least " + MIN_IV_BYTES + " bytes");
+        }
         try {
             Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
@@ -96,7 +105,7 @@ public final class AesGcm {
     public byte[] decrypt(AeadCiphertext sealed, byte[] aad) {
         byte[] iv = sealed.rawIv();
         byte[] tag = sealed.rawTag();
-        if (iv.length < 8 || tag.length != TAG_BYTES) {
+        if (iv.length < MIN_IV_BYTES || tag.length != TAG_BYTES) {
             throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed: bad IV or tag length");
         }
         try {

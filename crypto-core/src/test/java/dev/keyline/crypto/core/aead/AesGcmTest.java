@@ -1,0 +1,163 @@
+package dev.keyline.crypto.core.aead;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.quicktheories.QuickTheory.qt;
+
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.CryptoException.Reason;
+import dev.keyline.crypto.core.Gens;
+import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.crypto.core.TestKeys;
+import dev.keyline.crypto.core.provider.CryptoProviders;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.quicktheories.core.Gen;
+import org.quicktheories.generators.Generate;
+
+class AesGcmTest {
+    private static final int EXAMPLES = 200;
+
+    /** The parts of a sealed message a single-bit change can hit. */
+    enum Part { AAD, IV, TAG, CIPHERTEXT }
+
+    private static AesGcm newAead(byte[] key) {
+        return AesGcm.of(SecretBytes.copyOf(key), CryptoProviders.defaults().aead());
+    }
+
+    @Test
+    void decrypt_ofAnyPlaintextAndAad_returnsThePlaintext() {
+        qt().withExamples(EXAMPLES)
+                .forAll(Gens.bytes(AesGcm.KEY_BYTES), Gens.bytes(0, 4096), Gens.bytes(0, 256))
+                .checkAssert((key, plaintext, aad) -> {
+                    AesGcm aead = newAead(key);
+                    AeadCiphertext sealed = aead.encrypt(plaintext, aad, TestKeys.RANDOM);
+
+                    assertThat(sealed.ciphertext()).hasSameSizeAs(plaintext);
+                    assertThat(sealed.iv()).hasSize(AesGcm.IV_BYTES);
+                    assertThat(sealed.tag()).hasSize(AesGcm.TAG_BYTES);
+                    assertThat(aead.decrypt(sealed, aad)).isEqualTo(plaintext);
+                    // The blob form carries the same three fields.
+                    assertThat(aead.decrypt(AeadCiphertext.fromConcatenated(sealed.concatenated()), aad))
+                            .isEqualTo(plaintext);
+                });
+    }
+
+    @Test
+    void decrypt_afterAnySingleBitChange_failsWithDecryptionFailed() {
+        Gen<Part> parts = Generate.enumValues(Part.class);
+        qt().withExamples(EXAMPLES)
+                .forAll(Gens.bytes(1, 512), Gens.bytes(1, 64), parts, Generate.range(0, Integer.MAX_VALUE))
+                .checkAssert((plaintext, aad, part, bitSeed) -> {
+                    AesGcm aead = newAead(key());
+                    AeadCiphertext sealed = aead.encrypt(plaintext, aad, TestKeys.RANDOM);
+                    byte[] ct = sealed.ciphertext();
+                    byte[] iv = sealed.iv();
+                    byte[] tag = sealed.tag();
+                    byte[] badAad = aad.clone();
+                    byte[] target = switch (part) {
+                        case AAD -> badAad;
+                        case IV -> iv;
+                        case TAG -> tag;
+                        case CIPHERTEXT -> ct;
+                    };
+                    int bit = bitSeed % (target.length * 8);
+                    target[bit / 8] ^= (byte) (1 << (bit % 8));
+
+                    assertThatThrownBy(() -> aead.decrypt(AeadCiphertext.of(ct, iv, tag), badAad))
+                            .isInstanceOfSatisfying(CryptoException.class,
+                                    e -> assertThat(e.reason()).isEqualTo(Reason.DECRYPTION_FAILED));
+                });
+    }
+
+    @Test
+    void decrypt_withDifferentKey_failsWithDecryptionFailed() {
+        AeadCiphertext sealed = newAead(key()).encrypt(new byte[] {1, 2, 3}, new byte[0], TestKeys.RANDOM);
+
+        assertDecryptionFails(() -> newAead(key()).decrypt(sealed, new byte[0]));
+    }
+
+    @Test
+    void decrypt_withAadExtendedOrDropped_failsWithDecryptionFailed() {
+        AesGcm aead = newAead(key());
+        byte[] aad = {7, 7, 7};
+        AeadCiphertext sealed = aead.encrypt(new byte[] {1, 2, 3}, aad, TestKeys.RANDOM);
+
+        assertDecryptionFails(() -> aead.decrypt(sealed, new byte[] {7, 7, 7, 0}));
+        assertDecryptionFails(() -> aead.decrypt(sealed, new byte[0]));
+    }
+
+    @Test
+    void decrypt_truncatedTag_failsWithDecryptionFailed() {
+        AesGcm aead = newAead(key());
+        AeadCiphertext sealed = aead.encrypt(new byte[] {1, 2, 3}, new byte[0], TestKeys.RANDOM);
+        byte[] shortTag = Arrays.copyOf(sealed.tag(), 12);
+
+        assertDecryptionFails(() -> aead.decrypt(AeadCiphertext.of(sealed.ciphertext(), sealed.iv(), shortTag), new byte[0]));
+    }
+
+    @Test
+    void encrypt_samePlaintextTwice_usesFreshIvs() {
+        AesGcm aead = newAead(key());
+        byte[] plaintext = new byte[16];
+
+        AeadCiphertext first = aead.encrypt(plaintext, new byte[0], TestKeys.RANDOM);
+        AeadCiphertext second = aead.encrypt(plaintext, new byte[0], TestKeys.RANDOM);
+
+        assertThat(first.iv()).isNotEqualTo(second.iv());
+        assertThat(first.ciphertext()).isNotEqualTo(second.ciphertext());
+    }
+
+    @Test
+    void encryptWithIv_ivShorterThan8Bytes_failsWithInvalidArgument() {
+        AesGcm aead = newAead(key());
+
+        assertThatThrownBy(() -> aead.encryptWithIv(new byte[] {1}, new byte[0], new byte[7]))
+                .isInstanceOfSatisfying(CryptoException.class,
+                        e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_ARGUMENT));
+    }
+
+    @Test
+    void of_keyNot32Bytes_failsWithInvalidArgument() {
+        for (int size : new int[] {0, 16, 24, 31, 33}) {
+            assertThatThrownBy(() -> AesGcm.of(SecretBytes.copyOf(new byte[size])))
+                    .as("%d-byte key", size)
+                    .isInstanceOfSatisfying(CryptoException.class,
+                            e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_ARGUMENT));
+        }
+    }
+
+    @Test
+    void anySize_keyOf16Or24Bytes_isAccepted() {
+        for (int size : new int[] {16, 24}) {
+            AesGcm aead = AesGcm.anySize(SecretBytes.copyOf(new byte[size]), CryptoProviders.defaults().aead());
+            assertThat(aead.decrypt(aead.encrypt(new byte[] {9}, new byte[0], TestKeys.RANDOM), new byte[0]))
+                    .containsExactly(9);
+        }
+    }
+
+    @Test
+    void toString_anyKey_doesNotPrintTheKey() {
+        byte[] key = new byte[AesGcm.KEY_BYTES];
+        Arrays.fill(key, (byte) 0xab);
+
+        assertThat(newAead(key).toString()).contains("redacted").doesNotContainIgnoringCase("abab");
+    }
+
+    @Test
+    void fromConcatenated_blobShorterThanIvAndTag_isRejected() {
+        assertThatThrownBy(() -> AeadCiphertext.fromConcatenated(new byte[AesGcm.IV_BYTES + AesGcm.TAG_BYTES - 1]))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    private static byte[] key() {
+        byte[] key = new byte[AesGcm.KEY_BYTES];
+        TestKeys.RANDOM.nextBytes(key);
+        return key;
+    }
+
+    private static void assertDecryptionFails(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(CryptoException.class,
+                e -> assertThat(e.reason()).isEqualTo(Reason.DECRYPTION_FAILED));
+    }
+}

@@ -1,0 +1,306 @@
+package dev.keyline.crypto.service.grpc;
+
+import com.google.protobuf.ByteString;
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.CryptoException.Reason;
+import dev.keyline.crypto.core.aead.AeadCiphertext;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.service.access.Caller;
+import dev.keyline.crypto.service.audit.AuditEvent;
+import dev.keyline.crypto.service.audit.AuditLog;
+import dev.keyline.crypto.service.keys.KeyOperations;
+import dev.keyline.crypto.service.keys.KeyRegistry;
+import dev.keyline.crypto.service.keys.KeyRing;
+import dev.keyline.crypto.service.keys.Operation;
+import dev.keyline.crypto.v1.BatchDecryptItem;
+import dev.keyline.crypto.v1.BatchDecryptRequest;
+import dev.keyline.crypto.v1.BatchDecryptResponse;
+import dev.keyline.crypto.v1.BatchEncryptItem;
+import dev.keyline.crypto.v1.BatchEncryptRequest;
+import dev.keyline.crypto.v1.BatchEncryptResponse;
+import dev.keyline.crypto.v1.BatchSignItem;
+import dev.keyline.crypto.v1.BatchSignRequest;
+import dev.keyline.crypto.v1.BatchSignResponse;
+import dev.keyline.crypto.v1.CryptoServiceGrpc;
+import dev.keyline.crypto.v1.DecryptRequest;
+import dev.keyline.crypto.v1.DecryptResponse;
+import dev.keyline.crypto.v1.EncryptRequest;
+import dev.keyline.crypto.v1.EncryptResponse;
+import dev.keyline.crypto.v1.GenerateDataKeyRequest;
+import dev.keyline.crypto.v1.GenerateDataKeyResponse;
+import dev.keyline.crypto.v1.GenerateKeyRequest;
+import dev.keyline.crypto.v1.GetKeyMetadataRequest;
+import dev.keyline.crypto.v1.GetPublicKeyRequest;
+import dev.keyline.crypto.v1.KeyMetadata;
+import dev.keyline.crypto.v1.ListKeysRequest;
+import dev.keyline.crypto.v1.ListKeysResponse;
+import dev.keyline.crypto.v1.PublicKey;
+import dev.keyline.crypto.v1.RotateKeyRequest;
+import dev.keyline.crypto.v1.SetKeyStateRequest;
+import dev.keyline.crypto.v1.SignRequest;
+import dev.keyline.crypto.v1.SignResponse;
+import dev.keyline.crypto.v1.VerifyRequest;
+import dev.keyline.crypto.v1.VerifyResponse;
+import io.grpc.stub.StreamObserver;
+import java.time.InstantSource;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gRPC face of the crypto service. Each RPC checks the caller's grant for the key's
+ * namespace, runs the operation, and goes through {@link #unary}: one audit line, one metric
+ * sample and, on failure, one status built by {@link GrpcErrors}.
+ */
+public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImplBase {
+    private static final Logger LOG = LoggerFactory.getLogger(CryptoGrpcService.class);
+
+    private final KeyOperations ops;
+    private final KeyRegistry keys;
+    private final AuditLog audit;
+    private final ServiceMetrics metrics;
+    private final InstantSource clock;
+    private final int maxBatchItems;
+
+    public CryptoGrpcService(KeyOperations ops, AuditLog audit, ServiceMetrics metrics, InstantSource clock, int maxBatchItems) {
+        this.ops = ops;
+        this.keys = ops.registry();
+        this.audit = audit;
+        this.metrics = metrics;
+        this.clock = clock;
+        this.maxBatchItems = maxBatchItems;
+    }
+
+    /** What one call did, for the audit line. */
+    private static final class Call {
+        final Caller caller;
+        String keyId = "";
+
+        Call(Caller caller) {
+            this.caller = caller;
+        }
+
+        KeyId authorize(dev.keyline.crypto.v1.KeyId proto, Operation op) {
+            KeyId id = ProtoMapping.keyId(proto);
+            keyId = id.toString();
+            caller.require(op, id.namespace());
+            return id;
+        }
+
+        void used(KeyId concrete) {
+            keyId = concrete.toString();
+        }
+    }
+
+    private <T> void unary(String operation, StreamObserver<T> out, Function<Call, T> body) {
+        long start = System.nanoTime();
+        RequestContext rc = RequestContext.current();
+        Call call = new Call(CallInterceptors.CALLER.get());
+        String outcome = "ok";
+        String reason = "";
+        try {
+            T result = body.apply(call);
+            out.onNext(result);
+            out.onCompleted();
+        } catch (CryptoException e) {
+            outcome = "error";
+            reason = e.reason().name();
+            out.onError(GrpcErrors.toStatus(e, rc.correlationId()));
+        } catch (RuntimeException e) {
+            outcome = "error";
+            reason = Reason.INTERNAL.name();
+            LOG.error("internal error in {} correlation_id={}: {}", operation, rc.correlationId(), e.toString());
+            out.onError(GrpcErrors.toStatus(new CryptoException(Reason.INTERNAL, "internal error"), rc.correlationId()));
+        } finally {
+            long nanos = System.nanoTime() - start;
+            metrics.record(operation, outcome, reason, nanos);
+            audit.record(new AuditEvent(clock.instant(), call.caller == null ? "" : call.caller.name(), operation, call.keyId,
+                    outcome, reason, rc.correlationId(), rc.traceId(), nanos / 1000));
+        }
+    }
+
+    @Override
+    public void encrypt(EncryptRequest req, StreamObserver<EncryptResponse> out) {
+        unary("Encrypt", out, c -> doEncrypt(c, req));
+    }
+
+    private EncryptResponse doEncrypt(Call c, EncryptRequest req) {
+        KeyId id = c.authorize(req.getKeyId(), Operation.ENCRYPT);
+        KeyOperations.Encrypted e = ops.encrypt(id, req.getPlaintext().toByteArray(), req.getAad().toByteArray());
+        c.used(e.keyId());
+        return ProtoMapping.encrypted(e);
+    }
+
+    @Override
+    public void decrypt(DecryptRequest req, StreamObserver<DecryptResponse> out) {
+        unary("Decrypt", out, c -> doDecrypt(c, req));
+    }
+
+    private DecryptResponse doDecrypt(Call c, DecryptRequest req) {
+        KeyId id = c.authorize(req.getKeyId(), Operation.DECRYPT);
+        AeadCiphertext ct = AeadCiphertext.of(req.getCiphertext().toByteArray(), req.getIv().toByteArray(), req.getTag().toByteArray());
+        byte[] pt = ops.decrypt(id, ct, req.getAad().toByteArray());
+        return DecryptResponse.newBuilder().setPlaintext(ByteString.copyFrom(pt)).build();
+    }
+
+    @Override
+    public void sign(SignRequest req, StreamObserver<SignResponse> out) {
+        unary("Sign", out, c -> doSign(c, req));
+    }
+
+    private SignResponse doSign(Call c, SignRequest req) {
+        KeyId id = c.authorize(req.getKeyId(), Operation.SIGN);
+        KeyOperations.Signed s = ops.sign(id, req.getData().toByteArray());
+        c.used(s.keyId());
+        return SignResponse.newBuilder().setSignature(ByteString.copyFrom(s.signature())).setKeyId(ProtoMapping.keyId(s.keyId()))
+                .setAlgorithm(ProtoMapping.algorithm(s.algorithm())).build();
+    }
+
+    @Override
+    public void verify(VerifyRequest req, StreamObserver<VerifyResponse> out) {
+        unary("Verify", out, c -> {
+            KeyId id = c.authorize(req.getKeyId(), Operation.VERIFY);
+            boolean valid = ops.verify(id, req.getData().toByteArray(), req.getSignature().toByteArray());
+            return VerifyResponse.newBuilder().setValid(valid).build();
+        });
+    }
+
+    @Override
+    public void generateKey(GenerateKeyRequest req, StreamObserver<KeyMetadata> out) {
+        unary("GenerateKey", out, c -> {
+            KeyId id = c.authorize(dev.keyline.crypto.v1.KeyId.newBuilder().setNamespace(req.getNamespace()).setId(req.getId()).build(),
+                    Operation.MANAGE);
+            KeyRing ring = keys.create(id, ProtoMapping.algorithm(req.getAlgorithm()),
+                    req.hasRotationPeriod() ? ProtoMapping.duration(req.getRotationPeriod()) : java.time.Duration.ZERO);
+            c.used(ring.name().withVersion(ring.primaryVersion()));
+            return ProtoMapping.metadata(ring);
+        });
+    }
+
+    @Override
+    public void rotateKey(RotateKeyRequest req, StreamObserver<KeyMetadata> out) {
+        unary("RotateKey", out, c -> {
+            KeyId id = c.authorize(req.getKeyId(), Operation.MANAGE);
+            KeyRing ring = keys.rotate(id);
+            c.used(ring.name().withVersion(ring.primaryVersion()));
+            return ProtoMapping.metadata(ring);
+        });
+    }
+
+    @Override
+    public void getKeyMetadata(GetKeyMetadataRequest req, StreamObserver<KeyMetadata> out) {
+        unary("GetKeyMetadata", out, c -> ProtoMapping.metadata(keys.metadata(c.authorize(req.getKeyId(), Operation.READ))));
+    }
+
+    @Override
+    public void listKeys(ListKeysRequest req, StreamObserver<ListKeysResponse> out) {
+        unary("ListKeys", out, c -> {
+            ListKeysResponse.Builder b = ListKeysResponse.newBuilder();
+            for (KeyRing ring : keys.list(req.getNamespace())) {
+                // Listing shows only what the caller could read one by one.
+                if (c.caller.may(Operation.READ, ring.name().namespace())) {
+                    b.addKeys(ProtoMapping.metadata(ring));
+                }
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void getPublicKey(GetPublicKeyRequest req, StreamObserver<PublicKey> out) {
+        unary("GetPublicKey", out, c -> {
+            KeyId id = ProtoMapping.keyId(req.getKeyId());
+            c.keyId = id.toString();
+            if (!c.caller.may(Operation.READ, id.namespace()) && !c.caller.may(Operation.VERIFY, id.namespace())
+                    && !c.caller.may(Operation.SIGN, id.namespace())) {
+                c.caller.require(Operation.READ, id.namespace());
+            }
+            KeyOperations.Public p = ops.publicKey(id);
+            c.used(p.keyId());
+            return PublicKey.newBuilder().setKeyId(ProtoMapping.keyId(p.keyId())).setAlgorithm(ProtoMapping.algorithm(p.algorithm()))
+                    .setPem(p.key().pem()).setJwkJson(p.key().jwkJson(p.keyId().toString())).build();
+        });
+    }
+
+    @Override
+    public void setKeyState(SetKeyStateRequest req, StreamObserver<KeyMetadata> out) {
+        unary("SetKeyState", out, c -> {
+            KeyId id = c.authorize(req.getKeyId(), Operation.MANAGE);
+            return ProtoMapping.metadata(keys.setState(id, ProtoMapping.state(req.getState())));
+        });
+    }
+
+    @Override
+    public void generateDataKey(GenerateDataKeyRequest req, StreamObserver<GenerateDataKeyResponse> out) {
+        unary("GenerateDataKey", out, c -> {
+            KeyId id = c.authorize(req.getKeyId(), Operation.DATA_KEY);
+            KeyOperations.DataKey dk = ops.generateDataKey(id, req.getAad().toByteArray());
+            c.used(dk.wrapped().keyId());
+            byte[] plain = dk.plaintext().toByteArray();
+            try {
+                return GenerateDataKeyResponse.newBuilder().setPlaintextKey(ByteString.copyFrom(plain))
+                        .setWrappedKey(ProtoMapping.encrypted(dk.wrapped())).build();
+            } finally {
+                java.util.Arrays.fill(plain, (byte) 0);
+                dk.plaintext().destroy();
+            }
+        });
+    }
+
+    @Override
+    public void batchEncrypt(BatchEncryptRequest req, StreamObserver<BatchEncryptResponse> out) {
+        unary("BatchEncrypt", out, c -> {
+            checkBatch(req.getItemsCount());
+            BatchEncryptResponse.Builder b = BatchEncryptResponse.newBuilder();
+            for (EncryptRequest item : req.getItemsList()) {
+                try {
+                    b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(doEncrypt(c, item)));
+                } catch (CryptoException e) {
+                    b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
+                }
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void batchDecrypt(BatchDecryptRequest req, StreamObserver<BatchDecryptResponse> out) {
+        unary("BatchDecrypt", out, c -> {
+            checkBatch(req.getItemsCount());
+            BatchDecryptResponse.Builder b = BatchDecryptResponse.newBuilder();
+            for (DecryptRequest item : req.getItemsList()) {
+                try {
+                    b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(doDecrypt(c, item)));
+                } catch (CryptoException e) {
+                    b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
+                }
+            }
+            return b.build();
+        });
+    }
+
+    @Override
+    public void batchSign(BatchSignRequest req, StreamObserver<BatchSignResponse> out) {
+        unary("BatchSign", out, c -> {
+            checkBatch(req.getItemsCount());
+            BatchSignResponse.Builder b = BatchSignResponse.newBuilder();
+            for (SignRequest item : req.getItemsList()) {
+                try {
+                    b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(doSign(c, item)));
+                } catch (CryptoException e) {
+                    b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
+                }
+            }
+            return b.build();
+        });
+    }
+
+    private void checkBatch(int n) {
+        if (n == 0) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "a batch needs at least one item");
+        }
+        if (n > maxBatchItems) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "a batch holds at most " + maxBatchItems + " items, got " + n);
+        }
+    }
+}

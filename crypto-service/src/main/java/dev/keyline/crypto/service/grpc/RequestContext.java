@@ -1,0 +1,51 @@
+package dev.keyline.crypto.service.grpc;
+
+import io.grpc.Context;
+import io.grpc.Metadata;
+import java.util.UUID;
+import java.util.regex.Pattern;
+
+/**
+ * What a request carries about where it comes from: the correlation id (generated when the
+ * caller sent none) and the W3C trace context. Read from gRPC metadata by
+ * {@link CallInterceptors}, available to the service through {@link #current()}.
+ */
+public record RequestContext(String correlationId, String traceparent, String tracestate, String traceId, String spanId) {
+    public static final Metadata.Key<String> CORRELATION_ID = Metadata.Key.of("x-correlation-id", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
+    public static final Metadata.Key<String> TRACESTATE = Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
+    static final Context.Key<RequestContext> KEY = Context.key("keyline-request-context");
+
+    private static final Pattern TRACEPARENT_FORMAT = Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
+    private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final RequestContext NONE = new RequestContext("", "", "", "", "");
+
+    public static RequestContext current() {
+        RequestContext c = KEY.get();
+        return c == null ? NONE : c;
+    }
+
+    /** Reads the context from request headers; malformed values are replaced, never trusted. */
+    public static RequestContext from(Metadata headers) {
+        String cid = headers.get(CORRELATION_ID);
+        if (cid == null || !SAFE_ID.matcher(cid).matches()) {
+            cid = UUID.randomUUID().toString();
+        }
+        String tp = headers.get(TRACEPARENT);
+        String traceId = "";
+        String spanId = "";
+        if (tp != null) {
+            var m = TRACEPARENT_FORMAT.matcher(tp.trim());
+            if (m.matches() && !m.group(1).equals("0".repeat(32))) {
+                traceId = m.group(1);
+                spanId = m.group(2);
+            } else {
+                tp = "";
+            }
+        } else {
+            tp = "";
+        }
+        String ts = headers.get(TRACESTATE);
+        return new RequestContext(cid, tp, ts == null || tp.isEmpty() ? "" : ts, traceId, spanId);
+    }
+}

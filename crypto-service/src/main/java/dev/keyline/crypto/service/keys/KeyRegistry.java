@@ -1,0 +1,252 @@
+package dev.keyline.crypto.service.keys;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.CryptoException.Reason;
+import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.core.keys.KeyMaterial;
+import dev.keyline.crypto.core.keys.KeyState;
+import dev.keyline.crypto.core.provider.CryptoProviders;
+import dev.keyline.crypto.service.store.KeyStore;
+import dev.keyline.crypto.service.store.MasterKey;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+
+/**
+ * Every key ring of the service: creation, rotation and state changes (each one transaction in
+ * the store), and the unwrapped material of the versions in use, cached in memory.
+ *
+ * <p>Rings are cached for {@code metadataTtl}: a replica sees another replica's rotation within
+ * that time; a request for a version newer than the cached primary reloads at once.
+ */
+public final class KeyRegistry {
+    private static final int MAX_CAS_ATTEMPTS = 16;
+
+    private final KeyStore store;
+    private final MasterKey masterKey;
+    private final CryptoProviders providers;
+    private final SecureRandom random;
+    private final InstantSource clock;
+    private final Duration metadataTtl;
+    private final Duration deletionDelay;
+    private final ConcurrentHashMap<String, CachedRing> rings = new ConcurrentHashMap<>();
+    private final Cache<String, KeyMaterial> materials = Caffeine.newBuilder().maximumSize(10_000).build();
+
+    private record CachedRing(KeyRing ring, Instant loadedAt) { }
+
+    /** A usable version of a key and its material. */
+    public record Resolved(KeyRing ring, KeyVersion version, KeyMaterial material) {
+        public KeyId keyId() {
+            return ring.name().withVersion(version.version());
+        }
+    }
+
+    public KeyRegistry(KeyStore store, MasterKey masterKey, CryptoProviders providers, SecureRandom random, InstantSource clock,
+            Duration metadataTtl, Duration deletionDelay) {
+        this.store = store;
+        this.masterKey = masterKey;
+        this.providers = providers;
+        this.random = random;
+        this.clock = clock;
+        this.metadataTtl = metadataTtl;
+        this.deletionDelay = deletionDelay;
+    }
+
+    public KeyRing create(KeyId name, KeyAlgorithm algorithm, Duration rotationPeriod) {
+        if (name.version() != 0) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "a new key has no version in its name");
+        }
+        Instant now = clock.instant();
+        KeyMaterial material = KeyMaterial.generate(algorithm, random, providers);
+        byte[] wrapped = masterKey.wrap(name.withVersion(1), algorithm, material.serialize());
+        KeyRing ring = KeyRing.create(name, algorithm, rotationPeriod, now, wrapped);
+        store.create(ring);
+        remember(ring);
+        materials.put(name.withVersion(1).toString(), material);
+        return ring;
+    }
+
+    /** Creates the key unless a key of that name exists; fails if the existing one has another algorithm. */
+    public KeyRing ensure(KeyId name, KeyAlgorithm algorithm) {
+        Optional<KeyRing> existing = store.find(name);
+        if (existing.isPresent()) {
+            if (existing.get().algorithm() != algorithm) {
+                throw new CryptoException(Reason.ALGORITHM_MISMATCH,
+                        "key " + name.ringName() + " exists with algorithm " + existing.get().algorithm() + ", not " + algorithm);
+            }
+            return existing.get();
+        }
+        try {
+            return create(name, algorithm, Duration.ZERO);
+        } catch (CryptoException e) {
+            // Another replica created it between our read and our write.
+            return store.find(name).orElseThrow(() -> e);
+        }
+    }
+
+    /** Adds a new primary version in one transaction. */
+    public KeyRing rotate(KeyId name) {
+        return change(name, ring -> {
+            KeyId next = ring.name().withVersion(ring.primaryVersion() + 1);
+            KeyMaterial material = KeyMaterial.generate(ring.algorithm(), random, providers);
+            return ring.rotate(clock.instant(), masterKey.wrap(next, ring.algorithm(), material.serialize()));
+        });
+    }
+
+    /**
+     * Changes the state of the key (version 0) or of one version. DESTROYED is reached only by
+     * schedule: request PENDING_DELETION, which can be cancelled (DISABLED) until its date.
+     */
+    public KeyRing setState(KeyId id, KeyState state) {
+        if (state == KeyState.DESTROYED) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT,
+                    "keys are destroyed on schedule: set PENDING_DELETION (cancellable until its date) instead");
+        }
+        Instant now = clock.instant();
+        KeyRing ring = change(id, r -> id.version() == 0
+                ? r.withState(state, now, deletionDelay)
+                : r.withVersionState(id.version(), state, now, deletionDelay));
+        return ring;
+    }
+
+    public KeyRing setMinDecryptionVersion(KeyId id, int min) {
+        return change(id, r -> r.withMinDecryptionVersion(min));
+    }
+
+    public KeyRing metadata(KeyId id) {
+        return fresh(id);
+    }
+
+    public List<KeyRing> list(String namespace) {
+        return store.list(namespace);
+    }
+
+    /** The version {@code op} uses for {@code id}, with its material, checked against state and limits. */
+    public Resolved resolve(KeyId id, Operation op) {
+        KeyRing ring = cached(id);
+        if (id.version() > ring.primaryVersion()) {
+            // Possibly a version another replica created after our cache was filled.
+            ring = reload(id);
+        }
+        KeyVersion version = ring.versionFor(op, id.version());
+        KeyId versioned = ring.name().withVersion(version.version());
+        KeyRing finalRing = ring;
+        KeyMaterial material = materials.get(versioned.toString(), k -> unwrap(finalRing, version));
+        return new Resolved(ring, version, material);
+    }
+
+    private KeyMaterial unwrap(KeyRing ring, KeyVersion version) {
+        KeyId versioned = ring.name().withVersion(version.version());
+        byte[] wrapped = version.wrappedMaterial()
+                .orElseThrow(() -> new CryptoException(Reason.KEY_STATE_INVALID, "version " + versioned + " is destroyed"));
+        SecretBytes raw = masterKey.unwrap(versioned, ring.algorithm(), wrapped);
+        try {
+            return KeyMaterial.deserialize(ring.algorithm(), raw, providers);
+        } finally {
+            raw.destroy();
+        }
+    }
+
+    /** Rotates every key whose rotation period has passed; returns the rotated names. */
+    public List<KeyId> rotateDue() {
+        Instant now = clock.instant();
+        List<KeyId> rotated = new ArrayList<>();
+        for (KeyRing ring : store.list("")) {
+            if (ring.rotationDue(now)) {
+                KeyRing after = change(ring.name(), r -> r.rotationDue(clock.instant())
+                        ? r.rotate(clock.instant(), masterKey.wrap(r.name().withVersion(r.primaryVersion() + 1), r.algorithm(),
+                                KeyMaterial.generate(r.algorithm(), random, providers).serialize()))
+                        : r);
+                if (after.primaryVersion() > ring.primaryVersion()) {
+                    rotated.add(after.name().withVersion(after.primaryVersion()));
+                }
+            }
+        }
+        return rotated;
+    }
+
+    /** Destroys the material of every key and version whose deletion date has passed. */
+    public List<KeyId> destroyDue() {
+        Instant now = clock.instant();
+        List<KeyId> destroyed = new ArrayList<>();
+        for (KeyRing ring : store.list("")) {
+            if (ring.destroyDue(now).isPresent()) {
+                change(ring.name(), r -> r.destroyDue(clock.instant()).orElse(r));
+                destroyed.add(ring.name());
+            }
+        }
+        return destroyed;
+    }
+
+    private KeyRing change(KeyId id, UnaryOperator<KeyRing> f) {
+        for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
+            KeyRing current = reload(id);
+            KeyRing next = f.apply(current);
+            if (next == current) {
+                return current;
+            }
+            boolean stored;
+            try {
+                stored = store.update(current, next);
+            } catch (CryptoException e) {
+                if (e.reason() != Reason.KEY_STATE_INVALID) {
+                    throw e;
+                }
+                stored = false;
+            }
+            if (stored) {
+                remember(next);
+                // Destroyed or disabled versions must not stay usable through the material cache.
+                for (KeyVersion v : next.versions()) {
+                    if (v.state() == KeyState.DESTROYED) {
+                        materials.invalidate(next.name().withVersion(v.version()).toString());
+                    }
+                }
+                return next;
+            }
+        }
+        throw new CryptoException(Reason.INTERNAL, "key " + id.ringName() + " kept changing concurrently; gave up");
+    }
+
+    private KeyRing cached(KeyId id) {
+        CachedRing c = rings.get(id.ringName());
+        if (c != null && c.loadedAt.plus(metadataTtl).isAfter(clock.instant())) {
+            return c.ring;
+        }
+        return reload(id);
+    }
+
+    private KeyRing fresh(KeyId id) {
+        KeyRing ring = reload(id);
+        if (id.version() > ring.primaryVersion()) {
+            throw new CryptoException(Reason.KEY_NOT_FOUND, "key " + id.ringName() + " has no version " + id.version());
+        }
+        return ring;
+    }
+
+    private KeyRing reload(KeyId id) {
+        KeyRing ring = store.find(id.unversioned())
+                .orElseThrow(() -> new CryptoException(Reason.KEY_NOT_FOUND, "key " + id.ringName() + " does not exist"));
+        remember(ring);
+        return ring;
+    }
+
+    private void remember(KeyRing ring) {
+        rings.merge(ring.name().ringName(), new CachedRing(ring, clock.instant()),
+                (old, neu) -> old.ring.revision() > neu.ring.revision() ? old : neu);
+    }
+
+    public KeyStore store() {
+        return store;
+    }
+}

@@ -1,0 +1,22 @@
+package dev.keyline.crypto.service.keys;
+
+/** What a caller does with a key. Grants name these; the audit log records them. */
+public enum Operation {
+    ENCRYPT,
+    DECRYPT,
+    SIGN,
+    VERIFY,
+    DATA_KEY,
+    /** Create, rotate, change state, read metadata and public keys. */
+    MANAGE,
+    /** Read metadata and public keys only. */
+    READ;
+
+    public String grantName() {
+        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
+    public static Operation fromGrantName(String s) {
+        return valueOf(s.trim().toUpperCase(java.util.Locale.ROOT).replace('-', '_'));
+    }
+}

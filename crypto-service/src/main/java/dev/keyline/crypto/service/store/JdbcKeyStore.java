@@ -1,0 +1,459 @@
+package dev.keyline.crypto.service.store;
+
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.CryptoException.Reason;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.core.keys.KeyState;
+import dev.keyline.crypto.service.access.Caller;
+import dev.keyline.crypto.service.access.CallerStore;
+import dev.keyline.crypto.service.access.Grant;
+import dev.keyline.crypto.service.keys.KeyRing;
+import dev.keyline.crypto.service.keys.KeyVersion;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Types;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Supplier;
+import org.flywaydb.core.Flyway;
+
+/**
+ * The JDBC key store: an SQLite file (embedded default) or PostgreSQL (several replicas).
+ * Schema by Flyway. Every change is one transaction guarded by the ring's revision, so two
+ * replicas rotating the same key at once produce exactly one new version each time.
+ */
+public final class JdbcKeyStore implements KeyStore, CallerStore {
+    /** The databases the store runs on. */
+    public enum Dialect { SQLITE, POSTGRESQL }
+
+    private final HikariDataSource dataSource;
+    private final Dialect dialect;
+    private final String description;
+    private final ReentrantLock localLock = new ReentrantLock();
+
+    private JdbcKeyStore(HikariDataSource dataSource, Dialect dialect, String description) {
+        this.dataSource = dataSource;
+        this.dialect = dialect;
+        this.description = description;
+    }
+
+    /**
+     * Opens (and migrates) the store at {@code jdbcUrl}: {@code jdbc:sqlite:/path/keys.db} or
+     * {@code jdbc:postgresql://host:port/db}. {@code schema} selects a PostgreSQL schema (created
+     * when absent); empty means the default.
+     */
+    public static JdbcKeyStore open(String jdbcUrl, String user, String password, String schema) {
+        Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        Dialect dialect;
+        HikariConfig cfg = new HikariConfig();
+        cfg.setJdbcUrl(jdbcUrl);
+        cfg.setPoolName("keyline-keystore");
+        if (jdbcUrl.startsWith("jdbc:sqlite:")) {
+            dialect = Dialect.SQLITE;
+            // One connection: SQLite has one writer anyway, and this avoids SQLITE_BUSY.
+            cfg.setMaximumPoolSize(1);
+            cfg.addDataSourceProperty("journal_mode", "WAL");
+            cfg.addDataSourceProperty("synchronous", "FULL");
+            cfg.addDataSourceProperty("foreign_keys", "true");
+            cfg.addDataSourceProperty("busy_timeout", "10000");
+        } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
+            dialect = Dialect.POSTGRESQL;
+            cfg.setMaximumPoolSize(8);
+            if (user != null && !user.isEmpty()) {
+                cfg.setUsername(user);
+            }
+            if (password != null && !password.isEmpty()) {
+                cfg.setPassword(password);
+            }
+            if (schema != null && !schema.isEmpty()) {
+                cfg.setSchema(schema);
+                cfg.setConnectionInitSql("CREATE SCHEMA IF NOT EXISTS \"" + schema.replace("\"", "") + "\"");
+            }
+        } else {
+            throw new CryptoException(Reason.INVALID_CONFIG, "key store URL must start with jdbc:sqlite: or jdbc:postgresql:");
+        }
+        cfg.setConnectionTimeout(10_000);
+        HikariDataSource ds;
+        try {
+            ds = new HikariDataSource(cfg);
+        } catch (RuntimeException e) {
+            throw new CryptoException(Reason.INVALID_CONFIG, "cannot open the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e));
+        }
+        try {
+            var fw = Flyway.configure().dataSource(ds)
+                    .locations("classpath:db/migration/" + dialect.name().toLowerCase(java.util.Locale.ROOT));
+            if (schema != null && !schema.isEmpty() && dialect == Dialect.POSTGRESQL) {
+                fw = fw.schemas(schema);
+            }
+            fw.load().migrate();
+        } catch (RuntimeException e) {
+            ds.close();
+            throw new CryptoException(Reason.INVALID_CONFIG, "cannot migrate the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e));
+        }
+        return new JdbcKeyStore(ds, dialect, dialect.name().toLowerCase(java.util.Locale.ROOT) + " " + redactUrl(jdbcUrl));
+    }
+
+    private static String redactUrl(String url) {
+        return url.replaceAll("password=[^&]*", "password=***");
+    }
+
+    private static String rootMessage(Throwable t) {
+        Throwable c = t;
+        while (c.getCause() != null) {
+            c = c.getCause();
+        }
+        return c.getMessage();
+    }
+
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    @Override
+    public String describe() {
+        return description;
+    }
+
+    @Override
+    public void create(KeyRing ring) {
+        inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM key_rings WHERE namespace = ? AND name = ?")) {
+                ps.setString(1, ring.name().namespace());
+                ps.setString(2, ring.name().id());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        throw new CryptoException(Reason.INVALID_ARGUMENT, "key " + ring.name().ringName() + " already exists");
+                    }
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO key_rings (namespace, name, algorithm, state, primary_version,"
+                    + " min_decryption_version, rotation_period_seconds, created_at, rotated_at, deletion_at, revision)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                bindRing(ps, ring, 1);
+                ps.executeUpdate();
+            } catch (SQLException e) {
+                if (isUniqueViolation(e)) {
+                    throw new CryptoException(Reason.INVALID_ARGUMENT, "key " + ring.name().ringName() + " already exists");
+                }
+                throw e;
+            }
+            for (KeyVersion v : ring.versions()) {
+                insertVersion(c, ring.name(), v);
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<KeyRing> find(KeyId name) {
+        return inTransaction(c -> {
+            Map<String, KeyRing> rings = load(c, "WHERE r.namespace = ? AND r.name = ?", name.namespace(), name.id());
+            return rings.values().stream().findFirst();
+        });
+    }
+
+    @Override
+    public List<KeyRing> list(String namespace) {
+        return inTransaction(c -> new ArrayList<>(namespace == null || namespace.isEmpty()
+                ? load(c, "").values()
+                : load(c, "WHERE r.namespace = ?", namespace).values()));
+    }
+
+    @Override
+    public boolean update(KeyRing expected, KeyRing next) {
+        if (!expected.name().equals(next.name())) {
+            throw new IllegalArgumentException("update must keep the ring's name");
+        }
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("UPDATE key_rings SET state = ?, primary_version = ?, min_decryption_version = ?,"
+                    + " rotation_period_seconds = ?, rotated_at = ?, deletion_at = ?, revision = ?"
+                    + " WHERE namespace = ? AND name = ? AND revision = ?")) {
+                ps.setString(1, next.state().name());
+                ps.setInt(2, next.primaryVersion());
+                ps.setInt(3, next.minDecryptionVersion());
+                ps.setLong(4, next.rotationPeriod().toSeconds());
+                ps.setLong(5, next.rotatedAt().toEpochMilli());
+                setNullableInstant(ps, 6, next.deletionAt().orElse(null));
+                ps.setLong(7, next.revision());
+                ps.setString(8, next.name().namespace());
+                ps.setString(9, next.name().id());
+                ps.setLong(10, expected.revision());
+                if (ps.executeUpdate() != 1) {
+                    c.rollback();
+                    return false;
+                }
+            }
+            List<KeyVersion> old = expected.versions();
+            for (KeyVersion v : next.versions()) {
+                if (v.version() > old.size()) {
+                    insertVersion(c, next.name(), v);
+                } else if (!v.equals(old.get(v.version() - 1))) {
+                    try (PreparedStatement ps = c.prepareStatement("UPDATE key_versions SET state = ?, deletion_at = ?, wrapped_material = ?"
+                            + " WHERE namespace = ? AND name = ? AND version = ?")) {
+                        ps.setString(1, v.state().name());
+                        setNullableInstant(ps, 2, v.deletionAt().orElse(null));
+                        byte[] m = v.wrappedMaterial().orElse(null);
+                        if (m == null) {
+                            ps.setNull(3, dialect == Dialect.POSTGRESQL ? Types.BINARY : Types.BLOB);
+                        } else {
+                            ps.setBytes(3, m);
+                        }
+                        ps.setString(4, next.name().namespace());
+                        ps.setString(5, next.name().id());
+                        ps.setInt(6, v.version());
+                        ps.executeUpdate();
+                    }
+                }
+            }
+            return true;
+        });
+    }
+
+    @Override
+    public boolean ping() {
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement("SELECT 1");
+                ResultSet rs = ps.executeQuery()) {
+            return rs.next();
+        } catch (SQLException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public <T> Optional<T> runExclusive(String name, Supplier<T> task) {
+        if (dialect == Dialect.SQLITE) {
+            if (!localLock.tryLock()) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.ofNullable(task.get());
+            } finally {
+                localLock.unlock();
+            }
+        }
+        long lockId = name.hashCode() & 0xffffffffL | 0x4b4c000000000000L;
+        try (Connection c = dataSource.getConnection()) {
+            boolean got;
+            try (PreparedStatement ps = c.prepareStatement("SELECT pg_try_advisory_lock(?)")) {
+                ps.setLong(1, lockId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    got = rs.next() && rs.getBoolean(1);
+                }
+            }
+            if (!got) {
+                return Optional.empty();
+            }
+            try {
+                return Optional.ofNullable(task.get());
+            } finally {
+                try (PreparedStatement ps = c.prepareStatement("SELECT pg_advisory_unlock(?)")) {
+                    ps.setLong(1, lockId);
+                    ps.executeQuery().close();
+                }
+            }
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    // ---- callers
+
+    @Override
+    public void saveCaller(Caller caller, String tokenHash) {
+        inTransaction(c -> {
+            try (PreparedStatement del = c.prepareStatement("DELETE FROM callers WHERE name = ?")) {
+                del.setString(1, caller.name());
+                del.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO callers (name, token_hash, grants, created_at) VALUES (?, ?, ?, ?)")) {
+                ps.setString(1, caller.name());
+                ps.setString(2, tokenHash);
+                ps.setString(3, Grant.formatList(caller.grants()));
+                ps.setLong(4, caller.createdAt().toEpochMilli());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+    }
+
+    @Override
+    public Optional<Caller> findCallerByTokenHash(String tokenHash) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT name, grants, created_at FROM callers WHERE token_hash = ?")) {
+                ps.setString(1, tokenHash);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? Optional.of(caller(rs)) : Optional.<Caller>empty();
+                }
+            }
+        });
+    }
+
+    @Override
+    public List<Caller> listCallers() {
+        return inTransaction(c -> {
+            List<Caller> out = new ArrayList<>();
+            try (PreparedStatement ps = c.prepareStatement("SELECT name, grants, created_at FROM callers ORDER BY name");
+                    ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(caller(rs));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Override
+    public boolean deleteCaller(String name) {
+        return inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("DELETE FROM callers WHERE name = ?")) {
+                ps.setString(1, name);
+                return ps.executeUpdate() > 0;
+            }
+        });
+    }
+
+    private static Caller caller(ResultSet rs) throws SQLException {
+        return new Caller(rs.getString(1), Grant.parseList(rs.getString(2)), Instant.ofEpochMilli(rs.getLong(3)));
+    }
+
+    // ---- plumbing
+
+    private interface SqlWork<T> {
+        T run(Connection c) throws SQLException;
+    }
+
+    private <T> T inTransaction(SqlWork<T> work) {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                T result = work.run(c);
+                if (!c.getAutoCommit()) {
+                    c.commit();
+                }
+                return result;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        } catch (SQLException e) {
+            if (isUniqueViolation(e)) {
+                // Two writers raced on a new version or ring: the caller retries with fresh state.
+                throw new CryptoException(Reason.KEY_STATE_INVALID, "the key was changed concurrently; retry");
+            }
+            throw unavailable(e);
+        }
+    }
+
+    private static CryptoException unavailable(SQLException e) {
+        return new CryptoException(Reason.INTERNAL, "key store error: " + e.getMessage(), e);
+    }
+
+    private boolean isUniqueViolation(SQLException e) {
+        String state = e.getSQLState();
+        return "23505".equals(state) || (e.getMessage() != null && e.getMessage().contains("UNIQUE constraint failed"))
+                || (e.getMessage() != null && e.getMessage().contains("PRIMARYKEY"));
+    }
+
+    private void bindRing(PreparedStatement ps, KeyRing ring, int i) throws SQLException {
+        ps.setString(i, ring.name().namespace());
+        ps.setString(i + 1, ring.name().id());
+        ps.setString(i + 2, ring.algorithm().name());
+        ps.setString(i + 3, ring.state().name());
+        ps.setInt(i + 4, ring.primaryVersion());
+        ps.setInt(i + 5, ring.minDecryptionVersion());
+        ps.setLong(i + 6, ring.rotationPeriod().toSeconds());
+        ps.setLong(i + 7, ring.createdAt().toEpochMilli());
+        ps.setLong(i + 8, ring.rotatedAt().toEpochMilli());
+        setNullableInstant(ps, i + 9, ring.deletionAt().orElse(null));
+        ps.setLong(i + 10, ring.revision());
+    }
+
+    private static void setNullableInstant(PreparedStatement ps, int i, Instant t) throws SQLException {
+        if (t == null) {
+            ps.setNull(i, Types.BIGINT);
+        } else {
+            ps.setLong(i, t.toEpochMilli());
+        }
+    }
+
+    private static Instant nullableInstant(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : Instant.ofEpochMilli(v);
+    }
+
+    private void insertVersion(Connection c, KeyId ring, KeyVersion v) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO key_versions (namespace, name, version, state, created_at,"
+                + " deletion_at, wrapped_material) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+            ps.setString(1, ring.namespace());
+            ps.setString(2, ring.id());
+            ps.setInt(3, v.version());
+            ps.setString(4, v.state().name());
+            ps.setLong(5, v.createdAt().toEpochMilli());
+            setNullableInstant(ps, 6, v.deletionAt().orElse(null));
+            ps.setBytes(7, v.wrappedMaterial().orElse(null));
+            ps.executeUpdate();
+        }
+    }
+
+    private Map<String, KeyRing> load(Connection c, String where, String... args) throws SQLException {
+        record Row(KeyId name, KeyAlgorithm alg, KeyState state, int primary, int min, Duration period, Instant created,
+                Instant rotated, Instant deletion, long revision) { }
+        Map<String, Row> rows = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM key_rings r " + where + " ORDER BY r.namespace, r.name")) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    KeyId name = KeyId.of(rs.getString("namespace"), rs.getString("name"));
+                    rows.put(name.ringName(), new Row(name, KeyAlgorithm.valueOf(rs.getString("algorithm")),
+                            KeyState.valueOf(rs.getString("state")), rs.getInt("primary_version"), rs.getInt("min_decryption_version"),
+                            Duration.ofSeconds(rs.getLong("rotation_period_seconds")), Instant.ofEpochMilli(rs.getLong("created_at")),
+                            Instant.ofEpochMilli(rs.getLong("rotated_at")), nullableInstant(rs, "deletion_at"), rs.getLong("revision")));
+                }
+            }
+        }
+        Map<String, List<KeyVersion>> versions = new LinkedHashMap<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT v.* FROM key_versions v JOIN key_rings r"
+                + " ON r.namespace = v.namespace AND r.name = v.name " + where + " ORDER BY v.namespace, v.name, v.version")) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setString(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    String key = rs.getString("namespace") + "/" + rs.getString("name");
+                    versions.computeIfAbsent(key, k -> new ArrayList<>()).add(new KeyVersion(rs.getInt("version"),
+                            KeyState.valueOf(rs.getString("state")), Instant.ofEpochMilli(rs.getLong("created_at")),
+                            nullableInstant(rs, "deletion_at"), rs.getBytes("wrapped_material")));
+                }
+            }
+        }
+        Map<String, KeyRing> out = new LinkedHashMap<>();
+        for (Row r : rows.values()) {
+            // A rotation that raced ahead of this read may have inserted a version above the
+            // primary we read: only versions up to the primary belong to this revision.
+            List<KeyVersion> vs = versions.getOrDefault(r.name.ringName(), List.of()).stream()
+                    .filter(v -> v.version() <= r.primary).toList();
+            out.put(r.name.ringName(), new KeyRing(r.name, r.alg, r.state, r.primary, r.min, r.period, r.created, r.rotated,
+                    r.deletion, r.revision, vs));
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        dataSource.close();
+    }
+}
