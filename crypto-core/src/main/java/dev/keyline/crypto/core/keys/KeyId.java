@@ -10,6 +10,11 @@ import java.util.regex.Pattern;
  */
 public record KeyId(String namespace, String id, int version) {
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+    /**
+     * Canonical decimal: ASCII digits, no sign, no leading zero. Integer.parseInt alone would also
+     * take "+1", "01" and non-ASCII digits, giving one key several spellings.
+     */
+    private static final Pattern VERSION = Pattern.compile("0|[1-9][0-9]{0,9}");
 
     public KeyId {
         if (namespace == null || !NAME.matcher(namespace).matches()) {
@@ -31,7 +36,10 @@ public record KeyId(String namespace, String id, int version) {
         return new KeyId(namespace, id, version);
     }
 
-    /** Parses {@code namespace/id} or {@code namespace/id/version}. */
+    /**
+     * Parses {@code namespace/id} or {@code namespace/id/version}, the version in plain decimal
+     * ({@code 0}, {@code 7}, never {@code 07} or {@code +7}), so each key version has one spelling.
+     */
     public static KeyId parse(String text) {
         if (text == null || text.isEmpty()) {
             throw invalid("key id is empty; expected namespace/id/version");
@@ -42,6 +50,9 @@ public record KeyId(String namespace, String id, int version) {
         }
         int version = 0;
         if (parts.length == 3) {
+            if (!VERSION.matcher(parts[2]).matches()) {
+                throw invalid("key id version must be a non-negative integer without sign or leading zeros");
+            }
             try {
                 version = Integer.parseInt(parts[2]);
             } catch (NumberFormatException e) {

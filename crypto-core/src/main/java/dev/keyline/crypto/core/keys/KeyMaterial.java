@@ -46,7 +46,10 @@ public final class KeyMaterial {
         };
     }
 
-    /** Reads what {@link #serialize()} wrote. */
+    /**
+     * Reads what {@link #serialize()} wrote. Bytes that are not valid material of
+     * {@code algorithm} fail with {@link Reason#INTERNAL}: stored material is never a caller's input.
+     */
     public static KeyMaterial deserialize(KeyAlgorithm algorithm, SecretBytes bytes, CryptoProviders providers) {
         byte[] raw = bytes.toByteArray();
         try {
@@ -71,13 +74,24 @@ public final class KeyMaterial {
             return asymmetric(SigningKey.fromPkcs8(algorithm, SecretBytes.wrap(pkcs8), pub, providers));
         } catch (java.nio.BufferUnderflowException e) {
             throw corrupt(algorithm);
+        } catch (CryptoException e) {
+            // Stored bytes that do not import (INVALID_ARGUMENT from the key importers) are
+            // corruption or material of another algorithm: an internal failure, never the caller's.
+            if (e.reason() == Reason.INTERNAL) {
+                throw e;
+            }
+            throw corrupt(algorithm, e);
         } finally {
             Arrays.fill(raw, (byte) 0);
         }
     }
 
     private static CryptoException corrupt(KeyAlgorithm algorithm) {
-        return new CryptoException(Reason.INTERNAL, "stored key material is not valid " + algorithm + " material");
+        return corrupt(algorithm, null);
+    }
+
+    private static CryptoException corrupt(KeyAlgorithm algorithm, Throwable cause) {
+        return new CryptoException(Reason.INTERNAL, "stored key material is not valid " + algorithm + " material", cause);
     }
 
     private static byte[] randomBytes(SecureRandom random, int n) {

@@ -129,7 +129,7 @@ class KeyIdTest {
     }
 
     @Test
-    void withVersionAndUnversioned_keepTheRing() {
+    void withVersionOrUnversioned_anyKeyId_keepsTheRing() {
         KeyId id = KeyId.of("ns", "id", 4);
 
         assertThat(id.withVersion(7)).isEqualTo(KeyId.of("ns", "id", 7));

@@ -27,11 +27,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * <p>{@code acceptable} policy, per file (either outcome is allowed and counted in the summary):
  * <ul>
  *   <li>ECDSA DER P-256 / P-384 and P1363 P-256, Ed25519, RSASSA-PSS: the 0.9rc5 files have no
- *       acceptable vectors (BER-encoded ECDSA signatures are {@code invalid} there and must be
- *       rejected, which the strict DER check in {@link EcdsaSignatures} does).
+ *       acceptable vectors. BER-encoded ECDSA signatures are {@code invalid} there and must be
+ *       rejected; the strict DER check in {@link EcdsaSignatures} does that before any provider
+ *       sees them. Without it SunEC (JDK 25) accepts tcId 6 of both DER files, an {@code s}
+ *       encoded without its leading zero ({@code MissingZero}), so that check is load-bearing.
  *   <li>RSASSA-PKCS1-v1_5 SHA-256: one acceptable vector, tcId 8, a DigestInfo without the NULL
  *       parameters ({@code MissingNull}). RFC 8017 §9.2 note 2 allows verifiers to accept it; a
- *       forgery needs the private key either way.
+ *       forgery needs the private key either way. Observed: SunRsaSign accepts it, the native
+ *       provider rejects it.
  * </ul>
  *
  * <p>Groups whose parameters differ from the fixed ones of the Keyline algorithm (hash, PSS salt

@@ -7,6 +7,7 @@ import static org.quicktheories.QuickTheory.qt;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.Gens;
+import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.TestKeys;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.provider.CryptoProviders;
@@ -161,7 +162,7 @@ class SigningKeyTest {
         SigningKey p256 = TestKeys.signingKey(KeyAlgorithm.ECDSA_P256_SHA256);
 
         assertThatThrownBy(() -> SigningKey.fromPkcs8(KeyAlgorithm.ECDSA_P256_SHA256,
-                dev.keyline.crypto.core.SecretBytes.copyOf(new byte[] {0x30, 0x03, 0x02, 0x01, 0x00}),
+                SecretBytes.copyOf(new byte[] {0x30, 0x03, 0x02, 0x01, 0x00}),
                 p256.verifyingKey(), CryptoProviders.defaults()))
                 .isInstanceOfSatisfying(CryptoException.class,
                         e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_ARGUMENT));
