@@ -5,6 +5,7 @@ import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import java.math.BigInteger;
+import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.Provider;
@@ -13,6 +14,8 @@ import java.security.Signature;
 import java.security.interfaces.ECPublicKey;
 import java.security.interfaces.EdECPublicKey;
 import java.security.interfaces.RSAPublicKey;
+import java.security.spec.ECGenParameterSpec;
+import java.security.spec.ECParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.Arrays;
 import java.util.Base64;
@@ -60,13 +63,26 @@ public final class VerifyingKey {
 
     private static void checkShape(SignatureScheme scheme, PublicKey key) {
         boolean ok = switch (scheme) {
-            case ES256, ES384 -> key instanceof ECPublicKey ec
-                    && (ec.getParams().getCurve().getField().getFieldSize() + 7) / 8 == scheme.ecFieldBytes;
+            case ES256, ES384 -> key instanceof ECPublicKey ec && onCurve(ec, (ECGenParameterSpec) scheme.keyGenSpec);
             case EDDSA -> key instanceof EdECPublicKey;
             case PS256, RS256 -> key instanceof RSAPublicKey rsa && rsa.getModulus().bitLength() >= 2048;
         };
         if (!ok) {
             throw new CryptoException(Reason.INVALID_ARGUMENT, "public key does not fit " + scheme.algorithm);
+        }
+    }
+
+    /** Whether the key's domain parameters are exactly the named curve's (not just the same size). */
+    private static boolean onCurve(ECPublicKey key, ECGenParameterSpec curve) {
+        try {
+            AlgorithmParameters params = AlgorithmParameters.getInstance("EC");
+            params.init(curve);
+            ECParameterSpec expected = params.getParameterSpec(ECParameterSpec.class);
+            ECParameterSpec actual = key.getParams();
+            return expected.getCurve().equals(actual.getCurve()) && expected.getGenerator().equals(actual.getGenerator())
+                    && expected.getOrder().equals(actual.getOrder()) && expected.getCofactor() == actual.getCofactor();
+        } catch (GeneralSecurityException e) {
+            return false;
         }
     }
 

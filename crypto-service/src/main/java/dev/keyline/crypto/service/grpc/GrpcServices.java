@@ -1,6 +1,7 @@
 package dev.keyline.crypto.service.grpc;
 
 import dev.keyline.crypto.service.access.AccessControl;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.protobuf.services.HealthStatusManager;
@@ -16,9 +17,14 @@ public final class GrpcServices {
      * The crypto service behind request-context and bearer-token checks, plus the standard
      * health and reflection services, which need no token.
      */
-    public static List<ServerServiceDefinition> definitions(CryptoGrpcService service, AccessControl access, HealthStatusManager health) {
+    public static List<ServerServiceDefinition> definitions(CryptoGrpcService service, AccessControl access, HealthStatusManager health,
+            List<ServerInterceptor> extra) {
+        // intercept() runs the last interceptor first: auth innermost, the extra ones outside it in order.
+        List<ServerInterceptor> chain = new java.util.ArrayList<>();
+        chain.add(CallInterceptors.contextAndAuth(access));
+        chain.addAll(extra.reversed());
         return List.of(
-                ServerInterceptors.intercept(service, CallInterceptors.contextAndAuth(access)),
+                ServerInterceptors.intercept(service, chain),
                 health.getHealthService().bindService(),
                 ProtoReflectionServiceV1.newInstance().bindService());
     }

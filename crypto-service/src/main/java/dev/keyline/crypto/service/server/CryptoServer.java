@@ -76,7 +76,8 @@ public final class CryptoServer implements AutoCloseable {
     /** In-process only, under {@code name} (tests and one-JVM deployments). */
     public record InProcess(String name) implements Transport { }
 
-    private CryptoServer(CryptoServiceConfig config, Transport transport, boolean withHttp, InstantSource clock, SecureRandom random) {
+    private CryptoServer(CryptoServiceConfig config, Transport transport, boolean withHttp, InstantSource clock, SecureRandom random,
+            List<io.grpc.ServerInterceptor> extraInterceptors) {
         this.config = config;
         this.clock = clock;
         try {
@@ -103,7 +104,7 @@ public final class CryptoServer implements AutoCloseable {
             ServiceMetrics metrics = new ServiceMetrics(meters);
             CryptoGrpcService service = new CryptoGrpcService(operations, audit, metrics, clock, config.maxBatchItems());
             this.grpcHealth = new HealthStatusManager();
-            this.grpcServer = startGrpc(transport, service);
+            this.grpcServer = startGrpc(transport, service, extraInterceptors);
             this.http = withHttp ? startHttp() : null;
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-maintenance").daemon(true).factory());
             long every = config.maintenanceInterval().toMillis();
@@ -118,11 +119,20 @@ public final class CryptoServer implements AutoCloseable {
 
     /** Starts on the network with the HTTP endpoints. */
     public static CryptoServer start(CryptoServiceConfig config) {
-        return new CryptoServer(config, new Network(), true, InstantSource.system(), new SecureRandom());
+        return new CryptoServer(config, new Network(), true, InstantSource.system(), new SecureRandom(), List.of());
     }
 
     public static CryptoServer start(CryptoServiceConfig config, Transport transport, boolean withHttp, InstantSource clock) {
-        return new CryptoServer(config, transport, withHttp, clock, new SecureRandom());
+        return new CryptoServer(config, transport, withHttp, clock, new SecureRandom(), List.of());
+    }
+
+    /**
+     * Starts with {@code interceptors} around the crypto service (outermost first), before
+     * authentication: fault injection in tests, extra policies in embedders.
+     */
+    public static CryptoServer start(CryptoServiceConfig config, Transport transport, boolean withHttp, InstantSource clock,
+            List<io.grpc.ServerInterceptor> interceptors) {
+        return new CryptoServer(config, transport, withHttp, clock, new SecureRandom(), List.copyOf(interceptors));
     }
 
     private Optional<String> ensureAdmin(SecureRandom random) {
@@ -141,8 +151,8 @@ public final class CryptoServer implements AutoCloseable {
         return Optional.of(admin.token());
     }
 
-    private Server startGrpc(Transport transport, CryptoGrpcService service) {
-        List<io.grpc.ServerServiceDefinition> services = GrpcServices.definitions(service, access, grpcHealth);
+    private Server startGrpc(Transport transport, CryptoGrpcService service, List<io.grpc.ServerInterceptor> extra) {
+        List<io.grpc.ServerServiceDefinition> services = GrpcServices.definitions(service, access, grpcHealth, extra);
         try {
             Server server;
             if (transport instanceof InProcess ip) {
