@@ -39,7 +39,9 @@ public final class AuditLog implements AutoCloseable {
     private final BlockingQueue<AuditEvent> queue = new ArrayBlockingQueue<>(65_536);
     private final Thread writerThread;
     private final AtomicLong written = new AtomicLong();
-    private final AtomicLong pending = new AtomicLong();
+    /** Events accepted by {@link #record}; {@link #written} catches up with it. */
+    private final AtomicLong enqueued = new AtomicLong();
+    private final Object progress = new Object();
     private volatile IOException failure;
     private String prevHash;
 
@@ -86,32 +88,34 @@ public final class AuditLog implements AutoCloseable {
 
     /** Queues one event; blocks while the queue is full. */
     public void record(AuditEvent event) {
-        pending.incrementAndGet();
         try {
             queue.put(event);
+            enqueued.incrementAndGet();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            pending.decrementAndGet();
             throw new IllegalStateException("interrupted while writing the audit log", e);
         }
     }
 
-    /** Waits until everything recorded so far is written (and flushed to the OS). */
+    /** Waits until everything recorded before this call is written (and flushed to the OS). */
     public boolean flush(long timeout, TimeUnit unit) {
+        long target = enqueued.get();
         long deadline = System.nanoTime() + unit.toNanos(timeout);
-        while (pending.get() > 0) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.onSpinWait();
-            try {
-                Thread.sleep(1);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
+        synchronized (progress) {
+            while (written.get() < target && failure == null) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(progress, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
             }
         }
-        return true;
+        return written.get() >= target;
     }
 
     /** Whether the writer is alive and has not failed. */
@@ -148,7 +152,9 @@ public final class AuditLog implements AutoCloseable {
                     written.incrementAndGet();
                 }
                 out.flush();
-                pending.addAndGet(-batch.size());
+                synchronized (progress) {
+                    progress.notifyAll();
+                }
                 batch.clear();
                 if (stop) {
                     return;
@@ -156,6 +162,9 @@ public final class AuditLog implements AutoCloseable {
             }
         } catch (IOException e) {
             failure = e;
+            synchronized (progress) {
+                progress.notifyAll();
+            }
             LOG.error("audit log writer failed; operations will report the audit check DOWN: {}", e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
