@@ -31,12 +31,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class AuditLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
+    private static final int QUEUE_CAPACITY = 65_536;
     private static final String GENESIS = "0".repeat(64);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AuditEvent POISON = new AuditEvent(java.time.Instant.EPOCH, "", "", "", "", "", "", "", 0);
 
     private final Path file;
-    private final BlockingQueue<AuditEvent> queue = new ArrayBlockingQueue<>(65_536);
+    private final BlockingQueue<AuditEvent> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
     private final Thread writerThread;
     private final AtomicLong written = new AtomicLong();
     /** Events accepted by {@link #record}; {@link #written} catches up with it. */
@@ -121,6 +122,16 @@ public final class AuditLog implements AutoCloseable {
     /** Whether the writer is alive and has not failed. */
     public boolean healthy() {
         return failure == null && writerThread.isAlive();
+    }
+
+    /** Lines accepted but not yet written. */
+    public int backlog() {
+        return queue.size();
+    }
+
+    /** Lines the queue holds before {@link #record} blocks. */
+    public int capacity() {
+        return QUEUE_CAPACITY;
     }
 
     public long written() {

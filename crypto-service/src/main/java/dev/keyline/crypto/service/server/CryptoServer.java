@@ -210,8 +210,12 @@ public final class CryptoServer implements AutoCloseable {
         Map<String, Health.Check> checks = new LinkedHashMap<>();
         checks.put("key_store", store.ping() ? new Health.Check(Health.Status.UP, store.describe())
                 : new Health.Check(Health.Status.DOWN, "key store does not answer: " + store.describe()));
-        checks.put("audit_log", audit.healthy() ? new Health.Check(Health.Status.UP, audit.file().toString())
-                : new Health.Check(Health.Status.DOWN, "audit writer failed: " + audit.file()));
+        int backlog = audit.backlog();
+        checks.put("audit_log", !audit.healthy() ? new Health.Check(Health.Status.DOWN, "audit writer failed: " + audit.file())
+                : backlog > audit.capacity() / 2
+                        ? new Health.Check(Health.Status.DEGRADED, backlog + " audit lines waiting; calls will slow down when "
+                                + audit.capacity() + " are")
+                        : new Health.Check(Health.Status.UP, audit.file().toString()));
         checks.put("master_key", new Health.Check(Health.Status.UP, "fingerprint " + masterKey.fingerprint()));
         return Health.of(checks);
     }
