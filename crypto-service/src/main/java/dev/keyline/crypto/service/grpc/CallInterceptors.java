@@ -1,6 +1,7 @@
 package dev.keyline.crypto.service.grpc;
 
 import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.service.access.AccessControl;
 import dev.keyline.crypto.service.access.Caller;
 import io.grpc.Context;
@@ -10,12 +11,22 @@ import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import io.grpc.Status;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Request context and authentication for the crypto service's calls. */
 final class CallInterceptors {
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<Caller> CALLER = Context.key("keyline-caller");
+    private static final Logger LOG = LoggerFactory.getLogger(CallInterceptors.class);
+
+    /**
+     * Told about every call the interceptor ends (failed authentication above all), so that it is
+     * audited and counted like calls that reach the service.
+     */
+    interface Rejections {
+        void record(String operation, CryptoException error, RequestContext context, long nanos);
+    }
 
     private CallInterceptors() {
     }
@@ -23,12 +34,14 @@ final class CallInterceptors {
     /**
      * Reads correlation id and trace context, echoes the correlation id in the response headers,
      * and authenticates the bearer token. Unauthenticated calls end here with UNAUTHENTICATED and
-     * the usual ErrorInfo.
+     * the usual ErrorInfo, and are reported to {@code rejections}; a failing caller store gives
+     * UNAVAILABLE / CRYPTO_SERVICE_UNAVAILABLE.
      */
-    static ServerInterceptor contextAndAuth(AccessControl access) {
+    static ServerInterceptor contextAndAuth(AccessControl access, Rejections rejections) {
         return new ServerInterceptor() {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                long start = System.nanoTime();
                 RequestContext rc = RequestContext.from(headers);
                 ServerCall<Q, R> echoing = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                     @Override
@@ -41,18 +54,28 @@ final class CallInterceptors {
                 try {
                     caller = access.authenticate(bearer(headers.get(AUTHORIZATION)));
                 } catch (CryptoException e) {
-                    var sre = GrpcErrors.toStatus(e, rc.correlationId());
-                    Metadata trailers = sre.getTrailers() == null ? new Metadata() : sre.getTrailers();
-                    call.close(sre.getStatus(), trailers);
-                    return new ServerCall.Listener<>() { };
+                    return reject(call, e, rc, start, rejections);
                 } catch (RuntimeException e) {
-                    call.close(Status.UNAVAILABLE.withDescription("access control unavailable"), new Metadata());
-                    return new ServerCall.Listener<>() { };
+                    // The caller store failed, not the caller: answer like every other error (ErrorInfo and
+                    // correlation id) so clients retry or fall back, and keep the cause for operators.
+                    LOG.error("access control failed; correlation_id={}", rc.correlationId(), e);
+                    return reject(call, new CryptoException(Reason.CRYPTO_SERVICE_UNAVAILABLE, "access control unavailable"), rc, start,
+                            rejections);
                 }
                 Context ctx = Context.current().withValue(RequestContext.KEY, rc).withValue(CALLER, caller);
                 return Contexts.interceptCall(ctx, echoing, headers, next);
             }
         };
+    }
+
+    private static <Q, R> ServerCall.Listener<Q> reject(ServerCall<Q, R> call, CryptoException e, RequestContext rc, long start,
+            Rejections rejections) {
+        // Recorded before the caller hears the answer, as the service does for the calls it runs.
+        rejections.record(call.getMethodDescriptor().getBareMethodName(), e, rc, System.nanoTime() - start);
+        var sre = GrpcErrors.toStatus(e, rc.correlationId());
+        Metadata trailers = sre.getTrailers() == null ? new Metadata() : sre.getTrailers();
+        call.close(sre.getStatus(), trailers);
+        return new ServerCall.Listener<>() { };
     }
 
     private static String bearer(String header) {

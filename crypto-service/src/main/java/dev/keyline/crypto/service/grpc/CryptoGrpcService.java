@@ -41,6 +41,7 @@ import dev.keyline.crypto.v1.SignRequest;
 import dev.keyline.crypto.v1.SignResponse;
 import dev.keyline.crypto.v1.VerifyRequest;
 import dev.keyline.crypto.v1.VerifyResponse;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.InstantSource;
 import java.util.function.Function;
@@ -50,7 +51,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The gRPC face of the crypto service. Each RPC checks the caller's grant for the key's
  * namespace, runs the operation, and goes through {@link #unary}: one audit line, one metric
- * sample and, on failure, one status built by {@link GrpcErrors}.
+ * sample and, on failure, one status built by {@link GrpcErrors}. Batch calls add one audit line
+ * per item (see {@link #item}), since each item may use another key.
  */
 public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImplBase {
     private static final Logger LOG = LoggerFactory.getLogger(CryptoGrpcService.class);
@@ -92,30 +94,72 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
         }
     }
 
+    /**
+     * Runs one call. The audit line and the metric sample are recorded before the response is
+     * sent, so once a caller has its answer the operation is in /metrics and queued for the audit
+     * log ({@code AuditLog.flush} then finds it).
+     */
     private <T> void unary(String operation, StreamObserver<T> out, Function<Call, T> body) {
         long start = System.nanoTime();
         RequestContext rc = RequestContext.current();
         Call call = new Call(CallInterceptors.CALLER.get());
-        String outcome = "ok";
-        String reason = "";
+        String outcome = "error";
+        String reason = Reason.INTERNAL.name();
+        T result = null;
+        StatusRuntimeException failure = null;
         try {
-            T result = body.apply(call);
-            out.onNext(result);
-            out.onCompleted();
+            result = body.apply(call);
+            outcome = "ok";
+            reason = "";
         } catch (CryptoException e) {
-            outcome = "error";
             reason = e.reason().name();
-            out.onError(GrpcErrors.toStatus(e, rc.correlationId()));
+            failure = GrpcErrors.toStatus(e, rc.correlationId());
         } catch (RuntimeException e) {
-            outcome = "error";
-            reason = Reason.INTERNAL.name();
-            LOG.error("internal error in {} correlation_id={}: {}", operation, rc.correlationId(), e.toString());
-            out.onError(GrpcErrors.toStatus(new CryptoException(Reason.INTERNAL, "internal error"), rc.correlationId()));
+            LOG.error("internal error in {} correlation_id={}", operation, rc.correlationId(), e);
+            failure = GrpcErrors.toStatus(new CryptoException(Reason.INTERNAL, "internal error"), rc.correlationId());
         } finally {
             long nanos = System.nanoTime() - start;
             metrics.record(operation, outcome, reason, nanos);
             audit.record(new AuditEvent(clock.instant(), call.caller == null ? "" : call.caller.name(), operation, call.keyId,
                     outcome, reason, rc.correlationId(), rc.traceId(), nanos / 1000));
+        }
+        if (failure != null) {
+            out.onError(failure);
+        } else {
+            out.onNext(result);
+            out.onCompleted();
+        }
+    }
+
+    /** Audits and counts a call that {@link CallInterceptors} ended before it reached this service. */
+    void rejected(String operation, CryptoException e, RequestContext rc, long nanos) {
+        metrics.record(operation, "error", e.reason().name(), nanos);
+        audit.record(new AuditEvent(clock.instant(), "", operation, "", "error", e.reason().name(), rc.correlationId(), rc.traceId(),
+                nanos / 1000));
+    }
+
+    /**
+     * Runs one item of a batch and records it as its own audit line ({@code operation} names the
+     * single operation, e.g. Decrypt): a batch may touch many keys and fail some items, and the
+     * audit log must name every key used and every outcome, not only the batch's.
+     */
+    private <T> T item(Call batch, String operation, Function<Call, T> body) {
+        long start = System.nanoTime();
+        RequestContext rc = RequestContext.current();
+        Call call = new Call(batch.caller);
+        String outcome = "error";
+        String reason = Reason.INTERNAL.name();
+        try {
+            T result = body.apply(call);
+            outcome = "ok";
+            reason = "";
+            return result;
+        } catch (CryptoException e) {
+            reason = e.reason().name();
+            throw e;
+        } finally {
+            audit.record(new AuditEvent(clock.instant(), call.caller == null ? "" : call.caller.name(), operation, call.keyId,
+                    outcome, reason, rc.correlationId(), rc.traceId(), (System.nanoTime() - start) / 1000));
         }
     }
 
@@ -254,7 +298,8 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
             BatchEncryptResponse.Builder b = BatchEncryptResponse.newBuilder();
             for (EncryptRequest item : req.getItemsList()) {
                 try {
-                    b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(doEncrypt(c, item)));
+                    var result = item(c, "Encrypt", ic -> doEncrypt(ic, item));
+                    b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
                     b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
                 }
@@ -270,7 +315,8 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
             BatchDecryptResponse.Builder b = BatchDecryptResponse.newBuilder();
             for (DecryptRequest item : req.getItemsList()) {
                 try {
-                    b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(doDecrypt(c, item)));
+                    var result = item(c, "Decrypt", ic -> doDecrypt(ic, item));
+                    b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
                     b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
                 }
@@ -286,7 +332,8 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
             BatchSignResponse.Builder b = BatchSignResponse.newBuilder();
             for (SignRequest item : req.getItemsList()) {
                 try {
-                    b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(doSign(c, item)));
+                    var result = item(c, "Sign", ic -> doSign(ic, item));
+                    b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
                     b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
                 }

@@ -21,7 +21,7 @@ public final class GrpcServices {
             List<ServerInterceptor> extra) {
         // intercept() runs the last interceptor first: auth innermost, the extra ones outside it in order.
         List<ServerInterceptor> chain = new java.util.ArrayList<>();
-        chain.add(CallInterceptors.contextAndAuth(access));
+        chain.add(CallInterceptors.contextAndAuth(access, service::rejected));
         chain.addAll(extra.reversed());
         return List.of(
                 ServerInterceptors.intercept(service, chain),

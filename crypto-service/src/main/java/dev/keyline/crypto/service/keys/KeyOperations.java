@@ -108,7 +108,11 @@ public final class KeyOperations {
     /** A plaintext data key and its wrapped form. */
     public record DataKey(dev.keyline.crypto.core.SecretBytes plaintext, Encrypted wrapped) { }
 
-    /** The public key of a version (the primary for version 0); any non-destroyed version of an asymmetric key. */
+    /**
+     * The public key of a version (the primary for version 0) of an asymmetric key. Like AWS and
+     * Google Cloud KMS, only an ENABLED version of an ENABLED key answers (KEY_STATE_INVALID
+     * otherwise), whatever its place relative to min_decryption_version.
+     */
     public Public publicKey(KeyId id) {
         KeyRing ring = registry.metadata(id);
         if (!ring.algorithm().isAsymmetric()) {

@@ -16,6 +16,7 @@ import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -66,7 +67,7 @@ public final class KeyRegistry {
         if (name.version() != 0) {
             throw new CryptoException(Reason.INVALID_ARGUMENT, "a new key has no version in its name");
         }
-        Instant now = clock.instant();
+        Instant now = stamp();
         KeyMaterial material = KeyMaterial.generate(algorithm, random, providers);
         byte[] wrapped = masterKey.wrap(name.withVersion(1), algorithm, material.serialize());
         KeyRing ring = KeyRing.create(name, algorithm, rotationPeriod, now, wrapped);
@@ -99,7 +100,7 @@ public final class KeyRegistry {
         return change(name, ring -> {
             KeyId next = ring.name().withVersion(ring.primaryVersion() + 1);
             KeyMaterial material = KeyMaterial.generate(ring.algorithm(), random, providers);
-            return ring.rotate(clock.instant(), masterKey.wrap(next, ring.algorithm(), material.serialize()));
+            return ring.rotate(stamp(), masterKey.wrap(next, ring.algorithm(), material.serialize()));
         });
     }
 
@@ -112,7 +113,7 @@ public final class KeyRegistry {
             throw new CryptoException(Reason.INVALID_ARGUMENT,
                     "keys are destroyed on schedule: set PENDING_DELETION (cancellable until its date) instead");
         }
-        Instant now = clock.instant();
+        Instant now = stamp();
         KeyRing ring = change(id, r -> id.version() == 0
                 ? r.withState(state, now, deletionDelay)
                 : r.withVersionState(id.version(), state, now, deletionDelay));
@@ -164,7 +165,7 @@ public final class KeyRegistry {
         for (KeyRing ring : store.list("")) {
             if (ring.rotationDue(now)) {
                 KeyRing after = change(ring.name(), r -> r.rotationDue(clock.instant())
-                        ? r.rotate(clock.instant(), masterKey.wrap(r.name().withVersion(r.primaryVersion() + 1), r.algorithm(),
+                        ? r.rotate(stamp(), masterKey.wrap(r.name().withVersion(r.primaryVersion() + 1), r.algorithm(),
                                 KeyMaterial.generate(r.algorithm(), random, providers).serialize()))
                         : r);
                 if (after.primaryVersion() > ring.primaryVersion()) {
@@ -216,6 +217,15 @@ public final class KeyRegistry {
             }
         }
         throw new CryptoException(Reason.INTERNAL, "key " + id.ringName() + " kept changing concurrently; gave up");
+    }
+
+    /**
+     * The time to record in a ring (created, rotated, deletion dates). The store keeps
+     * milliseconds, so a ring stamped with the clock's full precision would read back different
+     * from what the call that changed it answered.
+     */
+    private Instant stamp() {
+        return clock.instant().truncatedTo(ChronoUnit.MILLIS);
     }
 
     private KeyRing cached(KeyId id) {

@@ -1,0 +1,2 @@
+/** The Keyline IAM policy service. */
+package dev.keyline.iam;

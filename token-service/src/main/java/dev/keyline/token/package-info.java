@@ -1,0 +1,2 @@
+/** The Keyline token service. */
+package dev.keyline.token;
