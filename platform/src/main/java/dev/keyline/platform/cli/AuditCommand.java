@@ -1,0 +1,76 @@
+package dev.keyline.platform.cli;
+
+import dev.keyline.crypto.service.audit.AuditLog;
+import dev.keyline.platform.Keyline;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code keyline audit verify}: checks the audit log's hash chain. */
+@Command(name = "audit", mixinStandardHelpOptions = true, description = "Check the audit log.",
+        subcommands = {AuditCommand.Verify.class})
+public final class AuditCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return Keyline.USAGE;
+    }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check that every line carries the SHA-256 of the line before it. Exit 1 at the first break.")
+    static final class Verify extends AdminCommand {
+        @Parameters(paramLabel = "FILE", arity = "0..1",
+                description = "The log (default $KEYLINE_CRYPTO_AUDIT_LOG, else $KEYLINE_DATA_DIR/audit.log).")
+        Path file;
+
+        @Mixin
+        DataDirOption dataDir;
+
+        @Override
+        int run(Printer out) throws IOException {
+            Path log = file != null ? file : defaultLog(dataDir.apply(env()));
+            if (!Files.isRegularFile(log)) {
+                throw CliFailure.usage("no audit log at " + log.toAbsolutePath() + " (pass the file, or --data-dir)");
+            }
+            AuditLog.Verification v = AuditLog.verify(log);
+            if (out.json()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("file", log.toString());
+                m.put("ok", v.ok());
+                m.put("lines_checked", v.lines());
+                m.put("first_bad_line", v.ok() ? null : v.firstBadLine());
+                m.put("problem", v.ok() ? null : v.problem());
+                out.json(m);
+            } else if (v.ok()) {
+                out.line(log + ": " + v.lines() + " lines checked, the hash chain is intact");
+            }
+            if (!v.ok()) {
+                long n = v.firstBadLine();
+                // A line's prev covers the line before it, so an edit of line k shows at line k+1.
+                String where = n > 1 ? "; line " + (n - 1) + " or " + n + " was changed, or lines were removed or inserted there" : "";
+                out.error(log + ": the hash chain is broken at line " + n + ": " + v.problem() + where);
+                return Keyline.FAILED;
+            }
+            return Keyline.OK;
+        }
+
+        private static Path defaultLog(Map<String, String> env) {
+            String explicit = env.get("KEYLINE_CRYPTO_AUDIT_LOG");
+            if (explicit != null && !explicit.isBlank()) {
+                return Path.of(explicit.trim());
+            }
+            return ServiceConnection.dataDir(env).resolve("audit.log");
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.keyline.platform.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyline.platform.Cli;
+import dev.keyline.platform.Cli.Result;
+import dev.keyline.platform.TestService;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class AuditCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    static Path dir;
+
+    @TempDir
+    Path work;
+
+    static TestService service;
+    static Map<String, String> env;
+
+    @BeforeAll
+    static void start() {
+        service = TestService.start(dir);
+        env = service.env();
+        Cli.run(env, "keys", "create", "audit/k", "--algorithm", "AES_256_GCM");
+        for (int i = 0; i < 5; i++) {
+            Cli.run(env, "encrypt", "audit/k", "--plaintext", "line " + i);
+        }
+        Cli.run(env, "keys", "show", "audit/missing");
+        service.flushAudit();
+    }
+
+    @AfterAll
+    static void stop() {
+        service.close();
+    }
+
+    @Test
+    void verify_theServicesLog_passesAndCountsItsLines() throws Exception {
+        long lines = Files.readAllLines(service.server().config().auditLog()).size();
+
+        Result r = Cli.run(env, "audit", "verify");
+
+        assertThat(lines).isGreaterThanOrEqualTo(7);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.outLine()).endsWith(": " + lines + " lines checked, the hash chain is intact");
+    }
+
+    @Test
+    void verify_aCopyWithOneEditedLine_failsAtTheLineAfterIt() throws Exception {
+        List<String> lines = new ArrayList<>(Files.readAllLines(service.server().config().auditLog(), StandardCharsets.UTF_8));
+        assertThat(lines.get(2)).contains("\"caller\":\"admin\"");
+        lines.set(2, lines.get(2).replace("\"caller\":\"admin\"", "\"caller\":\"mallory\""));
+        Path copy = Files.write(work.resolve("audit.log"), lines, StandardCharsets.UTF_8);
+
+        Result text = Cli.run(env, "audit", "verify", copy.toString());
+        Result json = Cli.run(env, "audit", "verify", copy.toString(), "--json");
+
+        assertThat(text.exitCode()).isEqualTo(1);
+        assertThat(text.err()).startsWith("error: " + copy + ": the hash chain is broken at line 4: ")
+                .contains("line 3 or 4 was changed");
+        assertThat(text.out()).isEmpty();
+        assertThat(json.exitCode()).isEqualTo(1);
+        JsonNode m = JSON.readTree(json.out());
+        assertThat(m.get("ok").asBoolean()).isFalse();
+        assertThat(m.get("first_bad_line").asLong()).isEqualTo(4);
+    }
+
+    @Test
+    void verify_aCopyWithALineRemoved_fails() throws Exception {
+        List<String> lines = new ArrayList<>(Files.readAllLines(service.server().config().auditLog(), StandardCharsets.UTF_8));
+        lines.remove(1);
+        Path copy = Files.write(work.resolve("audit.log"), lines, StandardCharsets.UTF_8);
+
+        Result r = Cli.run(env, "audit", "verify", copy.toString());
+
+        assertThat(r.exitCode()).isEqualTo(1);
+        assertThat(r.err()).contains("broken at line 2");
+    }
+
+    @Test
+    void verify_withDataDir_findsTheLogThere() {
+        Result r = Cli.run(Map.of(), "audit", "verify", "--data-dir", dir.toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.outLine()).startsWith(dir.resolve("audit.log").toString());
+    }
+
+    @Test
+    void verify_aMissingFile_isAUsageError() {
+        Result r = Cli.run(env, "audit", "verify", work.resolve("none.log").toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: no audit log at ");
+    }
+}
