@@ -1,5 +1,6 @@
 package dev.keyline.platform;
 
+import dev.keyline.platform.bench.BenchCommand;
 import dev.keyline.platform.cli.AuditCommand;
 import dev.keyline.platform.cli.CallersCommand;
 import dev.keyline.platform.cli.DecryptCommand;
@@ -41,6 +42,7 @@ import picocli.CommandLine.Spec;
             CallersCommand.class,
             AuditCommand.class,
             ProvidersCommand.class,
+            BenchCommand.class,
             CommandLine.HelpCommand.class
         })
 public final class Keyline implements Callable<Integer> {

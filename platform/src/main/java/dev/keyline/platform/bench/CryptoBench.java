@@ -25,7 +25,7 @@ import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,9 +46,9 @@ public final class CryptoBench {
     private final Duration warmup;
     private final Duration measure;
     private final int concurrency;
-    private final PrintStream out;
+    private final PrintWriter out;
 
-    public CryptoBench(Duration warmup, Duration measure, int concurrency, PrintStream out) {
+    public CryptoBench(Duration warmup, Duration measure, int concurrency, PrintWriter out) {
         this.warmup = warmup;
         this.measure = measure;
         this.concurrency = concurrency;
@@ -178,7 +178,7 @@ public final class CryptoBench {
     }
 
     /** Prints the report as an aligned table followed by the ratios. */
-    public static void print(Report report, PrintStream out) {
+    public static void print(Report report, PrintWriter out) {
         out.printf("%-40s %14s %14s %10s %10s %8s%n", "benchmark", "ops/s", "items/s", "p50 us", "p99 us", "errors");
         for (Row r : report.rows()) {
             out.printf("%-40s %,14.0f %,14.0f %10s %10s %8d%n", r.name(), r.opsPerSecond(), r.itemsPerSecond(),
@@ -189,9 +189,26 @@ public final class CryptoBench {
         report.ratios().forEach((k, v) -> out.printf("%-55s %8.2f%n", k, v));
     }
 
-    public static void main(String[] args) throws InterruptedException {
-        Duration measure = Duration.ofSeconds(args.length > 0 ? Long.parseLong(args[0]) : 5);
-        CryptoBench bench = new CryptoBench(Duration.ofSeconds(2), measure, 64, System.out);
-        print(bench.run(), System.out);
+    /** The report as JSON-ready maps (for {@code bench-results.json}). */
+    public static Map<String, Object> toJson(Report report) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        List<Map<String, Object>> rows = new ArrayList<>();
+        for (Row r : report.rows()) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("name", r.name());
+            row.put("ops_per_second", Math.round(r.opsPerSecond()));
+            row.put("items_per_second", Math.round(r.itemsPerSecond()));
+            if (!Double.isNaN(r.p50Micros())) {
+                row.put("p50_us", Math.round(r.p50Micros()));
+                row.put("p99_us", Math.round(r.p99Micros()));
+            }
+            row.put("errors", r.errors());
+            rows.add(row);
+        }
+        m.put("rows", rows);
+        Map<String, Object> ratios = new LinkedHashMap<>();
+        report.ratios().forEach((k, v) -> ratios.put(k, Math.round(v * 100) / 100.0));
+        m.put("ratios", ratios);
+        return m;
     }
 }

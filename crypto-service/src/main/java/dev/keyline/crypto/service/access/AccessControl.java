@@ -13,7 +13,6 @@ import java.time.InstantSource;
 import java.util.Base64;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Optional;
 
 /**
  * Bearer tokens → callers. Tokens are 256-bit random values shown once at creation; only their
@@ -26,7 +25,7 @@ public final class AccessControl {
     private final CallerStore store;
     private final SecureRandom random;
     private final InstantSource clock;
-    private final Cache<String, Optional<Caller>> cache;
+    private final Cache<String, Caller> cache;
 
     public AccessControl(CallerStore store, SecureRandom random, InstantSource clock, Duration cacheTtl) {
         this.store = store;
@@ -41,8 +40,16 @@ public final class AccessControl {
             throw new CryptoException(Reason.UNAUTHENTICATED, "missing bearer token");
         }
         String hash = hash(token);
-        return cache.get(hash, store::findCallerByTokenHash)
+        Caller cached = cache.getIfPresent(hash);
+        if (cached != null) {
+            return cached;
+        }
+        // Unknown tokens are not cached, so a caller created a moment ago (by another process on
+        // the same store) is accepted at once; known ones are, to keep the store off the hot path.
+        Caller caller = store.findCallerByTokenHash(hash)
                 .orElseThrow(() -> new CryptoException(Reason.UNAUTHENTICATED, "unknown bearer token"));
+        cache.put(hash, caller);
+        return caller;
     }
 
     /** Creates (or replaces the token of) a caller and returns the new token, which is shown only now. */

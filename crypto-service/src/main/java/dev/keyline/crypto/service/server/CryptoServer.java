@@ -92,19 +92,23 @@ public final class CryptoServer implements AutoCloseable {
         }
         this.store = JdbcKeyStore.open(config.storeUrl(), config.storeUser(), config.storePassword(), config.storeSchema());
         boolean started = false;
+        AuditLog openedAudit = null;
+        Server openedGrpc = null;
         try {
             this.access = new AccessControl(store, random, clock, java.time.Duration.ofSeconds(5));
             this.createdAdminToken = ensureAdmin(random);
             this.keys = new KeyRegistry(store, masterKey, CryptoProviders.defaults(), random, clock, config.metadataTtl(),
                     config.pendingDeletionDelay());
             this.operations = new KeyOperations(keys, random, config.maxPayloadBytes());
-            this.audit = AuditLog.open(config.auditLog());
+            openedAudit = AuditLog.open(config.auditLog());
+            this.audit = openedAudit;
             this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(meters);
             ServiceMetrics metrics = new ServiceMetrics(meters);
             CryptoGrpcService service = new CryptoGrpcService(operations, audit, metrics, clock, config.maxBatchItems());
             this.grpcHealth = new HealthStatusManager();
-            this.grpcServer = startGrpc(transport, service, extraInterceptors);
+            openedGrpc = startGrpc(transport, service, extraInterceptors);
+            this.grpcServer = openedGrpc;
             this.http = withHttp ? startHttp() : null;
             this.maintenance = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-maintenance").daemon(true).factory());
             long every = config.maintenanceInterval().toMillis();
@@ -112,6 +116,13 @@ public final class CryptoServer implements AutoCloseable {
             started = true;
         } finally {
             if (!started) {
+                // Release what a failed start opened (port in use, bad TLS files, ...).
+                if (openedGrpc != null) {
+                    openedGrpc.shutdownNow();
+                }
+                if (openedAudit != null) {
+                    openedAudit.close();
+                }
                 store.close();
             }
         }
@@ -199,7 +210,6 @@ public final class CryptoServer implements AutoCloseable {
         try {
             app.start(config.httpHost(), config.httpPort());
         } catch (RuntimeException e) {
-            grpcServer.shutdownNow();
             throw new CryptoException(Reason.INVALID_CONFIG, "cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage());
         }
         return app;
