@@ -1,6 +1,10 @@
 package dev.keyline.platform.bench;
 
 import com.google.protobuf.ByteString;
+import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.CryptoClientConfig;
+import dev.keyline.crypto.client.CryptoClientFactory;
+import dev.keyline.crypto.client.EnvelopeEncryptor;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.aead.AesGcm;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
@@ -144,6 +148,28 @@ public final class CryptoBench {
                 progress("rpc: batch encrypt 100 x 1KiB");
                 results.add(LoadLoop.run("rpc batch encrypt 100x1KiB", Math.max(2, concurrency / 8), warmup, measure, 100,
                         () -> async.batchEncrypt(batch100)));
+
+                // The client library against the bare stub, both blocking, with the same number of threads.
+                int callers = Math.min(concurrency, 32);
+                try (CryptoClient client = CryptoClientFactory.create(CryptoClientConfig.builder()
+                        .endpoint("127.0.0.1:" + server.grpcPort()).authToken(token).build())) {
+                    dev.keyline.crypto.core.keys.KeyId esId = dev.keyline.crypto.core.keys.KeyId.of("bench", "es256");
+                    dev.keyline.crypto.core.keys.KeyId aesId = dev.keyline.crypto.core.keys.KeyId.of("bench", "aes");
+                    progress("client: sign es256 vs bare stub");
+                    results.add(LoadLoop.runLocal("stub sign es256 (blocking)", callers, warmup, measure, () -> blocking.sign(sign)));
+                    results.add(LoadLoop.runLocal("client sign es256", callers, warmup, measure, () -> client.sign(esId, kib)));
+                    progress("client: verify with cached public key vs Verify rpc");
+                    dev.keyline.crypto.client.SignResult s = client.sign(esId, kib);
+                    results.add(LoadLoop.runLocal("stub verify rpc (blocking)", callers, warmup, measure, () -> blocking.verify(verify)));
+                    results.add(LoadLoop.runLocal("client verify (cached public key)", threads, warmup, measure,
+                            () -> client.verify(s.keyId(), kib, s.signature())));
+                    progress("client: envelope encrypt/decrypt 1KiB, warm data key");
+                    EnvelopeEncryptor envelope = EnvelopeEncryptor.builder(client, aesId).build();
+                    byte[] sealed = envelope.encrypt(kib, aad);
+                    envelope.decrypt(sealed, aad);
+                    results.add(LoadLoop.runLocal("envelope encrypt 1KiB (warm)", threads, warmup, measure, () -> envelope.encrypt(kib, aad)));
+                    results.add(LoadLoop.runLocal("envelope decrypt 1KiB (warm)", threads, warmup, measure, () -> envelope.decrypt(sealed, aad)));
+                }
             } finally {
                 channel.shutdownNow();
             }
@@ -156,6 +182,14 @@ public final class CryptoBench {
         ratios.put("encrypt rpc / empty rpc (target >= 0.8)", encrypt / empty);
         ratios.put("batch items/s / single encrypt rpc/s (target >= 20)",
                 find(results, "rpc batch encrypt 100x1KiB").map(LoadLoop.Result::itemsPerSecond).orElse(Double.NaN) / encrypt);
+        ratios.put("envelope encrypt / raw aes-gcm (target >= 0.8)",
+                rate(results, "envelope encrypt 1KiB (warm)") / rate(results, "aes-256-gcm 1KiB encrypt (SunJCE)"));
+        ratios.put("envelope decrypt / raw aes-gcm encrypt", rate(results, "envelope decrypt 1KiB (warm)")
+                / rate(results, "aes-256-gcm 1KiB encrypt (SunJCE)"));
+        ratios.put("client sign overhead vs bare stub, % (target <= 10)",
+                100 * (1 - rate(results, "client sign es256") / rate(results, "stub sign es256 (blocking)")));
+        ratios.put("client cached verify / verify rpc", rate(results, "client verify (cached public key)")
+                / rate(results, "stub verify rpc (blocking)"));
         if (providers.containsKey("accp")) {
             ratios.put("es256 sign accp / jdk", rate(results, "es256 sign (accp)") / rate(results, "es256 sign (jdk)"));
         }
