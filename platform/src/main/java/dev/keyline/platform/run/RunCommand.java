@@ -27,7 +27,8 @@ abstract class RunCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--config", paramLabel = "FILE", description = "YAML configuration (not supported yet: use KEYLINE_* environment variables).")
+    @Option(names = "--config", paramLabel = "FILE",
+            description = "YAML settings (same names as the KEYLINE_* variables, nested and lower case; environment variables win).")
     Path configFile;
 
     /** Describes what runs, for the banner's first line. */
@@ -37,16 +38,14 @@ abstract class RunCommand implements Callable<Integer> {
     public final Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (configFile != null) {
-            err.println("error: --config is not supported yet; configure Keyline with KEYLINE_* environment variables"
-                    + " such as KEYLINE_DATA_DIR, KEYLINE_CRYPTO_GRPC_PORT, KEYLINE_STORE_URL (see docs/configuration.md)");
-            err.flush();
-            return Keyline.USAGE;
-        }
         Keyline keyline = (Keyline) spec.root().userObject();
         CryptoServiceConfig config;
         try {
-            config = CryptoServiceConfig.fromEnvironment(keyline.env()).build();
+            Settings settings = configFile == null ? Settings.of(keyline.env()) : Settings.of(keyline.env(), configFile);
+            config = CryptoServiceConfig.fromEnvironment(settings).build();
+            if (configFile != null) {
+                settings.requireAllFileSettingsUsed(configFile);
+            }
         } catch (CryptoException e) {
             err.println("error: " + listed(e.getMessage()));
             err.flush();

@@ -53,12 +53,24 @@ class RunCommandTest {
     }
 
     @Test
-    void up_withConfigFile_saysItIsNotSupportedYet() {
-        Result r = Cli.run(Map.of("KEYLINE_DATA_DIR", dir.toString()), "up", "--config", "keyline.yaml");
+    void up_withConfigFileHoldingATypo_failsNamingTheSettingAndStartsNothing() throws IOException {
+        java.nio.file.Path yaml = java.nio.file.Files.createTempFile("keyline", ".yaml");
+        java.nio.file.Files.writeString(yaml, "data_dir: " + dir + "\ncrypto:\n  grpc_port: 0\n  http_port: 0\n  grpc_prot: 5\n");
+        Result r = Cli.run(Map.of(), "up", "--config", yaml.toString());
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: --config is not supported yet");
+        assertThat(r.err()).contains("unknown settings in", "crypto_grpc_prot (KEYLINE_CRYPTO_GRPC_PROT)");
         assertThat(dir.toFile().list()).as("nothing started").isEmpty();
+    }
+
+    @Test
+    void up_withConfigFileHoldingAnInvalidValue_failsNamingTheVariable() throws IOException {
+        java.nio.file.Path yaml = java.nio.file.Files.createTempFile("keyline", ".yaml");
+        java.nio.file.Files.writeString(yaml, "data_dir: " + dir + "\ncrypto:\n  grpc_port: lots\n");
+        Result r = Cli.run(Map.of(), "up", "--config", yaml.toString());
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("KEYLINE_CRYPTO_GRPC_PORT must be a port number, got 'lots'");
     }
 
     @Test
