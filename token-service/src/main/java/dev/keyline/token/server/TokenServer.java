@@ -1,0 +1,413 @@
+package dev.keyline.token.server;
+
+import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.CryptoClientFactory;
+import dev.keyline.crypto.client.EnvelopeEncryptor;
+import dev.keyline.crypto.client.FallbackHandler;
+import dev.keyline.crypto.client.HealthStatus;
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.CryptoException.Reason;
+import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.core.mac.HmacSha256;
+import dev.keyline.token.clients.Client;
+import dev.keyline.token.clients.ClientRegistry;
+import dev.keyline.token.clients.ClientsFile;
+import dev.keyline.token.families.TokenFamilies;
+import dev.keyline.token.http.TokenHttpApi;
+import dev.keyline.token.jwks.Jwks;
+import dev.keyline.token.jwks.SigningKeys;
+import dev.keyline.token.jwt.AccessTokenVerifier;
+import dev.keyline.token.jwt.CryptoSigner;
+import dev.keyline.token.jwt.JwtIssuer;
+import dev.keyline.token.jwt.KmsSigner;
+import dev.keyline.token.jwt.LocalSigner;
+import dev.keyline.token.oauth.RevokedAccessTokens;
+import dev.keyline.token.oauth.TokenEndpoint;
+import dev.keyline.token.storage.CacheStorage;
+import dev.keyline.token.storage.CryptoEncryptor;
+import dev.keyline.token.storage.EncryptedCacheStorage;
+import dev.keyline.token.storage.InMemoryCacheStorage;
+import dev.keyline.token.storage.RedisCacheStorage;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running token service: the crypto client, signers, JWKS with rotation polling, token-family
+ * storage, clients and the HTTP API, wired from one {@link TokenServerConfig}. Start it with
+ * {@link #start(TokenServerConfig)} (or {@link #builder} to pass a clock, a meter registry or an
+ * existing {@link CryptoClient}); {@link #close()} stops everything it started.
+ *
+ * <pre>
+ * TokenServer server = TokenServer.start(TokenServerConfig.fromEnvironment(System.getenv()));
+ * System.out.println("token service on " + server.baseUrl());
+ * </pre>
+ */
+public final class TokenServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(TokenServer.class);
+    /** Where the shared refresh-token HMAC key lives in Redis (encrypted like every other value). */
+    private static final String SHARED_MAC_KEY = "token-mac-key";
+
+    private final TokenServerConfig config;
+    private final PrometheusMeterRegistry meters;
+    private final Optional<CryptoClient> client;
+    private final boolean ownsClient;
+    private final Optional<SigningKeys> signingKeys;
+    private final CacheStorage storage;
+    private final TokenFamilies families;
+    private final AtomicBoolean cryptoSigning;
+    private final boolean hasFallback;
+    private final ScheduledExecutorService scheduler;
+    private final TokenHttpApi http;
+    private final String issuer;
+    private final CacheStorage baseStorage;
+    private final AtomicBoolean pollFailing = new AtomicBoolean();
+
+    private TokenServer(Builder b) {
+        this.config = b.config;
+        List<String> problems = config.validate();
+        if (!problems.isEmpty()) {
+            throw new CryptoException(Reason.INVALID_CONFIG, "invalid token service configuration (" + problems.size() + " problem"
+                    + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems));
+        }
+        InstantSource clock = b.clock;
+        SecureRandom random = b.random;
+        this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        if (b.meters == null) {
+            new JvmMemoryMetrics().bindTo(meters);
+        }
+        List<AutoCloseable> opened = new ArrayList<>();
+        boolean started = false;
+        try {
+            // The crypto client, when any feature needs it.
+            if (b.client != null) {
+                client = Optional.of(b.client);
+                ownsClient = false;
+            } else if (config.crypto().isPresent()) {
+                CryptoClient c = CryptoClientFactory.builder(config.crypto().get()).meterRegistry(meters).clock(clock).random(random).build();
+                opened.add(c);
+                client = Optional.of(c);
+                ownsClient = true;
+            } else {
+                client = Optional.empty();
+                ownsClient = false;
+            }
+
+            // Keys this process holds: the fallback (always published) and the local signer (LOCAL path).
+            Optional<LocalSigner> fallback = config.fallbackKeyFile()
+                    .map(f -> LocalSigner.fromPemFile(f, config.fallbackKeyAlgorithm(), "keyline-fallback"))
+                    .or(() -> config.fallbackHmacKeyFile().map(f -> LocalSigner.hmacFromFile(f, "keyline-fallback/jwt-hmac/1")));
+            this.hasFallback = fallback.isPresent();
+            Optional<LocalSigner> asymmetricFallback = fallback.filter(f -> f.publicJwk().isPresent());
+            Optional<LocalSigner> local = config.localKeyFile().map(f -> LocalSigner.fromPemFile(f, config.localKeyAlgorithm(), "local"));
+
+            // The crypto-service signing key and its published versions.
+            this.signingKeys = client.map(c -> new SigningKeys(c, KeyId.parse(config.signingKeyId()), config.effectivePublishDelay(), clock));
+            signingKeys.ifPresent(this::loadSigningKeys);
+            Optional<CryptoSigner> cryptoSigner = signingKeys.map(k -> new CryptoSigner(client.get(), k, asymmetricFallback, meters));
+            this.cryptoSigning = new AtomicBoolean(config.signer() == TokenServerConfig.SignerKind.CRYPTO);
+            KmsSigner localOrCrypto = local.map(l -> (KmsSigner) l).orElseGet(() -> cryptoSigner.orElseThrow());
+            KmsSigner cryptoOrLocal = cryptoSigner.map(c -> (KmsSigner) c).orElse(localOrCrypto);
+
+            // Storage: memory or Redis, encrypted through envelope encryption when configured.
+            CacheStorage base = switch (config.storage()) {
+                case MEMORY -> new InMemoryCacheStorage(clock);
+                case REDIS -> RedisCacheStorage.connect(config.redisUrl(), config.redisPrefix(), Duration.ofSeconds(5));
+            };
+            opened.add(base);
+            this.baseStorage = base;
+            if (config.cacheEncryption()) {
+                CryptoClient c = client.orElseThrow();
+                KeyId encryptionKey = KeyId.parse(config.encryptionKeyId());
+                ensureAesKey(c, encryptionKey);
+                EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(c, encryptionKey).clock(clock).random(random).meterRegistry(meters)
+                        .clientName("token-service").context("keyline-token-families").build();
+                // AAD = the storage key, which for a family record is the family id.
+                this.storage = new EncryptedCacheStorage(base, new CryptoEncryptor(envelopes), k -> k.getBytes(StandardCharsets.UTF_8));
+            } else {
+                this.storage = base;
+            }
+            HmacSha256 mac = HmacSha256.of(refreshTokenMacKey(random));
+            this.families = new TokenFamilies(storage, mac, clock, random, config.refreshReuseGrace(), meters);
+
+            List<Client> clients = new ArrayList<>(config.clients());
+            config.clientsFile().ifPresent(f -> clients.addAll(ClientsFile.read(f, config.accessTokenLifetime(), config.refreshTokenLifetime())));
+            ClientRegistry registry = new ClientRegistry(clients);
+
+            List<String> staticJwks = new ArrayList<>();
+            local.flatMap(LocalSigner::publicJwk).ifPresent(staticJwks::add);
+            asymmetricFallback.flatMap(LocalSigner::publicJwk).ifPresent(staticJwks::add);
+            Jwks jwks = new Jwks(signingKeys, staticJwks, config.jwksMaxAge());
+            List<LocalSigner> localKeys = new ArrayList<>();
+            local.ifPresent(localKeys::add);
+            fallback.ifPresent(localKeys::add);
+
+            // The HTTP server binds first (port 0 resolves); the issuer defaults to where it listens.
+            FallbackHandler fallbackHandler = new FallbackHandler(meters, "token-service");
+            AtomicBoolean flag = cryptoSigning;
+            String[] issuerRef = {config.issuer()};
+            this.http = TokenHttpApi.start(config.httpHost(), config.httpPort(), config.maxRequestBytes(), meters, port -> {
+                if (issuerRef[0].isEmpty()) {
+                    issuerRef[0] = "http://" + hostForUrl(config.httpHost()) + ":" + port;
+                }
+                JwtIssuer jwtIssuer = new JwtIssuer(() -> flag.get() ? cryptoOrLocal : localOrCrypto, fallback, fallbackHandler, issuerRef[0],
+                        clock, random, meters);
+                AccessTokenVerifier verifier = new AccessTokenVerifier(signingKeys, localKeys, issuerRef[0], clock);
+                TokenEndpoint endpoint = new TokenEndpoint(jwtIssuer, families, verifier, new RevokedAccessTokens(storage), registry);
+                return new TokenHttpApi.Routes(endpoint, registry, jwks, issuerRef[0], this::health, meters);
+            });
+            opened.add(http::stop);
+            this.issuer = issuerRef[0];
+
+            this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-token-maintenance").daemon(true).factory());
+            long poll = config.keyPollInterval().toMillis();
+            signingKeys.ifPresent(k -> scheduler.scheduleWithFixedDelay(this::poll, poll, poll, TimeUnit.MILLISECONDS));
+            if (base instanceof InMemoryCacheStorage mem) {
+                scheduler.scheduleWithFixedDelay(mem::purgeExpired, 60, 60, TimeUnit.SECONDS);
+            }
+            started = true;
+            LOG.atInfo().addKeyValue("issuer", issuer).addKeyValue("signer", config.signer().name().toLowerCase(java.util.Locale.ROOT))
+                    .addKeyValue("storage", config.storage().name().toLowerCase(java.util.Locale.ROOT)).addKeyValue("clients", registry.size())
+                    .addKeyValue("fallback", hasFallback).log("token service listening");
+        } finally {
+            if (!started) {
+                for (int i = opened.size() - 1; i >= 0; i--) {
+                    try {
+                        opened.get(i).close();
+                    } catch (Exception e) {
+                        LOG.warn("cleanup after a failed start failed: {}", e.toString());
+                    }
+                }
+            }
+        }
+    }
+
+    private void loadSigningKeys(SigningKeys keys) {
+        try {
+            if (config.createKeys()) {
+                keys.ensureKey(config.signingAlgorithm());
+            } else {
+                keys.refresh();
+            }
+        } catch (CryptoException e) {
+            if (e.reason() != Reason.CRYPTO_SERVICE_UNAVAILABLE) {
+                throw e;
+            }
+            // Start anyway: tokens are signed with the fallback key until the service answers.
+            LOG.atWarn().addKeyValue("error_code", e.reason().name())
+                    .log("crypto service unavailable at start; the signing key will be loaded when it answers");
+        }
+    }
+
+    private void ensureAesKey(CryptoClient c, KeyId key) {
+        try {
+            c.getKeyMetadata(key);
+        } catch (CryptoException e) {
+            if (e.reason() == Reason.KEY_NOT_FOUND && config.createKeys()) {
+                try {
+                    c.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+                    LOG.atInfo().addKeyValue("key_id", key.ringName()).log("created the token-family encryption key in the crypto service");
+                } catch (CryptoException raced) {
+                    // Another replica may have created it a moment ago.
+                    c.getKeyMetadata(key);
+                }
+            } else if (e.reason() != Reason.CRYPTO_SERVICE_UNAVAILABLE) {
+                throw e;
+            }
+        }
+    }
+
+    /**
+     * The key refresh tokens are stored under: from the configured file; else, in Redis, one key
+     * shared by every replica (the first replica stores it, encrypted like every value, the others
+     * read it); else a random key for this process.
+     */
+    private SecretBytes refreshTokenMacKey(SecureRandom random) {
+        if (config.refreshHmacKeyFile().isPresent()) {
+            try {
+                byte[] raw = Base64.getDecoder().decode(Files.readString(config.refreshHmacKeyFile().get(), StandardCharsets.US_ASCII).trim());
+                if (raw.length < 32) {
+                    throw new CryptoException(Reason.INVALID_CONFIG, "refreshHmacKeyFile: must hold the base64 of at least 32 bytes");
+                }
+                return SecretBytes.wrap(raw);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (IllegalArgumentException e) {
+                throw new CryptoException(Reason.INVALID_CONFIG, "refreshHmacKeyFile: is not base64");
+            }
+        }
+        byte[] fresh = new byte[32];
+        random.nextBytes(fresh);
+        if (config.storage() == TokenServerConfig.StorageKind.MEMORY) {
+            return SecretBytes.wrap(fresh);
+        }
+        Instant forever = Instant.parse("9999-01-01T00:00:00Z");
+        storage.compareAndSet(new CacheStorage.Put(SHARED_MAC_KEY, fresh, forever), 0, List.of());
+        java.util.Arrays.fill(fresh, (byte) 0);
+        byte[] shared = storage.get(SHARED_MAC_KEY).orElseThrow(() -> new IllegalStateException("the shared refresh-token key vanished"))
+                .value();
+        return SecretBytes.wrap(shared);
+    }
+
+    private static String hostForUrl(String host) {
+        return host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host;
+    }
+
+    private void poll() {
+        try {
+            signingKeys.orElseThrow().refresh();
+            if (pollFailing.getAndSet(false)) {
+                LOG.info("signing key metadata polling works again");
+            }
+        } catch (CryptoException e) {
+            if (!pollFailing.getAndSet(true)) {
+                LOG.atWarn().addKeyValue("error_code", e.reason().name()).log("cannot poll the signing key metadata: {}", e.getMessage());
+            }
+        } catch (RuntimeException e) {
+            LOG.error("signing key polling failed unexpectedly", e);
+        }
+    }
+
+    // ---------------------------------------------------------------------------------- public API
+
+    /** Starts a token server with the system clock, a new Prometheus registry and its own crypto client. */
+    public static TokenServer start(TokenServerConfig config) {
+        return builder(config).start();
+    }
+
+    public static Builder builder(TokenServerConfig config) {
+        return new Builder(config);
+    }
+
+    /** The port the HTTP API listens on. */
+    public int port() {
+        return http.port();
+    }
+
+    /** The {@code iss} of the tokens, also the base URL of the endpoints. */
+    public String issuer() {
+        return issuer;
+    }
+
+    /** {@code http://host:port} where the API listens. */
+    public String baseUrl() {
+        return "http://" + hostForUrl(config.httpHost()) + ":" + port();
+    }
+
+    public TokenServerConfig config() {
+        return config;
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    /** The token families (tests, operators). */
+    public TokenFamilies families() {
+        return families;
+    }
+
+    /**
+     * Feature flag (T11): whether tokens are signed through the crypto service ({@code true}) or
+     * with the local key. Can be flipped while running when both are configured.
+     */
+    public void setCryptoSigning(boolean viaCryptoService) {
+        cryptoSigning.set(viaCryptoService);
+    }
+
+    public boolean cryptoSigning() {
+        return cryptoSigning.get();
+    }
+
+    /** Reads the signing key's versions now instead of at the next poll. */
+    public void refreshSigningKeys() {
+        signingKeys.ifPresent(SigningKeys::refresh);
+    }
+
+    /**
+     * UP when every dependency answers; DEGRADED when the crypto service is unreachable but the
+     * fallback key signs; DOWN when tokens cannot be issued or stored.
+     */
+    public TokenHttpApi.Health health() {
+        Map<String, Object> checks = new LinkedHashMap<>();
+        String overall = "UP";
+        if (client.isPresent()) {
+            HealthStatus h = client.get().healthCheck();
+            // The client says DEGRADED when it was told the caller has a fallback; also when it was not, but we have one.
+            boolean unreachable = h.status() != HealthStatus.Status.UP
+                    && (h.circuit() == HealthStatus.CircuitState.OPEN || h.detail().contains("no fallback configured"));
+            String s = h.status() == HealthStatus.Status.DOWN && hasFallback && unreachable ? "DEGRADED" : h.status().name();
+            checks.put("crypto_service", Map.of("status", s, "circuit", h.circuit().name(), "detail", h.detail()));
+            overall = worst(overall, s);
+        }
+        boolean storageOk = !(baseStorage instanceof RedisCacheStorage r) || r.ping();
+        String st = storageOk ? "UP" : "DOWN";
+        checks.put("storage", Map.of("status", st, "kind", config.storage().name().toLowerCase(java.util.Locale.ROOT)));
+        overall = worst(overall, st);
+        checks.put("signer", Map.of("status", "UP", "path", cryptoSigning.get() ? "crypto" : "local", "fallback", hasFallback));
+        return new TokenHttpApi.Health(overall, checks);
+    }
+
+    private static String worst(String a, String b) {
+        List<String> order = List.of("UP", "DEGRADED", "DOWN");
+        return order.get(Math.max(order.indexOf(a), order.indexOf(b)));
+    }
+
+    /** Stops the HTTP server, polling, storage and (when this server made it) the crypto client. */
+    @Override
+    public void close() {
+        http.stop();
+        scheduler.shutdownNow();
+        storage.close();
+        if (ownsClient) {
+            client.ifPresent(CryptoClient::close);
+        }
+    }
+
+    /** Optional collaborators. */
+    public static final class Builder {
+        private final TokenServerConfig config;
+        private InstantSource clock = InstantSource.system();
+        private SecureRandom random = new SecureRandom();
+        private PrometheusMeterRegistry meters;
+        private CryptoClient client;
+
+        private Builder(TokenServerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /** The clock of token lifetimes, family expiry and the key publication delay. */
+        public Builder clock(InstantSource v) { clock = Objects.requireNonNull(v); return this; }
+        public Builder random(SecureRandom v) { random = Objects.requireNonNull(v); return this; }
+        public Builder meterRegistry(PrometheusMeterRegistry v) { meters = Objects.requireNonNull(v); return this; }
+        /** Use this client instead of making one from {@link TokenServerConfig#crypto()}; the server does not close it. */
+        public Builder cryptoClient(CryptoClient v) { client = Objects.requireNonNull(v); return this; }
+
+        public TokenServer start() {
+            return new TokenServer(this);
+        }
+    }
+}

@@ -1,0 +1,425 @@
+package dev.keyline.token.server;
+
+import dev.keyline.crypto.client.CryptoClientConfig;
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.token.clients.Client;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.function.Function;
+
+/**
+ * Everything a {@link TokenServer} needs. Build it with {@link #builder()} (embedding, tests) or
+ * {@link #fromEnvironment(Map)} (the {@code KEYLINE_TOKEN_*} variables of
+ * {@code docs/configuration.md}); {@link #validate()} lists every problem, each naming its field.
+ *
+ * @param issuer the {@code iss} of every token and the base of the metadata URLs; empty means
+ *     {@code http://<httpHost>:<port>}
+ * @param signer which path signs: the crypto service or the local PEM key (feature flag, T11)
+ * @param crypto how to reach the crypto service; needed for the crypto signer and for cache encryption
+ * @param fallbackKeyFile PEM key pair whose public half is always in the JWKS; signs while the
+ *     crypto service is unavailable and while a new key version waits out its publication delay
+ * @param fallbackHmacKeyFile an HS256 fallback (base64 key file), used only when set explicitly
+ *     and no {@code fallbackKeyFile} is: only this service can verify such tokens
+ * @param keyPublishDelay how long a new signing key version is published before it signs; empty
+ *     means {@link #jwksMaxAge}
+ * @param refreshHmacKeyFile base64 of the key refresh tokens are stored under; empty means random
+ *     per process (memory storage) or shared through the storage itself (Redis)
+ */
+public record TokenServerConfig(
+        String httpHost,
+        int httpPort,
+        String issuer,
+        int maxRequestBytes,
+        Optional<Path> clientsFile,
+        List<Client> clients,
+        SignerKind signer,
+        String signingKeyId,
+        KeyAlgorithm signingAlgorithm,
+        boolean createKeys,
+        Optional<Path> localKeyFile,
+        KeyAlgorithm localKeyAlgorithm,
+        Optional<Path> fallbackKeyFile,
+        KeyAlgorithm fallbackKeyAlgorithm,
+        Optional<Path> fallbackHmacKeyFile,
+        Optional<CryptoClientConfig> crypto,
+        StorageKind storage,
+        String redisUrl,
+        String redisPrefix,
+        boolean cacheEncryption,
+        String encryptionKeyId,
+        Optional<Path> refreshHmacKeyFile,
+        Duration accessTokenLifetime,
+        Duration refreshTokenLifetime,
+        Duration jwksMaxAge,
+        Optional<Duration> keyPublishDelay,
+        Duration keyPollInterval,
+        Duration refreshReuseGrace) {
+
+    /** Which {@link dev.keyline.token.jwt.KmsSigner} signs. */
+    public enum SignerKind { CRYPTO, LOCAL }
+
+    /** Where token families and the deny list live. */
+    public enum StorageKind { MEMORY, REDIS }
+
+    public static final int DEFAULT_HTTP_PORT = 8080;
+
+    public TokenServerConfig {
+        Objects.requireNonNull(httpHost, "httpHost");
+        Objects.requireNonNull(issuer, "issuer");
+        Objects.requireNonNull(clientsFile, "clientsFile");
+        clients = List.copyOf(clients);
+        Objects.requireNonNull(signer, "signer");
+        Objects.requireNonNull(signingKeyId, "signingKeyId");
+        Objects.requireNonNull(signingAlgorithm, "signingAlgorithm");
+        Objects.requireNonNull(localKeyFile, "localKeyFile");
+        Objects.requireNonNull(localKeyAlgorithm, "localKeyAlgorithm");
+        Objects.requireNonNull(fallbackKeyFile, "fallbackKeyFile");
+        Objects.requireNonNull(fallbackKeyAlgorithm, "fallbackKeyAlgorithm");
+        Objects.requireNonNull(fallbackHmacKeyFile, "fallbackHmacKeyFile");
+        Objects.requireNonNull(crypto, "crypto");
+        Objects.requireNonNull(storage, "storage");
+        Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(redisPrefix, "redisPrefix");
+        Objects.requireNonNull(encryptionKeyId, "encryptionKeyId");
+        Objects.requireNonNull(refreshHmacKeyFile, "refreshHmacKeyFile");
+        Objects.requireNonNull(accessTokenLifetime, "accessTokenLifetime");
+        Objects.requireNonNull(refreshTokenLifetime, "refreshTokenLifetime");
+        Objects.requireNonNull(jwksMaxAge, "jwksMaxAge");
+        Objects.requireNonNull(keyPublishDelay, "keyPublishDelay");
+        Objects.requireNonNull(keyPollInterval, "keyPollInterval");
+        Objects.requireNonNull(refreshReuseGrace, "refreshReuseGrace");
+    }
+
+    /** Every problem of this configuration, each {@code "field: what is wrong"}; empty when valid. */
+    public List<String> validate() {
+        List<String> p = new ArrayList<>();
+        if (httpHost.isBlank()) {
+            p.add("httpHost: is required");
+        }
+        if (httpPort < 0 || httpPort > 65535) {
+            p.add("httpPort: must be between 0 and 65535");
+        }
+        if (!issuer.isEmpty()) {
+            try {
+                URI u = new URI(issuer);
+                if (!("https".equals(u.getScheme()) || "http".equals(u.getScheme())) || u.getHost() == null || u.getQuery() != null
+                        || u.getFragment() != null || issuer.endsWith("/")) {
+                    p.add("issuer: must be an http(s) URL without query, fragment or trailing slash (RFC 8414)");
+                }
+            } catch (java.net.URISyntaxException e) {
+                p.add("issuer: is not a URL");
+            }
+        }
+        if (maxRequestBytes < 1024 || maxRequestBytes > 1 << 20) {
+            p.add("maxRequestBytes: must be between 1024 and 1048576");
+        }
+        clientsFile.filter(f -> !Files.isReadable(f)).ifPresent(f -> p.add("clientsFile: " + f + " is not a readable file"));
+        boolean needsCrypto = signer == SignerKind.CRYPTO || cacheEncryption;
+        if (needsCrypto && crypto.isEmpty()) {
+            p.add("crypto: the crypto service connection is required when the signer is CRYPTO or cacheEncryption is on");
+        }
+        keyId(p, "signingKeyId", signingKeyId);
+        keyId(p, "encryptionKeyId", encryptionKeyId);
+        if (!signingAlgorithm.isAsymmetric()) {
+            p.add("signingAlgorithm: must be an asymmetric signature algorithm (ES256, ES384, EdDSA, RS256, PS256)");
+        }
+        if (signer == SignerKind.LOCAL && localKeyFile.isEmpty()) {
+            p.add("localKeyFile: is required when the signer is LOCAL");
+        }
+        readable(p, "localKeyFile", localKeyFile);
+        if (!localKeyAlgorithm.isAsymmetric()) {
+            p.add("localKeyAlgorithm: must be an asymmetric signature algorithm");
+        }
+        readable(p, "fallbackKeyFile", fallbackKeyFile);
+        readable(p, "fallbackHmacKeyFile", fallbackHmacKeyFile);
+        if (!fallbackKeyAlgorithm.isAsymmetric()) {
+            p.add("fallbackKeyAlgorithm: must be an asymmetric signature algorithm");
+        }
+        if (fallbackKeyFile.isPresent() && fallbackHmacKeyFile.isPresent()) {
+            p.add("fallbackHmacKeyFile: set either fallbackKeyFile or fallbackHmacKeyFile, not both");
+        }
+        if (storage == StorageKind.REDIS) {
+            if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
+                p.add("redisUrl: must be redis://host:port[/db] or rediss://... when storage is REDIS");
+            }
+            if (redisPrefix.isEmpty() || redisPrefix.length() > 128) {
+                p.add("redisPrefix: must be 1-128 characters");
+            }
+        }
+        readable(p, "refreshHmacKeyFile", refreshHmacKeyFile);
+        range(p, "accessTokenLifetime", accessTokenLifetime, Duration.ofSeconds(1), Duration.ofDays(1));
+        range(p, "refreshTokenLifetime", refreshTokenLifetime, Duration.ofMinutes(1), Duration.ofDays(366));
+        range(p, "jwksMaxAge", jwksMaxAge, Duration.ZERO, Duration.ofDays(1));
+        keyPublishDelay.ifPresent(d -> range(p, "keyPublishDelay", d, Duration.ZERO, Duration.ofDays(7)));
+        range(p, "keyPollInterval", keyPollInterval, Duration.ofMillis(100), Duration.ofHours(1));
+        range(p, "refreshReuseGrace", refreshReuseGrace, Duration.ZERO, Duration.ofMinutes(5));
+        return p;
+    }
+
+    /** {@link #keyPublishDelay}, or the JWKS max-age when it is not set. */
+    public Duration effectivePublishDelay() {
+        return keyPublishDelay.orElse(jwksMaxAge);
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** This configuration as a builder, to change a field or two. */
+    public Builder toBuilder() {
+        Builder b = new Builder();
+        b.httpHost = httpHost;
+        b.httpPort = httpPort;
+        b.issuer = issuer;
+        b.maxRequestBytes = maxRequestBytes;
+        b.clientsFile = clientsFile;
+        b.clients = clients;
+        b.signer = signer;
+        b.signingKeyId = signingKeyId;
+        b.signingAlgorithm = signingAlgorithm;
+        b.createKeys = createKeys;
+        b.localKeyFile = localKeyFile;
+        b.localKeyAlgorithm = localKeyAlgorithm;
+        b.fallbackKeyFile = fallbackKeyFile;
+        b.fallbackKeyAlgorithm = fallbackKeyAlgorithm;
+        b.fallbackHmacKeyFile = fallbackHmacKeyFile;
+        b.crypto = crypto;
+        b.storage = storage;
+        b.redisUrl = redisUrl;
+        b.redisPrefix = redisPrefix;
+        b.cacheEncryption = cacheEncryption;
+        b.encryptionKeyId = encryptionKeyId;
+        b.refreshHmacKeyFile = refreshHmacKeyFile;
+        b.accessTokenLifetime = accessTokenLifetime;
+        b.refreshTokenLifetime = refreshTokenLifetime;
+        b.jwksMaxAge = jwksMaxAge;
+        b.keyPublishDelay = keyPublishDelay;
+        b.keyPollInterval = keyPollInterval;
+        b.refreshReuseGrace = refreshReuseGrace;
+        return b;
+    }
+
+    /**
+     * The configuration the {@code KEYLINE_TOKEN_*} variables describe (see
+     * {@code docs/configuration.md}). Values that cannot be parsed are reported by {@link #validate()}
+     * of the result, or — when even the record cannot be built — in one {@code IllegalArgumentException}
+     * listing every problem.
+     */
+    public static TokenServerConfig fromEnvironment(Map<String, String> env) {
+        List<String> p = new ArrayList<>();
+        Function<String, Optional<String>> get = k -> Optional.ofNullable(env.get(k)).map(String::trim).filter(s -> !s.isEmpty());
+        Builder b = builder();
+        get.apply("KEYLINE_TOKEN_HTTP_HOST").ifPresent(b::httpHost);
+        get.apply("KEYLINE_TOKEN_HTTP_PORT").ifPresent(v -> integer(p, "KEYLINE_TOKEN_HTTP_PORT", v).ifPresent(b::httpPort));
+        get.apply("KEYLINE_TOKEN_ISSUER").ifPresent(b::issuer);
+        get.apply("KEYLINE_TOKEN_MAX_REQUEST_BYTES").ifPresent(v -> integer(p, "KEYLINE_TOKEN_MAX_REQUEST_BYTES", v).ifPresent(b::maxRequestBytes));
+        get.apply("KEYLINE_TOKEN_CLIENTS_FILE").map(Path::of).ifPresent(b::clientsFile);
+        get.apply("KEYLINE_TOKEN_SIGNER").ifPresent(v -> enumValue(p, "KEYLINE_TOKEN_SIGNER", SignerKind.class, v).ifPresent(b::signer));
+        get.apply("KEYLINE_TOKEN_SIGNING_KEY").ifPresent(b::signingKeyId);
+        get.apply("KEYLINE_TOKEN_SIGNING_ALGORITHM").ifPresent(v -> jws(p, "KEYLINE_TOKEN_SIGNING_ALGORITHM", v).ifPresent(b::signingAlgorithm));
+        get.apply("KEYLINE_TOKEN_CREATE_KEYS").ifPresent(v -> bool(p, "KEYLINE_TOKEN_CREATE_KEYS", v).ifPresent(b::createKeys));
+        get.apply("KEYLINE_TOKEN_LOCAL_KEY_FILE").map(Path::of).ifPresent(b::localKeyFile);
+        get.apply("KEYLINE_TOKEN_LOCAL_KEY_ALGORITHM").ifPresent(v -> jws(p, "KEYLINE_TOKEN_LOCAL_KEY_ALGORITHM", v).ifPresent(b::localKeyAlgorithm));
+        get.apply("KEYLINE_TOKEN_FALLBACK_KEY_FILE").map(Path::of).ifPresent(b::fallbackKeyFile);
+        get.apply("KEYLINE_TOKEN_FALLBACK_KEY_ALGORITHM")
+                .ifPresent(v -> jws(p, "KEYLINE_TOKEN_FALLBACK_KEY_ALGORITHM", v).ifPresent(b::fallbackKeyAlgorithm));
+        get.apply("KEYLINE_TOKEN_FALLBACK_HMAC_KEY_FILE").map(Path::of).ifPresent(b::fallbackHmacKeyFile);
+        get.apply("KEYLINE_TOKEN_STORAGE").ifPresent(v -> enumValue(p, "KEYLINE_TOKEN_STORAGE", StorageKind.class, v).ifPresent(b::storage));
+        get.apply("KEYLINE_TOKEN_REDIS_URL").ifPresent(b::redisUrl);
+        get.apply("KEYLINE_TOKEN_REDIS_PREFIX").ifPresent(b::redisPrefix);
+        get.apply("KEYLINE_TOKEN_CACHE_ENCRYPTION").ifPresent(v -> bool(p, "KEYLINE_TOKEN_CACHE_ENCRYPTION", v).ifPresent(b::cacheEncryption));
+        get.apply("KEYLINE_TOKEN_ENCRYPTION_KEY").ifPresent(b::encryptionKeyId);
+        get.apply("KEYLINE_TOKEN_REFRESH_HMAC_KEY_FILE").map(Path::of).ifPresent(b::refreshHmacKeyFile);
+        get.apply("KEYLINE_TOKEN_ACCESS_TOKEN_LIFETIME")
+                .ifPresent(v -> duration(p, "KEYLINE_TOKEN_ACCESS_TOKEN_LIFETIME", v).ifPresent(b::accessTokenLifetime));
+        get.apply("KEYLINE_TOKEN_REFRESH_TOKEN_LIFETIME")
+                .ifPresent(v -> duration(p, "KEYLINE_TOKEN_REFRESH_TOKEN_LIFETIME", v).ifPresent(b::refreshTokenLifetime));
+        get.apply("KEYLINE_TOKEN_JWKS_MAX_AGE").ifPresent(v -> duration(p, "KEYLINE_TOKEN_JWKS_MAX_AGE", v).ifPresent(b::jwksMaxAge));
+        get.apply("KEYLINE_TOKEN_KEY_PUBLISH_DELAY").ifPresent(v -> duration(p, "KEYLINE_TOKEN_KEY_PUBLISH_DELAY", v).ifPresent(b::keyPublishDelay));
+        get.apply("KEYLINE_TOKEN_KEY_POLL_INTERVAL").ifPresent(v -> duration(p, "KEYLINE_TOKEN_KEY_POLL_INTERVAL", v).ifPresent(b::keyPollInterval));
+        get.apply("KEYLINE_TOKEN_REFRESH_REUSE_GRACE")
+                .ifPresent(v -> duration(p, "KEYLINE_TOKEN_REFRESH_REUSE_GRACE", v).ifPresent(b::refreshReuseGrace));
+
+        TokenServerConfig partial = b.build();
+        boolean needsCrypto = partial.signer() == SignerKind.CRYPTO || partial.cacheEncryption();
+        if (needsCrypto) {
+            String dataDir = get.apply("KEYLINE_DATA_DIR").orElse("keyline-data");
+            Optional<String> token = get.apply("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN");
+            if (token.isEmpty()) {
+                Path file = get.apply("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE").map(Path::of).orElse(Path.of(dataDir, "admin.token"));
+                try {
+                    token = Optional.of(Files.readString(file, StandardCharsets.US_ASCII).trim());
+                } catch (IOException e) {
+                    p.add("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE: cannot read " + file + " (set KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN or the file)");
+                }
+            }
+            Duration timeout = get.apply("KEYLINE_TOKEN_CRYPTO_TIMEOUT").flatMap(v -> duration(p, "KEYLINE_TOKEN_CRYPTO_TIMEOUT", v))
+                    .orElse(Duration.ofSeconds(2));
+            CryptoClientConfig.Builder cb = CryptoClientConfig.builder().clientName("token-service")
+                    .endpoint(get.apply("KEYLINE_TOKEN_CRYPTO_ENDPOINT").orElse("127.0.0.1:50051"))
+                    .authToken(token.orElse("unset"))
+                    .timeout(timeout)
+                    // Poll through the client's metadata cache: it must not be older than one poll interval.
+                    .keyMetadataTtl(partial.keyPollInterval().compareTo(Duration.ofSeconds(60)) < 0 ? partial.keyPollInterval() : Duration.ofSeconds(60))
+                    .callerHasFallback(partial.fallbackKeyFile().isPresent() || partial.fallbackHmacKeyFile().isPresent());
+            List<String> cp = cb.problems();
+            cp.forEach(x -> p.add("crypto client: " + x));
+            if (cp.isEmpty()) {
+                b.crypto(cb.build());
+            }
+        }
+        if (!p.isEmpty()) {
+            throw new IllegalArgumentException("invalid token service configuration (" + p.size() + " problem" + (p.size() == 1 ? "" : "s")
+                    + "): " + String.join("; ", p));
+        }
+        return b.build();
+    }
+
+    private static void keyId(List<String> p, String field, String v) {
+        try {
+            KeyId.parse(v);
+        } catch (CryptoException e) {
+            p.add(field + ": '" + v + "' is not namespace/id");
+        }
+    }
+
+    private static void readable(List<String> p, String field, Optional<Path> f) {
+        f.filter(x -> !Files.isReadable(x)).ifPresent(x -> p.add(field + ": " + x + " is not a readable file"));
+    }
+
+    private static void range(List<String> p, String field, Duration d, Duration min, Duration max) {
+        if (d.compareTo(min) < 0 || d.compareTo(max) > 0) {
+            p.add(field + ": must be between " + min + " and " + max);
+        }
+    }
+
+    private static Optional<Integer> integer(List<String> p, String name, String v) {
+        try {
+            return Optional.of(Integer.parseInt(v));
+        } catch (NumberFormatException e) {
+            p.add(name + ": '" + v + "' is not a number");
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<Boolean> bool(List<String> p, String name, String v) {
+        return switch (v.toLowerCase(Locale.ROOT)) {
+            case "true", "1", "yes", "on" -> Optional.of(true);
+            case "false", "0", "no", "off" -> Optional.of(false);
+            default -> {
+                p.add(name + ": '" + v + "' is not true or false");
+                yield Optional.empty();
+            }
+        };
+    }
+
+    private static Optional<Duration> duration(List<String> p, String name, String v) {
+        try {
+            return Optional.of(Duration.parse(v));
+        } catch (DateTimeParseException e) {
+            p.add(name + ": '" + v + "' is not an ISO-8601 duration such as PT30S");
+            return Optional.empty();
+        }
+    }
+
+    private static <E extends Enum<E>> Optional<E> enumValue(List<String> p, String name, Class<E> type, String v) {
+        try {
+            return Optional.of(Enum.valueOf(type, v.toUpperCase(Locale.ROOT)));
+        } catch (IllegalArgumentException e) {
+            p.add(name + ": '" + v + "' must be one of " + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
+            return Optional.empty();
+        }
+    }
+
+    private static Optional<KeyAlgorithm> jws(List<String> p, String name, String v) {
+        Optional<KeyAlgorithm> a = KeyAlgorithm.fromJws(v);
+        if (a.isEmpty()) {
+            p.add(name + ": '" + v + "' must be a JWS algorithm: ES256, ES384, EdDSA, RS256 or PS256");
+        }
+        return a;
+    }
+
+    /** Settings with the documented defaults. */
+    public static final class Builder {
+        private String httpHost = "127.0.0.1";
+        private int httpPort = DEFAULT_HTTP_PORT;
+        private String issuer = "";
+        private int maxRequestBytes = 16 * 1024;
+        private Optional<Path> clientsFile = Optional.empty();
+        private List<Client> clients = List.of();
+        private SignerKind signer = SignerKind.CRYPTO;
+        private String signingKeyId = "token/jwt-signing";
+        private KeyAlgorithm signingAlgorithm = KeyAlgorithm.ECDSA_P256_SHA256;
+        private boolean createKeys = true;
+        private Optional<Path> localKeyFile = Optional.empty();
+        private KeyAlgorithm localKeyAlgorithm = KeyAlgorithm.ECDSA_P256_SHA256;
+        private Optional<Path> fallbackKeyFile = Optional.empty();
+        private KeyAlgorithm fallbackKeyAlgorithm = KeyAlgorithm.ECDSA_P256_SHA256;
+        private Optional<Path> fallbackHmacKeyFile = Optional.empty();
+        private Optional<CryptoClientConfig> crypto = Optional.empty();
+        private StorageKind storage = StorageKind.MEMORY;
+        private String redisUrl = "redis://127.0.0.1:6379";
+        private String redisPrefix = "keyline:token:";
+        private boolean cacheEncryption = true;
+        private String encryptionKeyId = "token/family-encryption";
+        private Optional<Path> refreshHmacKeyFile = Optional.empty();
+        private Duration accessTokenLifetime = Duration.ofMinutes(15);
+        private Duration refreshTokenLifetime = Duration.ofDays(30);
+        private Duration jwksMaxAge = Duration.ofMinutes(5);
+        private Optional<Duration> keyPublishDelay = Optional.empty();
+        private Duration keyPollInterval = Duration.ofSeconds(30);
+        private Duration refreshReuseGrace = Duration.ZERO;
+
+        private Builder() {
+        }
+
+        public Builder httpHost(String v) { httpHost = v; return this; }
+        public Builder httpPort(int v) { httpPort = v; return this; }
+        public Builder issuer(String v) { issuer = v; return this; }
+        public Builder maxRequestBytes(int v) { maxRequestBytes = v; return this; }
+        public Builder clientsFile(Path v) { clientsFile = Optional.of(v); return this; }
+        public Builder clients(List<Client> v) { clients = List.copyOf(v); return this; }
+        public Builder signer(SignerKind v) { signer = v; return this; }
+        public Builder signingKeyId(String v) { signingKeyId = v; return this; }
+        public Builder signingAlgorithm(KeyAlgorithm v) { signingAlgorithm = v; return this; }
+        public Builder createKeys(boolean v) { createKeys = v; return this; }
+        public Builder localKeyFile(Path v) { localKeyFile = Optional.of(v); return this; }
+        public Builder localKeyAlgorithm(KeyAlgorithm v) { localKeyAlgorithm = v; return this; }
+        public Builder fallbackKeyFile(Path v) { fallbackKeyFile = Optional.of(v); return this; }
+        public Builder fallbackKeyAlgorithm(KeyAlgorithm v) { fallbackKeyAlgorithm = v; return this; }
+        public Builder fallbackHmacKeyFile(Path v) { fallbackHmacKeyFile = Optional.of(v); return this; }
+        public Builder crypto(CryptoClientConfig v) { crypto = Optional.of(v); return this; }
+        public Builder storage(StorageKind v) { storage = v; return this; }
+        public Builder redisUrl(String v) { redisUrl = v; return this; }
+        public Builder redisPrefix(String v) { redisPrefix = v; return this; }
+        public Builder cacheEncryption(boolean v) { cacheEncryption = v; return this; }
+        public Builder encryptionKeyId(String v) { encryptionKeyId = v; return this; }
+        public Builder refreshHmacKeyFile(Path v) { refreshHmacKeyFile = Optional.of(v); return this; }
+        public Builder accessTokenLifetime(Duration v) { accessTokenLifetime = v; return this; }
+        public Builder refreshTokenLifetime(Duration v) { refreshTokenLifetime = v; return this; }
+        public Builder jwksMaxAge(Duration v) { jwksMaxAge = v; return this; }
+        public Builder keyPublishDelay(Duration v) { keyPublishDelay = Optional.of(v); return this; }
+        public Builder keyPollInterval(Duration v) { keyPollInterval = v; return this; }
+        public Builder refreshReuseGrace(Duration v) { refreshReuseGrace = v; return this; }
+
+        public TokenServerConfig build() {
+            return new TokenServerConfig(httpHost, httpPort, issuer, maxRequestBytes, clientsFile, clients, signer, signingKeyId,
+                    signingAlgorithm, createKeys, localKeyFile, localKeyAlgorithm, fallbackKeyFile, fallbackKeyAlgorithm,
+                    fallbackHmacKeyFile, crypto, storage, redisUrl, redisPrefix, cacheEncryption, encryptionKeyId, refreshHmacKeyFile,
+                    accessTokenLifetime, refreshTokenLifetime, jwksMaxAge, keyPublishDelay, keyPollInterval, refreshReuseGrace);
+        }
+    }
+}

@@ -1,0 +1,2 @@
+/** The {@link dev.keyline.token.storage.CacheStorage} port (memory, Redis) and its envelope-encrypting decorator. */
+package dev.keyline.token.storage;

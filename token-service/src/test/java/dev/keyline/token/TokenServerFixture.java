@@ -1,0 +1,77 @@
+package dev.keyline.token;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.token.clients.Client;
+import dev.keyline.token.jwt.LocalSigner;
+import dev.keyline.token.server.TokenServer;
+import dev.keyline.token.server.TokenServerConfig;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Consumer;
+
+/** A token server on a loopback port 0 with a fixed set of test clients. */
+public final class TokenServerFixture {
+    public static final String SECRET = "kls_test-secret-for-every-test-client-000000000";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private TokenServerFixture() {
+    }
+
+    /** Clients: svc (client_credentials), login (sessions:issue), app (refresh_token), idle (no grant). */
+    public static List<Client> clients() {
+        Duration access = Duration.ofMinutes(10);
+        Duration refresh = Duration.ofDays(1);
+        dev.keyline.token.clients.SecretHash hash = dev.keyline.token.clients.SecretHash.of(SECRET);
+        return List.of(
+                new Client("svc", hash, Set.of(Client.CLIENT_CREDENTIALS), List.of("read", "write", "admin"), List.of("api://svc"), access, refresh),
+                new Client("login", hash, Set.of(Client.SESSIONS_ISSUE, Client.CLIENT_CREDENTIALS), List.of("login"), List.of("api://login"),
+                        access, refresh),
+                new Client("app", hash, Set.of(Client.REFRESH_TOKEN), List.of("openid", "profile", "orders"), List.of("api://orders"), access,
+                        refresh),
+                new Client("idle", hash, Set.of(), List.of(), List.of(), access, refresh));
+    }
+
+    /** A fresh fallback key file in {@code dir}. */
+    public static Path fallbackKey(Path dir, String name) {
+        Path f = dir.resolve(name);
+        LocalSigner.writeNewKeyFile(f, KeyAlgorithm.ECDSA_P256_SHA256, new SecureRandom());
+        return f;
+    }
+
+    /** Crypto signer, in-memory storage with envelope encryption, a fallback key, the test clients. */
+    public static TokenServerConfig.Builder config(CryptoFixture crypto, Path dir) {
+        return TokenServerConfig.builder()
+                .httpPort(0)
+                .clients(clients())
+                .crypto(crypto.clientConfig(Duration.ofMillis(500)).callerHasFallback(true).build())
+                .fallbackKeyFile(fallbackKey(dir, "fallback-" + System.nanoTime() + ".pem"));
+    }
+
+    public static TokenServer start(CryptoFixture crypto, Path dir, Consumer<TokenServerConfig.Builder> custom) {
+        TokenServerConfig.Builder b = config(crypto, dir);
+        custom.accept(b);
+        return TokenServer.start(b.build());
+    }
+
+    public static JsonNode json(HttpResponse<String> r) {
+        try {
+            return JSON.readTree(r.body());
+        } catch (Exception e) {
+            throw new AssertionError("not JSON (" + r.statusCode() + "): " + r.body(), e);
+        }
+    }
+
+    /** client_credentials with HTTP Basic for {@code clientId}. */
+    public static HttpResponse<String> clientCredentials(Http http, String clientId, Map<String, String> extra) {
+        Map<String, String> form = new java.util.LinkedHashMap<>(extra);
+        form.put("grant_type", "client_credentials");
+        return http.postForm("/oauth2/token", Http.form(form), "Authorization", Http.basic(clientId, SECRET));
+    }
+}

@@ -1,0 +1,222 @@
+package dev.keyline.token.families;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.EnvelopeEncryptor;
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.core.mac.HmacSha256;
+import dev.keyline.token.CryptoFixture;
+import dev.keyline.token.RedisFixture;
+import dev.keyline.token.storage.CryptoEncryptor;
+import dev.keyline.token.storage.EncryptedCacheStorage;
+import dev.keyline.token.storage.RedisCacheStorage;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Token families on the real Redis, encrypted through the real crypto service: rotation, reuse
+ * detection, the concurrent-refresh race, TTL = absolute expiry, revocation, and what Redis sees.
+ */
+class TokenFamiliesRedisTest {
+    private static final Duration LIFETIME = Duration.ofHours(2);
+
+    @TempDir
+    static Path dir;
+    static CryptoFixture crypto;
+    static CryptoClient client;
+    static RedisFixture redis;
+    static RedisCacheStorage redisStorage;
+    static EncryptedCacheStorage storage;
+    static SimpleMeterRegistry meters = new SimpleMeterRegistry();
+    static TokenFamilies families;
+    static SecretBytes macKey;
+
+    @BeforeAll
+    static void start() {
+        crypto = CryptoFixture.start(dir);
+        client = crypto.client(crypto.clientConfig(Duration.ofSeconds(30)).build());
+        KeyId key = KeyId.of("token", "family-encryption");
+        client.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        redis = new RedisFixture();
+        redisStorage = RedisCacheStorage.connect(RedisFixture.URL, redis.prefix, Duration.ofSeconds(5));
+        storage = new EncryptedCacheStorage(redisStorage, new CryptoEncryptor(EnvelopeEncryptor.builder(client, key).build()),
+                k -> k.getBytes(StandardCharsets.UTF_8));
+        byte[] k = new byte[32];
+        new SecureRandom().nextBytes(k);
+        macKey = SecretBytes.copyOf(k);
+        families = families(Duration.ZERO);
+    }
+
+    static TokenFamilies families(Duration grace) {
+        return new TokenFamilies(storage, HmacSha256.of(macKey), InstantSource.system(), new SecureRandom(), grace, meters);
+    }
+
+    @AfterAll
+    static void stop() {
+        storage.close();
+        redis.close();
+        client.close();
+        crypto.close();
+    }
+
+    private static TokenFamilies.Issued start(String subject) {
+        return families.start(subject, "app", "openid orders", List.of("api://orders"), Map.of("tenant", "acme"), LIFETIME);
+    }
+
+    @Test
+    void refresh_newestToken_rotatesAndKeepsClaims() {
+        TokenFamilies.Issued first = start("alice");
+        TokenFamilies.Issued second = families.refresh(first.refreshToken(), "app");
+        assertThat(second.refreshToken()).isNotEqualTo(first.refreshToken()).hasSize(43);
+        assertThat(second.family().generation()).isEqualTo(2);
+        assertThat(second.family().subject()).isEqualTo("alice");
+        assertThat(second.family().extraClaims()).containsEntry("tenant", "acme");
+        TokenFamilies.Issued third = families.refresh(second.refreshToken(), "app");
+        assertThat(third.family().generation()).isEqualTo(3);
+        assertThat(third.family().expiresAt()).isEqualTo(first.family().expiresAt());
+    }
+
+    @Test
+    void refresh_usedToken_revokesWholeFamilyAndCountsReuse() {
+        TokenFamilies.Issued first = start("bob");
+        TokenFamilies.Issued second = families.refresh(first.refreshToken(), "app");
+        double before = meters.counter("keyline_token_refresh_reuse_total").count();
+        assertThatThrownBy(() -> families.refresh(first.refreshToken(), "app"))
+                .isInstanceOfSatisfying(FamilyException.class, e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.REUSED));
+        assertThatThrownBy(() -> families.refresh(second.refreshToken(), "app"))
+                .isInstanceOfSatisfying(FamilyException.class, e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.REVOKED));
+        assertThat(meters.counter("keyline_token_refresh_reuse_total").count()).isEqualTo(before + 1);
+        assertThat(families.family(first.family().familyId()).orElseThrow().revoked()).isTrue();
+    }
+
+    @Test
+    void refresh_concurrentRefreshesOfOneToken_exactlyOneWins_repeated50Times() throws Exception {
+        int threads = 8;
+        try (ExecutorService pool = Executors.newFixedThreadPool(threads)) {
+            for (int round = 0; round < 50; round++) {
+                TokenFamilies.Issued issued = start("race-" + round);
+                CountDownLatch go = new CountDownLatch(1);
+                AtomicInteger wins = new AtomicInteger();
+                AtomicInteger refused = new AtomicInteger();
+                List<Future<?>> all = new java.util.ArrayList<>();
+                for (int t = 0; t < threads; t++) {
+                    all.add(pool.submit(() -> {
+                        go.await();
+                        try {
+                            families.refresh(issued.refreshToken(), "app");
+                            wins.incrementAndGet();
+                        } catch (FamilyException e) {
+                            refused.incrementAndGet();
+                        }
+                        return null;
+                    }));
+                }
+                go.countDown();
+                for (Future<?> f : all) {
+                    f.get();
+                }
+                assertThat(wins.get()).as("round %d", round).isEqualTo(1);
+                assertThat(refused.get()).isEqualTo(threads - 1);
+                // The losers presented a used token: strict reuse detection revoked the family.
+                assertThat(families.family(issued.family().familyId()).orElseThrow().revoked()).isTrue();
+            }
+        }
+    }
+
+    @Test
+    void storage_redisTtlIsTheFamilysAbsoluteExpiry_andRefreshDoesNotExtendIt() throws Exception {
+        TokenFamilies.Issued first = start("carol");
+        String key = redis.prefix + first.family().familyId();
+        long expected = first.family().expiresAt().toEpochMilli() - Instant.now().toEpochMilli();
+        assertThat(redis.redis().pttl(key)).isBetween(expected - 2000, expected + 10);
+        Thread.sleep(1100);
+        TokenFamilies.Issued second = families.refresh(first.refreshToken(), "app");
+        long after = first.family().expiresAt().toEpochMilli() - Instant.now().toEpochMilli();
+        assertThat(redis.redis().pttl(key)).isBetween(after - 2000, after + 10).isLessThan(expected - 500);
+        // The refresh-token index entries live exactly as long.
+        List<String> index = redis.keys().stream().filter(k -> k.startsWith(redis.prefix + "rt:")).toList();
+        assertThat(index).isNotEmpty();
+        for (String k : index) {
+            assertThat(redis.redis().pttl(k)).isPositive().isLessThanOrEqualTo(LIFETIME.toMillis());
+        }
+        assertThat(second.family().expiresAt()).isEqualTo(first.family().expiresAt());
+    }
+
+    @Test
+    void storage_redisSeesNoPlaintextAndEnvelopeIsBoundToItsFamilyId() {
+        TokenFamilies.Issued a = start("dave-the-subject");
+        TokenFamilies.Issued b = start("erin");
+        byte[] raw = redis.redis().hget(redis.prefix + a.family().familyId(), "d");
+        String text = new String(raw, StandardCharsets.ISO_8859_1);
+        assertThat(text).doesNotContain("dave-the-subject").doesNotContain("acme").doesNotContain("openid");
+        for (String k : redis.keys()) {
+            assertThat(k).doesNotContain(a.refreshToken()).doesNotContain(b.refreshToken());
+        }
+        // Copy a's envelope over b's record: it must not decrypt as b's (AAD = family id).
+        redis.redis().hset(redis.prefix + b.family().familyId(), "d", raw);
+        assertThatThrownBy(() -> families.refresh(b.refreshToken(), "app")).isInstanceOf(CryptoException.class)
+                .satisfies(e -> assertThat(((CryptoException) e).reason()).isEqualTo(CryptoException.Reason.DECRYPTION_FAILED));
+    }
+
+    @Test
+    void refresh_byAnotherClient_isRefusedWithoutRevoking() {
+        TokenFamilies.Issued first = start("frank");
+        assertThatThrownBy(() -> families.refresh(first.refreshToken(), "other"))
+                .isInstanceOfSatisfying(FamilyException.class, e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.CLIENT_MISMATCH));
+        assertThat(families.refresh(first.refreshToken(), "app").family().generation()).isEqualTo(2);
+    }
+
+    @Test
+    void revoke_refreshToken_revokesFamily_unknownTokenIsNoOp() {
+        TokenFamilies.Issued first = start("gina");
+        TokenFamilies.Issued second = families.refresh(first.refreshToken(), "app");
+        assertThat(families.revoke(second.refreshToken(), "someone-else")).isFalse();
+        assertThat(families.revoke(second.refreshToken(), "app")).isTrue();
+        assertThat(families.revoke(second.refreshToken(), "app")).isFalse();
+        assertThatThrownBy(() -> families.refresh(second.refreshToken(), "app")).isInstanceOf(FamilyException.class);
+        assertThat(families.revoke("A".repeat(43), "app")).isFalse();
+        assertThat(families.inspect(second.refreshToken()).orElseThrow().active()).isFalse();
+    }
+
+    @Test
+    void refresh_withGrace_immediatePredecessorGetsSameChild_olderStillRevokes() {
+        TokenFamilies graceful = families(Duration.ofSeconds(30));
+        TokenFamilies.Issued first = graceful.start("hal", "app", "openid", List.of(), Map.of(), LIFETIME);
+        TokenFamilies.Issued second = graceful.refresh(first.refreshToken(), "app");
+        TokenFamilies.Issued retry = graceful.refresh(first.refreshToken(), "app");
+        assertThat(retry.refreshToken()).isEqualTo(second.refreshToken());
+        TokenFamilies.Issued third = graceful.refresh(second.refreshToken(), "app");
+        assertThatThrownBy(() -> graceful.refresh(first.refreshToken(), "app"))
+                .isInstanceOfSatisfying(FamilyException.class, e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.REUSED));
+        assertThatThrownBy(() -> graceful.refresh(third.refreshToken(), "app")).isInstanceOf(FamilyException.class);
+    }
+
+    @Test
+    void refresh_malformedOrUnknownToken_isUnknown() {
+        for (String t : new String[] {"", "short", "A".repeat(43), "!".repeat(43), "A".repeat(500)}) {
+            assertThatThrownBy(() -> families.refresh(t, "app"))
+                    .isInstanceOfSatisfying(FamilyException.class, e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.UNKNOWN));
+        }
+    }
+}

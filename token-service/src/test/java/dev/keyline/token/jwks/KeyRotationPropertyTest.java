@@ -1,0 +1,183 @@
+package dev.keyline.token.jwks;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.lists;
+
+import com.nimbusds.jose.jwk.JWKSet;
+import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.FallbackHandler;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.core.provider.CryptoProviders;
+import dev.keyline.crypto.core.signing.SigningKey;
+import dev.keyline.testing.MutableClock;
+import dev.keyline.token.CryptoFixture;
+import dev.keyline.token.NimbusVerifier;
+import dev.keyline.token.jwt.AccessTokenClaims;
+import dev.keyline.token.jwt.CryptoSigner;
+import dev.keyline.token.jwt.IssuedJwt;
+import dev.keyline.token.jwt.JwtIssuer;
+import dev.keyline.token.jwt.LocalSigner;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * T7, key rotation graceful transition, against a real crypto service with a mutable clock: a
+ * verifier that fetched the JWKS at any moment and caches it for max-age never meets a token whose
+ * kid that JWKS lacked; every token verifies against the current JWKS (old versions stay
+ * published); and once the publication delay has passed, the newest version signs.
+ */
+class KeyRotationPropertyTest {
+    private static final Duration MAX_AGE = Duration.ofMinutes(5);
+    private static final AtomicInteger RINGS = new AtomicInteger();
+
+    @TempDir
+    static Path dir;
+    static CryptoFixture crypto;
+    static CryptoClient client;
+    static LocalSigner bridge;
+
+    @BeforeAll
+    static void start() {
+        crypto = CryptoFixture.start(dir);
+        // Metadata is re-read on every call, so a rotation is visible as soon as the token service asks.
+        client = crypto.client(crypto.clientConfig(Duration.ofSeconds(30)).keyMetadataTtl(Duration.ofMillis(1)).build());
+        bridge = LocalSigner.of(SigningKey.generate(KeyAlgorithm.ECDSA_P256_SHA256, new SecureRandom(), CryptoProviders.defaults()),
+                "keyline-fallback");
+    }
+
+    @AfterAll
+    static void stop() {
+        client.close();
+        crypto.close();
+    }
+
+    /** One token service's view of one key ring, on its own clock. */
+    private static final class Rig {
+        final MutableClock clock = new MutableClock(Instant.now());
+        final KeyId ring = KeyId.of("token", "rot-" + RINGS.incrementAndGet());
+        final SigningKeys keys = new SigningKeys(client, ring, MAX_AGE, clock);
+        final Jwks jwks = new Jwks(Optional.of(keys), List.of(bridge.publicJwk().orElseThrow()), MAX_AGE);
+        final JwtIssuer issuer;
+
+        Rig() {
+            keys.ensureKey(KeyAlgorithm.ECDSA_P256_SHA256);
+            SimpleMeterRegistry meters = new SimpleMeterRegistry();
+            CryptoSigner signer = new CryptoSigner(client, keys, Optional.of(bridge), meters);
+            issuer = new JwtIssuer(() -> signer, Optional.of(bridge), new FallbackHandler(meters, "test"), "https://t", clock,
+                    new SecureRandom(), meters);
+        }
+
+        IssuedJwt issue() {
+            return issuer.issue(new AccessTokenClaims("s", "c", List.of(), "", Duration.ofDays(1), Map.of()));
+        }
+
+        int rotate() {
+            return crypto.server().keys().rotate(ring).primaryVersion();
+        }
+    }
+
+    private record Snapshot(Instant at, Set<String> kids, String json) { }
+
+    private static Snapshot snapshot(Rig rig) {
+        String json = rig.jwks.json();
+        try {
+            Set<String> kids = new HashSet<>();
+            JWKSet.parse(json).getKeys().forEach(k -> kids.add(k.getKeyID()));
+            return new Snapshot(rig.clock.instant(), kids, json);
+        } catch (java.text.ParseException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void rotation_anySequence_cachedJwksNeverMeetsUnknownKidAndOldTokensVerify() {
+        // Each step: v % 4 = 0 rotate (the service only), 1 advance the clock by up to 2 max-ages, 2 poll, 3 issue.
+        qt().withExamples(100).forAll(lists().of(integers().between(0, 399)).ofSizeBetween(4, 14)).checkAssert(steps -> {
+            Rig rig = new Rig();
+            List<Snapshot> snapshots = new ArrayList<>();
+            List<IssuedJwt> tokens = new ArrayList<>();
+            snapshots.add(snapshot(rig));
+            for (int v : steps) {
+                switch (v % 4) {
+                    case 0 -> rig.rotate();
+                    case 1 -> rig.clock.advance(MAX_AGE.multipliedBy(v / 4).dividedBy(50));
+                    case 2 -> rig.keys.refresh();
+                    default -> tokens.add(rig.issue());
+                }
+                snapshots.add(snapshot(rig));
+            }
+            tokens.add(rig.issue());
+            for (IssuedJwt t : tokens) {
+                for (Snapshot s : snapshots) {
+                    boolean cached = !t.issuedAt().isBefore(s.at) && t.issuedAt().isBefore(s.at.plus(MAX_AGE));
+                    if (cached) {
+                        assertThat(s.kids).as("JWKS fetched at %s, token at %s", s.at, t.issuedAt()).contains(t.kid());
+                    }
+                }
+            }
+            String current = rig.jwks.json();
+            for (IssuedJwt t : tokens) {
+                try {
+                    assertThat(NimbusVerifier.verifies(t.token(), current)).as("token %s still verifies", t.kid()).isTrue();
+                } catch (Exception e) {
+                    throw new AssertionError(e);
+                }
+            }
+            // Liveness: once the delay has passed after a poll, the newest version signs.
+            rig.keys.refresh();
+            rig.clock.advance(MAX_AGE);
+            int primary = client.getKeyMetadata(rig.ring).primaryVersion();
+            assertThat(rig.issue().kid()).isEqualTo(rig.ring.withVersion(primary).toString());
+        });
+    }
+
+    @Test
+    void rotation_newVersion_publishedAtOnceSignsAfterDelayWhileOldTokensVerify() throws Exception {
+        Rig rig = new Rig();
+        IssuedJwt v1 = rig.issue();
+        assertThat(v1.kid()).isEqualTo(rig.ring.withVersion(1).toString());
+        rig.rotate();
+        rig.keys.refresh();
+        String jwks = rig.jwks.json();
+        assertThat(jwks).contains(rig.ring.withVersion(2).toString()).contains(rig.ring.withVersion(1).toString());
+        IssuedJwt during = rig.issue();
+        assertThat(during.kid()).isEqualTo(bridge.currentKey().kid());
+        assertThat(during.signer()).isEqualTo("bridge");
+        rig.clock.advance(MAX_AGE.minusSeconds(1));
+        assertThat(rig.issue().kid()).isEqualTo(bridge.currentKey().kid());
+        rig.clock.advance(Duration.ofSeconds(1));
+        IssuedJwt v2 = rig.issue();
+        assertThat(v2.kid()).isEqualTo(rig.ring.withVersion(2).toString());
+        for (IssuedJwt t : List.of(v1, during, v2)) {
+            assertThat(NimbusVerifier.verifies(t.token(), rig.jwks.json())).isTrue();
+        }
+    }
+
+    @Test
+    void refreshFor_unknownKidOfNewerVersion_readsTheKeyAgain() {
+        Rig rig = new Rig();
+        rig.rotate();
+        assertThat(rig.keys.find(rig.ring.withVersion(2).toString())).isEmpty();
+        assertThat(rig.keys.refreshFor(rig.ring.withVersion(2).toString())).isTrue();
+        assertThat(rig.keys.find(rig.ring.withVersion(2).toString())).isPresent();
+        assertThat(rig.keys.refreshFor("other/ring/9")).isFalse();
+        assertThat(rig.keys.refreshFor("not a kid")).isFalse();
+    }
+}
