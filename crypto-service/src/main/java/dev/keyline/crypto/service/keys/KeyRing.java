@@ -82,9 +82,12 @@ public final class KeyRing {
     }
 
     /**
-     * The version an operation uses. Encrypt, sign and data-key use the primary (a request may
-     * name it explicitly, but not an older version); decrypt and verify accept any ENABLED version
-     * at or above {@link #minDecryptionVersion()}; version 0 means the primary.
+     * The version an operation uses; version 0 means the primary. Encrypt and data keys use the
+     * primary only (naming an older version fails), so rotation retires a version for new
+     * ciphertexts at once. Sign uses the primary unless the request names an older version, which
+     * must be ENABLED and at or above {@link #minDecryptionVersion()}: a JWKS publishing a new
+     * version before it signs needs the previous one to keep signing meanwhile (disable a version
+     * to stop that). Decrypt and verify accept any ENABLED version at or above the minimum.
      */
     public KeyVersion versionFor(Operation op, int requestedVersion) {
         requireKeyState(KeyState.ENABLED, op.grantName());
@@ -93,13 +96,13 @@ public final class KeyRing {
         }
         int v = requestedVersion == 0 ? primaryVersion : requestedVersion;
         switch (op) {
-            case ENCRYPT, SIGN, DATA_KEY -> {
+            case ENCRYPT, DATA_KEY -> {
                 if (v != primaryVersion) {
                     throw new CryptoException(Reason.KEY_STATE_INVALID,
                             "only the primary version " + primaryVersion + " of " + name.ringName() + " can " + op.grantName());
                 }
             }
-            case DECRYPT, VERIFY -> {
+            case SIGN, DECRYPT, VERIFY -> {
                 if (v < minDecryptionVersion) {
                     throw new CryptoException(Reason.KEY_STATE_INVALID, "version " + v + " of " + name.ringName()
                             + " is below min_decryption_version " + minDecryptionVersion);

@@ -215,6 +215,26 @@ class GrpcServiceErrorsTest {
     }
 
     @Test
+    void sign_withNamedOlderEnabledVersion_signsWithThatVersion_untilItIsDisabledOrBelowMin() {
+        KeyId signer = generate("err", "older-signer", KeyAlgorithm.ECDSA_P256_SHA256);
+        ls.adminStub().rotateKey(RotateKeyRequest.newBuilder().setKeyId(signer).build());
+        String cid = newCorrelationId();
+        KeyId v1 = signer.toBuilder().setVersion(1).build();
+        var signed = admin(cid).sign(dev.keyline.crypto.v1.SignRequest.newBuilder().setKeyId(v1)
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("jwt")).build());
+        assertThat(signed.getKeyId().getVersion()).isEqualTo(1);
+        assertThat(admin(cid).verify(dev.keyline.crypto.v1.VerifyRequest.newBuilder().setKeyId(v1)
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("jwt")).setSignature(signed.getSignature()).build()).getValid()).isTrue();
+        assertThat(admin(cid).sign(dev.keyline.crypto.v1.SignRequest.newBuilder().setKeyId(signer)
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("jwt")).build()).getKeyId().getVersion()).as("default: primary").isEqualTo(2);
+
+        ls.adminStub().setKeyState(dev.keyline.crypto.v1.SetKeyStateRequest.newBuilder().setKeyId(v1)
+                .setState(dev.keyline.crypto.v1.KeyState.DISABLED).build());
+        assertRpcError(() -> admin(cid).sign(dev.keyline.crypto.v1.SignRequest.newBuilder().setKeyId(v1)
+                .setData(com.google.protobuf.ByteString.copyFromUtf8("jwt")).build()), Status.Code.FAILED_PRECONDITION, "KEY_STATE_INVALID", cid);
+    }
+
+    @Test
     void encrypt_withOlderVersionThanPrimary_failsFailedPreconditionKeyStateInvalid() {
         KeyId rotating = generate("err", "rotating", KeyAlgorithm.AES_256_GCM);
         ls.adminStub().rotateKey(RotateKeyRequest.newBuilder().setKeyId(rotating).build());
