@@ -1,0 +1,25 @@
+package dev.keyline.iam.cache;
+
+/** What the encrypted L2 does with a new entry when the crypto service is unavailable. */
+public enum CryptoFallback {
+    /**
+     * Store the entry as plaintext JSON (the seed's behaviour), count {@code iam_crypto_fallback_total}
+     * and log a warning with the correlation id. Plaintext entries are then accepted on read. The
+     * entry still carries no subject or resource id (its key is an HMAC), but its content is
+     * neither secret nor authenticated while it lives.
+     */
+    PLAINTEXT,
+    /**
+     * Store nothing in L2 (L1 still caches), count {@code iam_crypto_fallback_total} and log. Plaintext
+     * entries are never accepted on read, so nothing unauthenticated is ever used.
+     */
+    SKIP;
+
+    public static CryptoFallback parse(String text) {
+        return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "plaintext" -> PLAINTEXT;
+            case "skip" -> SKIP;
+            default -> throw new IllegalArgumentException("must be plaintext or skip, not '" + text + "'");
+        };
+    }
+}

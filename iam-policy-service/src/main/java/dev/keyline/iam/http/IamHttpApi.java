@@ -1,0 +1,340 @@
+package dev.keyline.iam.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.keyline.crypto.client.RequestContext;
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.iam.IamException;
+import dev.keyline.iam.authorizer.AuthorizationOutcome;
+import dev.keyline.iam.authorizer.Authorizer;
+import dev.keyline.iam.decision.AuthorizationRequest;
+import dev.keyline.iam.decision.Decision;
+import dev.keyline.iam.health.Health;
+import dev.keyline.iam.health.IamHealth;
+import dev.keyline.iam.metrics.IamMetrics;
+import dev.keyline.iam.policy.PolicySetInfo;
+import dev.keyline.iam.policy.ReloadResult;
+import dev.keyline.iam.signing.Verification;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HttpResponseException;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTP API (Javalin on virtual threads):
+ * <ul>
+ *   <li>{@code POST /v1/authorize} — one decision;</li>
+ *   <li>{@code POST /v1/authorize/batch} — {@code {"requests":[...]}} → {@code {"results":[...]}}, at
+ *       most the configured number of items;</li>
+ *   <li>{@code POST /v1/decisions/verify} — a signed decision → {@code {"valid":…, "reason":…}};</li>
+ *   <li>{@code GET /v1/decisions/jwks} — the decision-signing public keys, every version that verifies;</li>
+ *   <li>{@code GET /v1/policies}, {@code POST /v1/policies/reload} (admin bearer token);</li>
+ *   <li>{@code GET /health} (200 when UP or DEGRADED, 503 when DOWN), {@code GET /metrics} (Prometheus).</li>
+ * </ul>
+ * Errors are {@code {"error":{"code":…,"message":…,"correlation_id":…}}} with the status of
+ * {@link #status(IamException.Reason)}, the one place reasons become statuses: a caller's mistake
+ * is 400, never 500. Each request runs in a {@link RequestContext} built from its
+ * {@code x-correlation-id} (or a fresh one, echoed back), {@code traceparent} and {@code tracestate},
+ * so calls to the crypto service carry them.
+ */
+public final class IamHttpApi {
+    private static final Logger LOG = LoggerFactory.getLogger(IamHttpApi.class);
+    private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final String CORRELATION_HEADER = "x-correlation-id";
+    private static final io.javalin.config.Key<Long> MAX_BODY = new io.javalin.config.Key<>("iam.maxBodyBytes");
+
+    private final Authorizer authorizer;
+    private final IamHealth health;
+    private final IamMetrics metrics;
+    private final Supplier<String> scrape;
+    private final Optional<SecretBytes> adminToken;
+    private final int batchMaxItems;
+
+    public IamHttpApi(Authorizer authorizer, IamHealth health, IamMetrics metrics, Supplier<String> scrape, Optional<SecretBytes> adminToken,
+            int batchMaxItems) {
+        this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
+        this.health = Objects.requireNonNull(health, "health");
+        this.metrics = Objects.requireNonNull(metrics, "metrics");
+        this.scrape = Objects.requireNonNull(scrape, "scrape");
+        this.adminToken = Objects.requireNonNull(adminToken, "adminToken");
+        this.batchMaxItems = batchMaxItems;
+    }
+
+    /** Starts the server on {@code host:port} (0 = any free port). */
+    public Javalin start(String host, int port, long maxBodyBytes) {
+        Javalin app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.useVirtualThreads = true;
+            c.startupWatcherEnabled = false;
+            c.http.maxRequestSize = maxBodyBytes;
+            c.appData(MAX_BODY, maxBodyBytes);
+            c.http.prefer405over404 = true;
+        });
+        app.post("/v1/authorize", in(this::authorize));
+        app.post("/v1/authorize/batch", in(this::batch));
+        app.post("/v1/decisions/verify", in(this::verify));
+        app.get("/v1/decisions/jwks", in(this::jwks));
+        app.get("/v1/policies", in(this::policies));
+        app.post("/v1/policies/reload", in(this::reload));
+        app.get("/health", in(this::health));
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(scrape.get()));
+        app.exception(IamException.class, (e, ctx) -> error(ctx, status(e.reason()), e.reason().name(), e.getMessage(), e.problems()));
+        app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), switch (e.getStatus()) {
+            case 404 -> "NOT_FOUND";
+            case 405 -> "METHOD_NOT_ALLOWED";
+            case 413 -> "INVALID_ARGUMENT";
+            default -> "HTTP_" + e.getStatus();
+        }, e.getStatus() == 413 ? "the request body is larger than " + maxBody(ctx) + " bytes" : e.getMessage(), List.of()));
+        app.exception(Exception.class, (e, ctx) -> {
+            LOG.atError().setCause(e).addKeyValue("path", ctx.path()).addKeyValue("correlation_id", ctx.res().getHeader(CORRELATION_HEADER))
+                    .log("unexpected failure answering a request");
+            error(ctx, 500, "INTERNAL", "internal error; see the service log for correlation id " + ctx.res().getHeader(CORRELATION_HEADER),
+                    List.of());
+        });
+        app.error(404, ctx -> {
+            if (ctx.result() == null || !ctx.result().startsWith("{")) {
+                error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.method() + " " + ctx.path(), List.of());
+            }
+        });
+        app.error(405, ctx -> error(ctx, 405, "METHOD_NOT_ALLOWED", ctx.method() + " is not allowed on " + ctx.path(), List.of()));
+        app.start(host, port);
+        return app;
+    }
+
+    private static String maxBody(Context ctx) {
+        return String.valueOf(ctx.appData(MAX_BODY));
+    }
+
+    /** The HTTP status of each reason; the only such mapping in the service. */
+    static int status(IamException.Reason reason) {
+        return switch (reason) {
+            case INVALID_ARGUMENT -> 400;
+            case UNAUTHENTICATED -> 401;
+            case PERMISSION_DENIED -> 403;
+            case POLICY_INVALID -> 422;
+            case UNAVAILABLE -> 503;
+            case INVALID_CONFIG, INTERNAL -> 500;
+        };
+    }
+
+    // ------------------------------------------------------------------------------ handlers
+
+    private void authorize(Context ctx) {
+        AuthorizationRequest request = JsonRequests.authorization(JsonRequests.parse(ctx.bodyAsBytes()), "");
+        json(ctx, 200, decisionJson(authorizer.authorize(request)));
+    }
+
+    private void batch(Context ctx) {
+        JsonNode body = JsonRequests.parse(ctx.bodyAsBytes());
+        JsonNode items = body.get("requests");
+        if (items == null || !items.isArray()) {
+            throw IamException.invalid("requests", "is required: an array of authorization requests");
+        }
+        if (items.size() > batchMaxItems) {
+            throw IamException.invalid("requests", "holds " + items.size() + " items; at most " + batchMaxItems + " per batch");
+        }
+        // Parse everything first: a batch with one bad item is refused whole, before any decision.
+        List<AuthorizationRequest> requests = new ArrayList<>(items.size());
+        for (int i = 0; i < items.size(); i++) {
+            requests.add(JsonRequests.authorization(items.get(i), "requests[" + i + "]"));
+        }
+        ObjectNode out = JsonRequests.JSON.createObjectNode();
+        ArrayNode results = out.putArray("results");
+        for (AuthorizationRequest r : requests) {
+            results.add(decisionJson(authorizer.authorize(r)));
+        }
+        json(ctx, 200, out);
+    }
+
+    private void verify(Context ctx) {
+        JsonNode body = JsonRequests.parse(ctx.bodyAsBytes());
+        var claims = JsonRequests.claims(body);
+        String signature = JsonRequests.text(body, "", "signature");
+        String keyId = JsonRequests.text(body, "", "key_id");
+        var signer = authorizer.signer().orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
+                "decision signing is off in this service, so it verifies nothing"));
+        Verification v = signer.verify(claims, signature, keyId);
+        ObjectNode out = JsonRequests.JSON.createObjectNode();
+        out.put("valid", v.valid());
+        if (v instanceof Verification.Invalid bad) {
+            out.put("reason", bad.code());
+            out.put("detail", bad.detail());
+        } else {
+            out.putNull("reason");
+        }
+        json(ctx, 200, out);
+    }
+
+    private void jwks(Context ctx) {
+        var signer = authorizer.signer().orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
+                "decision signing is off in this service"));
+        ObjectNode out = JsonRequests.JSON.createObjectNode();
+        ArrayNode keys = out.putArray("keys");
+        for (String jwk : signer.jwks()) {
+            try {
+                keys.add(JsonRequests.JSON.readTree(jwk));
+            } catch (JsonProcessingException e) {
+                throw new IamException(IamException.Reason.INTERNAL, "the crypto service returned a JWK that is not JSON", e);
+            }
+        }
+        ctx.header("Cache-Control", "max-age=60");
+        json(ctx, 200, out);
+    }
+
+    private void policies(Context ctx) {
+        json(ctx, 200, policiesJson(authorizer.engine().current()));
+    }
+
+    private void reload(Context ctx) {
+        requireAdmin(ctx);
+        ReloadResult r = authorizer.engine().reload();
+        ObjectNode out = JsonRequests.JSON.createObjectNode();
+        switch (r) {
+            case ReloadResult.Loaded l -> {
+                metrics.reload("loaded");
+                out.put("result", "loaded");
+                out.put("previous_version", l.previousVersion());
+                out.setAll(policiesJson(l.info()));
+                json(ctx, 200, out);
+            }
+            case ReloadResult.Unchanged u -> {
+                metrics.reload("unchanged");
+                out.put("result", "unchanged");
+                out.setAll(policiesJson(u.info()));
+                json(ctx, 200, out);
+            }
+            case ReloadResult.Refused f -> {
+                metrics.reload("refused");
+                error(ctx, 422, "POLICY_INVALID", "the policy directory is invalid; version " + f.currentVersion() + " stays in force",
+                        f.problems());
+            }
+        }
+    }
+
+    private void health(Context ctx) {
+        Health h = health.check();
+        ObjectNode out = JsonRequests.JSON.createObjectNode();
+        out.put("status", h.status().name());
+        ObjectNode checks = out.putObject("checks");
+        h.checks().forEach((name, c) -> checks.putObject(name).put("status", c.status().name()).put("detail", c.detail()));
+        json(ctx, h.status() == Health.Status.DOWN ? 503 : 200, out);
+    }
+
+    // ------------------------------------------------------------------------------ helpers
+
+    static ObjectNode decisionJson(AuthorizationOutcome o) {
+        Decision d = o.decision();
+        ObjectNode n = JsonRequests.JSON.createObjectNode();
+        n.put("decision_id", d.decisionId());
+        n.put("allowed", d.allowed());
+        n.put("policy_name", d.policyName());
+        ArrayNode reasons = n.putArray("reasons");
+        d.reasons().forEach(reasons::add);
+        n.put("timestamp", d.timestamp().toEpochMilli());
+        n.put("subject_id", d.subjectId());
+        n.put("resource_id", d.resourceId());
+        n.put("action", d.action());
+        n.put("cached", o.cached());
+        o.signed().ifPresent(s -> {
+            n.put("signature", s.signatureBase64());
+            n.put("key_id", s.keyId().toString());
+        });
+        n.put("policy_version", d.evaluation().policyVersion());
+        return n;
+    }
+
+    private static ObjectNode policiesJson(PolicySetInfo info) {
+        ObjectNode n = JsonRequests.JSON.createObjectNode();
+        n.put("version", info.version());
+        ArrayNode ids = n.putArray("policies");
+        info.policyIds().forEach(ids::add);
+        n.put("entities", info.entityCount());
+        n.put("schema_validated", info.schemaValidated());
+        n.put("loaded_at", info.loadedAt().toString());
+        return n;
+    }
+
+    private void requireAdmin(Context ctx) {
+        SecretBytes expected = adminToken.orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
+                "reloading over HTTP is off: set KEYLINE_IAM_ADMIN_TOKEN (the directory watch still reloads)"));
+        String header = ctx.header("Authorization");
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            ctx.header("WWW-Authenticate", "Bearer");
+            throw new IamException(IamException.Reason.UNAUTHENTICATED, "an admin bearer token is required");
+        }
+        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
+        byte[] want = expected.toByteArray();
+        try {
+            if (!MessageDigest.isEqual(given, want)) {
+                ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
+                throw new IamException(IamException.Reason.UNAUTHENTICATED, "the admin bearer token is not valid");
+            }
+        } finally {
+            java.util.Arrays.fill(want, (byte) 0);
+        }
+    }
+
+    /** Wraps a handler in the request's {@link RequestContext}. */
+    private static Handler in(Handler h) {
+        return ctx -> {
+            String cid = ctx.header(CORRELATION_HEADER);
+            if (cid == null || !CORRELATION_ID.matcher(cid).matches()) {
+                cid = UUID.randomUUID().toString();
+            }
+            ctx.header(CORRELATION_HEADER, cid);
+            RequestContext rc = RequestContext.of(cid);
+            String tp = ctx.header("traceparent");
+            if (tp != null) {
+                try {
+                    rc = rc.withTrace(tp, Objects.requireNonNullElse(ctx.header("tracestate"), ""));
+                } catch (CryptoException e) {
+                    // A malformed trace context is dropped, not an error: the request is still answered.
+                }
+            }
+            RequestContext.Scope scope = RequestContext.with(rc);
+            try {
+                h.handle(ctx);
+            } finally {
+                scope.close();
+            }
+        };
+    }
+
+    private static void json(Context ctx, int status, JsonNode body) {
+        try {
+            ctx.status(status).contentType("application/json").result(JsonRequests.JSON.writeValueAsBytes(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialize a response", e);
+        }
+    }
+
+    private static void error(Context ctx, int status, String code, String message, List<String> problems) {
+        ObjectNode n = JsonRequests.JSON.createObjectNode();
+        ObjectNode e = n.putObject("error");
+        e.put("code", code);
+        e.put("message", message == null ? "" : message);
+        if (!problems.isEmpty()) {
+            ArrayNode p = e.putArray("problems");
+            problems.forEach(p::add);
+        }
+        String cid = ctx.res().getHeader(CORRELATION_HEADER);
+        if (cid != null) {
+            e.put("correlation_id", cid);
+        }
+        json(ctx, status, n);
+    }
+}

@@ -1,0 +1,279 @@
+package dev.keyline.iam.server;
+
+import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.CryptoClientConfig;
+import dev.keyline.crypto.client.CryptoClientFactory;
+import dev.keyline.crypto.client.EnvelopeEncryptor;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.iam.IamException;
+import dev.keyline.iam.authorizer.Authorizer;
+import dev.keyline.iam.cache.CacheKeys;
+import dev.keyline.iam.cache.CacheStorage;
+import dev.keyline.iam.cache.DecisionCache;
+import dev.keyline.iam.cache.InMemoryCacheStorage;
+import dev.keyline.iam.cache.RedisCacheStorage;
+import dev.keyline.iam.health.Health;
+import dev.keyline.iam.health.IamHealth;
+import dev.keyline.iam.http.IamHttpApi;
+import dev.keyline.iam.metrics.IamMetrics;
+import dev.keyline.iam.policy.CedarPolicyEngine;
+import dev.keyline.iam.policy.PolicyEngine;
+import dev.keyline.iam.policy.PolicyWatcher;
+import dev.keyline.iam.policy.ReloadResult;
+import dev.keyline.iam.signing.DecisionSigner;
+import io.javalin.Javalin;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running IAM policy service: the Cedar policy engine over the policy directory (watched), the
+ * decision cache (L1 Caffeine, L2 in memory or Redis, encrypted through the crypto service), the
+ * decision signer and the HTTP API. Start it with {@link #start(IamServerConfig)} (it connects to
+ * the crypto service itself) or {@link #builder(IamServerConfig)} with an existing
+ * {@link CryptoClient} (one JVM with the crypto service: {@code keyline up}). {@link #close()}
+ * stops the HTTP server, the watcher and everything this server opened.
+ *
+ * <p>Start needs a valid configuration and a valid policy directory; it does not need the crypto
+ * service (it starts DEGRADED and provisions its keys once the service answers), but it does need
+ * Redis to answer when L2 is Redis.
+ */
+public final class IamServer implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(IamServer.class);
+
+    private final IamServerConfig config;
+    private final PrometheusMeterRegistry meters;
+    private final CedarPolicyEngine engine;
+    private final Authorizer authorizer;
+    private final IamHealth health;
+    private final Javalin http;
+    private final Deque<AutoCloseable> resources;
+
+    private IamServer(Builder b) {
+        this.config = b.config;
+        List<String> problems = config.problems(b.cryptoClient == null);
+        if (!problems.isEmpty()) {
+            throw IamServerConfig.invalid(problems);
+        }
+        Deque<AutoCloseable> opened = new ArrayDeque<>();
+        boolean started = false;
+        try {
+            this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            if (b.meters == null) {
+                new JvmMemoryMetrics().bindTo(meters);
+            }
+            IamMetrics metrics = new IamMetrics(meters);
+            this.engine = CedarPolicyEngine.load(config.policyDir(), b.clock);
+
+            CryptoClient client = null;
+            if (config.cryptoEnabled()) {
+                if (b.cryptoClient != null) {
+                    client = b.cryptoClient;
+                } else {
+                    CryptoClientConfig cc = config.cryptoClientConfig();
+                    client = CryptoClientFactory.builder(cc).meterRegistry(meters).clock(b.clock).build();
+                    opened.push(client);
+                }
+                Map<KeyId, KeyAlgorithm> keys = new LinkedHashMap<>();
+                if (config.decisionSigning()) {
+                    keys.put(KeyId.parse(config.signingKeyId()), KeyAlgorithm.ECDSA_P256_SHA256);
+                }
+                if (config.cacheEncryption()) {
+                    keys.put(KeyId.parse(config.encryptionKeyId()), KeyAlgorithm.AES_256_GCM);
+                }
+                if (config.provisionKeys() && !keys.isEmpty()) {
+                    KeyProvisioner provisioner = new KeyProvisioner(client, keys, Duration.ofSeconds(5));
+                    opened.push(provisioner);
+                    provisioner.start();
+                }
+            }
+
+            DecisionCache.Builder cache = DecisionCache.builder(metrics).clock(b.clock).l1(config.l1MaxEntries(), config.l1Ttl());
+            CacheStorage storage = switch (config.l2Backend()) {
+                case MEMORY -> new InMemoryCacheStorage(config.l2MemoryMaxEntries(), b.clock);
+                case REDIS -> RedisCacheStorage.connect(config.redisUrl(), config.redisKeyPrefix(), config.redisTimeout());
+                case OFF -> null;
+            };
+            if (storage != null) {
+                cache.l2(storage, config.l2Ttl());
+                if (config.cacheEncryption()) {
+                    cache.encrypted(EnvelopeEncryptor.builder(client, KeyId.parse(config.encryptionKeyId())).clock(b.clock)
+                            .meterRegistry(meters).clientName("iam-policy-service").context("keyline-iam-decision-cache")
+                            .maxAge(Duration.ofMinutes(5)).refreshBefore(Duration.ofSeconds(30)).build(), config.cryptoFallback());
+                }
+            }
+            DecisionCache decisionCache = cache.build();
+            opened.push(decisionCache);
+            CacheKeys cacheKeys;
+            if (config.cacheHmacKey().size() > 0) {
+                cacheKeys = CacheKeys.of(config.cacheHmacKey());
+            } else {
+                cacheKeys = CacheKeys.random(b.random);
+                if (config.l2Backend() == IamServerConfig.L2Backend.REDIS) {
+                    LOG.warn("no cache HMAC key is configured (KEYLINE_IAM_CACHE_HMAC_KEY): this replica's L2 entries are private to it");
+                }
+            }
+            Optional<DecisionSigner> signer = config.decisionSigning()
+                    ? Optional.of(new DecisionSigner(client, KeyId.parse(config.signingKeyId()), metrics)) : Optional.empty();
+            this.authorizer = new Authorizer(engine, decisionCache, cacheKeys, signer, metrics, b.clock, UUID::randomUUID);
+            this.health = new IamHealth(engine, Optional.ofNullable(client), decisionCache.l2Storage());
+
+            IamHttpApi api = new IamHttpApi(authorizer, health, metrics, meters::scrape,
+                    config.adminToken().size() > 0 ? Optional.of(config.adminToken()) : Optional.empty(), config.batchMaxItems());
+            if (config.watchPolicies()) {
+                opened.push(PolicyWatcher.start(engine, config.policyDir(), config.watchQuietPeriod(), r -> metrics.reload(switch (r) {
+                    case ReloadResult.Loaded l -> "loaded";
+                    case ReloadResult.Unchanged u -> "unchanged";
+                    case ReloadResult.Refused f -> "refused";
+                })));
+            }
+            try {
+                this.http = api.start(config.httpHost(), config.httpPort(), config.maxBodyBytes());
+            } catch (RuntimeException e) {
+                throw new IamException(IamException.Reason.INVALID_CONFIG, "cannot listen on " + config.httpHost() + ":" + config.httpPort()
+                        + ": " + e.getMessage(), e);
+            }
+            this.resources = opened;
+            started = true;
+            LOG.atInfo().addKeyValue("url", baseUrl()).addKeyValue("policy_version", engine.current().version())
+                    .log("IAM policy service listening on {} ({})", baseUrl(), config);
+        } finally {
+            if (!started) {
+                closeAll(opened);
+            }
+        }
+    }
+
+    /** Starts with its own crypto client, metrics registry, system clock. */
+    public static IamServer start(IamServerConfig config) {
+        return builder(config).start();
+    }
+
+    public static Builder builder(IamServerConfig config) {
+        return new Builder(config);
+    }
+
+    public int httpPort() {
+        return http.port();
+    }
+
+    /** {@code http://host:port}. */
+    public String baseUrl() {
+        return "http://" + (config.httpHost().contains(":") ? "[" + config.httpHost() + "]" : config.httpHost()) + ":" + httpPort();
+    }
+
+    public IamServerConfig config() {
+        return config;
+    }
+
+    public PolicyEngine policies() {
+        return engine;
+    }
+
+    public Authorizer authorizer() {
+        return authorizer;
+    }
+
+    public PrometheusMeterRegistry meters() {
+        return meters;
+    }
+
+    public Health health() {
+        return health.check();
+    }
+
+    /** Stops the HTTP server (in-flight requests finish), the watcher, the cache and the client this server created. */
+    @Override
+    public void close() {
+        http.stop();
+        closeAll(resources);
+    }
+
+    private static void closeAll(Deque<AutoCloseable> resources) {
+        while (!resources.isEmpty()) {
+            AutoCloseable r = resources.pop();
+            try {
+                r.close();
+            } catch (Exception e) {
+                LOG.atWarn().log("closing {} failed: {}", r.getClass().getSimpleName(), e.toString());
+            }
+        }
+    }
+
+    /** Runs the service from the {@code KEYLINE_*} environment until SIGTERM or Ctrl-C. */
+    public static void main(String[] args) throws InterruptedException {
+        IamServer server;
+        try {
+            server = start(IamServerConfig.fromEnvironment(System.getenv()));
+        } catch (IamException e) {
+            System.err.println("error: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            server.close();
+            stopped.countDown();
+        }, "iam-shutdown"));
+        System.out.println("IAM policy service listening on " + server.baseUrl() + " (policies " + server.policies().current().version() + ")");
+        stopped.await();
+    }
+
+    /** Optional collaborators of an {@link IamServer}. */
+    public static final class Builder {
+        private final IamServerConfig config;
+        private CryptoClient cryptoClient;
+        private PrometheusMeterRegistry meters;
+        private InstantSource clock = InstantSource.system();
+        private SecureRandom random = new SecureRandom();
+
+        private Builder(IamServerConfig config) {
+            this.config = Objects.requireNonNull(config, "config");
+        }
+
+        /**
+         * Uses {@code client} (its caller needs sign, verify, read, encrypt, decrypt and data-key on
+         * the {@code iam} namespace, and manage to provision keys) instead of connecting with the
+         * configuration's endpoints and token. The server does not close it.
+         */
+        public Builder cryptoClient(CryptoClient client) {
+            this.cryptoClient = Objects.requireNonNull(client, "client");
+            return this;
+        }
+
+        /** Registers the metrics in {@code registry} (shared with other services in one JVM). */
+        public Builder meterRegistry(PrometheusMeterRegistry registry) {
+            this.meters = Objects.requireNonNull(registry, "registry");
+            return this;
+        }
+
+        public Builder clock(InstantSource clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        public Builder random(SecureRandom random) {
+            this.random = Objects.requireNonNull(random, "random");
+            return this;
+        }
+
+        public IamServer start() {
+            return new IamServer(this);
+        }
+    }
+}

@@ -1,0 +1,387 @@
+package dev.keyline.iam.server;
+
+import dev.keyline.crypto.client.CryptoClientConfig;
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.iam.IamException;
+import dev.keyline.iam.cache.CacheKeys;
+import dev.keyline.iam.cache.CryptoFallback;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Everything the IAM policy service needs to start. Build it with {@link #defaults(Path)} (then
+ * change what differs) or {@link #fromEnvironment(Map)} ({@code KEYLINE_IAM_*} variables, see
+ * docs/configuration.md). {@link #validate()} lists every problem, each naming its setting;
+ * {@link IamServer} refuses to start with any.
+ *
+ * @param adminToken bearer token for {@code POST /v1/policies/reload}; empty turns reload over HTTP off
+ * @param cacheHmacKey key of the cache-key HMAC (≥ 32 bytes), shared by replicas that share an L2;
+ *     empty means a random key per process
+ * @param cryptoToken the crypto service token of this service's caller; not needed when the crypto
+ *     client is passed to {@link IamServer.Builder#cryptoClient}
+ * @param provisionKeys create the signing and encryption keys at start when they do not exist
+ */
+public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long maxBodyBytes, int batchMaxItems, Path policyDir,
+        boolean watchPolicies, Duration watchQuietPeriod, SecretBytes adminToken, long l1MaxEntries, Duration l1Ttl, L2Backend l2Backend,
+        Duration l2Ttl, long l2MemoryMaxEntries, String redisUrl, String redisKeyPrefix, Duration redisTimeout, boolean cacheEncryption,
+        CryptoFallback cryptoFallback, SecretBytes cacheHmacKey, boolean cryptoEnabled, List<String> cryptoEndpoints, SecretBytes cryptoToken,
+        Duration cryptoTimeout, String encryptionKeyId, String signingKeyId, boolean decisionSigning, boolean provisionKeys) {
+
+    public static final int DEFAULT_HTTP_PORT = 8181;
+    public static final String DEFAULT_SIGNING_KEY = "iam/decision-signing";
+    public static final String DEFAULT_ENCRYPTION_KEY = "iam/decision-cache";
+
+    /** Where L2 lives. */
+    public enum L2Backend { MEMORY, REDIS, OFF }
+
+    public IamServerConfig {
+        Objects.requireNonNull(dataDir, "dataDir");
+        Objects.requireNonNull(httpHost, "httpHost");
+        Objects.requireNonNull(policyDir, "policyDir");
+        Objects.requireNonNull(watchQuietPeriod, "watchQuietPeriod");
+        Objects.requireNonNull(adminToken, "adminToken");
+        Objects.requireNonNull(l1Ttl, "l1Ttl");
+        Objects.requireNonNull(l2Backend, "l2Backend");
+        Objects.requireNonNull(l2Ttl, "l2Ttl");
+        Objects.requireNonNull(redisUrl, "redisUrl");
+        Objects.requireNonNull(redisKeyPrefix, "redisKeyPrefix");
+        Objects.requireNonNull(redisTimeout, "redisTimeout");
+        Objects.requireNonNull(cryptoFallback, "cryptoFallback");
+        Objects.requireNonNull(cacheHmacKey, "cacheHmacKey");
+        cryptoEndpoints = List.copyOf(cryptoEndpoints);
+        Objects.requireNonNull(cryptoToken, "cryptoToken");
+        Objects.requireNonNull(cryptoTimeout, "cryptoTimeout");
+        Objects.requireNonNull(encryptionKeyId, "encryptionKeyId");
+        Objects.requireNonNull(signingKeyId, "signingKeyId");
+    }
+
+    /** Safe defaults for one machine, with data under {@code dataDir} and policies in {@code dataDir/policies}. */
+    public static Builder defaults(Path dataDir) {
+        return new Builder(dataDir);
+    }
+
+    /**
+     * The configuration the {@code KEYLINE_*} variables in {@code env} describe (unset ones take
+     * their defaults); fails with one {@code INVALID_CONFIG} listing every unreadable value and
+     * every {@link #validate()} problem.
+     */
+    public static IamServerConfig fromEnvironment(Map<String, String> env) {
+        List<String> problems = new ArrayList<>();
+        Function<String, String> get = k -> {
+            String v = env.get(k);
+            return v == null || v.isBlank() ? null : v.trim();
+        };
+        Path dataDir = Path.of(Objects.requireNonNullElse(get.apply("KEYLINE_DATA_DIR"), "keyline-data"));
+        Builder b = defaults(dataDir);
+        str(get.apply("KEYLINE_IAM_HTTP_HOST"), b::httpHost);
+        num(problems, "KEYLINE_IAM_HTTP_PORT", get.apply("KEYLINE_IAM_HTTP_PORT"), v -> b.httpPort((int) v));
+        num(problems, "KEYLINE_IAM_MAX_BODY_BYTES", get.apply("KEYLINE_IAM_MAX_BODY_BYTES"), b::maxBodyBytes);
+        num(problems, "KEYLINE_IAM_BATCH_MAX_ITEMS", get.apply("KEYLINE_IAM_BATCH_MAX_ITEMS"), v -> b.batchMaxItems((int) v));
+        str(get.apply("KEYLINE_IAM_POLICY_DIR"), v -> b.policyDir(Path.of(v)));
+        bool(problems, "KEYLINE_IAM_POLICY_WATCH", get.apply("KEYLINE_IAM_POLICY_WATCH"), b::watchPolicies);
+        str(get.apply("KEYLINE_IAM_ADMIN_TOKEN"), v -> b.adminToken(SecretBytes.copyOf(v.getBytes(StandardCharsets.UTF_8))));
+        num(problems, "KEYLINE_IAM_CACHE_L1_MAX_ENTRIES", get.apply("KEYLINE_IAM_CACHE_L1_MAX_ENTRIES"), b::l1MaxEntries);
+        dur(problems, "KEYLINE_IAM_CACHE_L1_TTL", get.apply("KEYLINE_IAM_CACHE_L1_TTL"), b::l1Ttl);
+        String l2 = get.apply("KEYLINE_IAM_CACHE_L2");
+        if (l2 != null) {
+            try {
+                b.l2Backend(L2Backend.valueOf(l2.toUpperCase(Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                problems.add("KEYLINE_IAM_CACHE_L2: must be memory, redis or off, not '" + l2 + "'");
+            }
+        }
+        dur(problems, "KEYLINE_IAM_CACHE_L2_TTL", get.apply("KEYLINE_IAM_CACHE_L2_TTL"), b::l2Ttl);
+        num(problems, "KEYLINE_IAM_CACHE_L2_MAX_ENTRIES", get.apply("KEYLINE_IAM_CACHE_L2_MAX_ENTRIES"), b::l2MemoryMaxEntries);
+        str(get.apply("KEYLINE_IAM_REDIS_URL"), b::redisUrl);
+        str(get.apply("KEYLINE_IAM_REDIS_KEY_PREFIX"), b::redisKeyPrefix);
+        dur(problems, "KEYLINE_IAM_REDIS_TIMEOUT", get.apply("KEYLINE_IAM_REDIS_TIMEOUT"), b::redisTimeout);
+        bool(problems, "KEYLINE_IAM_CACHE_ENCRYPTION", get.apply("KEYLINE_IAM_CACHE_ENCRYPTION"), b::cacheEncryption);
+        String fb = get.apply("KEYLINE_IAM_CRYPTO_FALLBACK");
+        if (fb != null) {
+            try {
+                b.cryptoFallback(CryptoFallback.parse(fb));
+            } catch (IllegalArgumentException e) {
+                problems.add("KEYLINE_IAM_CRYPTO_FALLBACK: " + e.getMessage());
+            }
+        }
+        String hmac = get.apply("KEYLINE_IAM_CACHE_HMAC_KEY");
+        if (hmac != null) {
+            try {
+                b.cacheHmacKey(SecretBytes.wrap(Base64.getDecoder().decode(hmac)));
+            } catch (IllegalArgumentException e) {
+                // Never echo the value: it is a secret.
+                problems.add("KEYLINE_IAM_CACHE_HMAC_KEY: is not base64");
+            }
+        }
+        bool(problems, "KEYLINE_IAM_CRYPTO_ENABLED", get.apply("KEYLINE_IAM_CRYPTO_ENABLED"), b::cryptoEnabled);
+        str(get.apply("KEYLINE_IAM_CRYPTO_ENDPOINT"), v -> b.cryptoEndpoints(Arrays.stream(v.split(",")).map(String::trim)
+                .filter(s -> !s.isEmpty()).toList()));
+        String token = get.apply("KEYLINE_IAM_CRYPTO_AUTH_TOKEN");
+        String tokenFile = get.apply("KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE");
+        if (token != null && tokenFile != null) {
+            problems.add("KEYLINE_IAM_CRYPTO_AUTH_TOKEN: set it or KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE, not both");
+        } else if (token != null) {
+            b.cryptoToken(SecretBytes.copyOf(token.getBytes(StandardCharsets.UTF_8)));
+        } else {
+            // Like the token service: the crypto service's admin token is the development default.
+            Path file = tokenFile != null ? Path.of(tokenFile) : dataDir.resolve("admin.token");
+            if (tokenFile != null || Files.isReadable(file)) {
+                try {
+                    b.cryptoToken(SecretBytes.copyOf(Files.readString(file).trim().getBytes(StandardCharsets.UTF_8)));
+                } catch (IOException e) {
+                    problems.add("KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+                }
+            }
+        }
+        dur(problems, "KEYLINE_IAM_CRYPTO_TIMEOUT", get.apply("KEYLINE_IAM_CRYPTO_TIMEOUT"), b::cryptoTimeout);
+        str(get.apply("KEYLINE_IAM_ENCRYPTION_KEY_ID"), b::encryptionKeyId);
+        str(get.apply("KEYLINE_IAM_SIGNING_KEY_ID"), b::signingKeyId);
+        bool(problems, "KEYLINE_IAM_DECISION_SIGNING", get.apply("KEYLINE_IAM_DECISION_SIGNING"), b::decisionSigning);
+        bool(problems, "KEYLINE_IAM_PROVISION_KEYS", get.apply("KEYLINE_IAM_PROVISION_KEYS"), b::provisionKeys);
+        IamServerConfig config = b.build();
+        problems.addAll(config.validate());
+        if (!problems.isEmpty()) {
+            throw invalid(problems);
+        }
+        return config;
+    }
+
+    /** Every problem of this configuration, each {@code "setting: what is wrong"}; empty when valid. */
+    public List<String> validate() {
+        return problems(true);
+    }
+
+    /** {@link #validate()}, without the crypto connection settings when a client is provided. */
+    List<String> problems(boolean checkCryptoConnection) {
+        List<String> p = new ArrayList<>();
+        if (httpHost.isBlank()) {
+            p.add("httpHost: must be a host name or address");
+        }
+        if (httpPort < 0 || httpPort > 65535) {
+            p.add("httpPort: must be between 0 (any free port) and 65535");
+        }
+        if (maxBodyBytes < 1024 || maxBodyBytes > (64L << 20)) {
+            p.add("maxBodyBytes: must be between 1024 and 67108864");
+        }
+        if (batchMaxItems < 1 || batchMaxItems > 10_000) {
+            p.add("batchMaxItems: must be between 1 and 10000");
+        }
+        if (!Files.isDirectory(policyDir)) {
+            p.add("policyDir: " + policyDir + " is not a directory (DemoPolicies.installIfAbsent(dir) creates a demo one)");
+        }
+        positive(p, "watchQuietPeriod", watchQuietPeriod, Duration.ofMinutes(1));
+        if (adminToken.size() > 0 && adminToken.size() < 16) {
+            p.add("adminToken: must be at least 16 characters when set");
+        }
+        if (l1MaxEntries < 0) {
+            p.add("l1MaxEntries: must be 0 (no L1) or positive");
+        }
+        positive(p, "l1Ttl", l1Ttl, Duration.ofDays(1));
+        positive(p, "l2Ttl", l2Ttl, Duration.ofDays(7));
+        if (l2Backend == L2Backend.MEMORY && l2MemoryMaxEntries < 1) {
+            p.add("l2MemoryMaxEntries: must be positive");
+        }
+        if (l2Backend == L2Backend.REDIS) {
+            if (!redisUrl.startsWith("redis://") && !redisUrl.startsWith("rediss://")) {
+                p.add("redisUrl: must start with redis:// or rediss://");
+            }
+            if (redisKeyPrefix.isEmpty() || redisKeyPrefix.length() > 128) {
+                p.add("redisKeyPrefix: must be 1 to 128 characters");
+            }
+            positive(p, "redisTimeout", redisTimeout, Duration.ofMinutes(1));
+        }
+        if (cacheHmacKey.size() > 0 && cacheHmacKey.size() < CacheKeys.MIN_KEY_BYTES) {
+            p.add("cacheHmacKey: must be at least " + CacheKeys.MIN_KEY_BYTES + " bytes when set");
+        }
+        if (!cryptoEnabled && cacheEncryption) {
+            p.add("cacheEncryption: needs the crypto service (cryptoEnabled is off)");
+        }
+        if (!cryptoEnabled && decisionSigning) {
+            p.add("decisionSigning: needs the crypto service (cryptoEnabled is off)");
+        }
+        keyId(p, "encryptionKeyId", encryptionKeyId);
+        keyId(p, "signingKeyId", signingKeyId);
+        if (cryptoEnabled && checkCryptoConnection) {
+            for (String problem : cryptoClientBuilder().problems()) {
+                if (!problem.startsWith("encryptionKeyId") && !problem.startsWith("signingKeyId")) {
+                    p.add("crypto." + problem);
+                }
+            }
+        }
+        positive(p, "cryptoTimeout", cryptoTimeout, Duration.ofMinutes(10));
+        return p;
+    }
+
+    /** The crypto client configuration these settings describe. */
+    public CryptoClientConfig cryptoClientConfig() {
+        return cryptoClientBuilder().build();
+    }
+
+    private CryptoClientConfig.Builder cryptoClientBuilder() {
+        byte[] token = cryptoToken.toByteArray();
+        try {
+            return CryptoClientConfig.builder().clientName("iam-policy-service").endpoints(cryptoEndpoints).timeout(cryptoTimeout)
+                    .authToken(new String(token, StandardCharsets.UTF_8)).encryptionKeyId(encryptionKeyId).signingKeyId(signingKeyId)
+                    .cacheEncryption(cacheEncryption).signing(decisionSigning).callerHasFallback(true).envelopeContext("keyline-iam-decision-cache");
+        } finally {
+            Arrays.fill(token, (byte) 0);
+        }
+    }
+
+    static IamException invalid(List<String> problems) {
+        return new IamException(IamException.Reason.INVALID_CONFIG, "invalid IAM policy service configuration (" + problems.size() + " problem"
+                + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems), problems, null);
+    }
+
+    @Override
+    public String toString() {
+        return "IamServerConfig[http=" + httpHost + ":" + httpPort + ", policyDir=" + policyDir + ", watch=" + watchPolicies + ", l1="
+                + l1MaxEntries + "/" + l1Ttl + ", l2=" + l2Backend + "/" + l2Ttl + (l2Backend == L2Backend.REDIS ? " " + redisKeyPrefix : "")
+                + ", cacheEncryption=" + cacheEncryption + ", fallback=" + cryptoFallback + ", crypto=" + (cryptoEnabled ? cryptoEndpoints : "off")
+                + ", signing=" + decisionSigning + " " + signingKeyId + ", encryptionKey=" + encryptionKeyId + ", secrets redacted]";
+    }
+
+    private static void positive(List<String> p, String field, Duration d, Duration max) {
+        if (d.isNegative() || d.isZero() || d.compareTo(max) > 0) {
+            p.add(field + ": must be positive and at most " + max);
+        }
+    }
+
+    private static void keyId(List<String> p, String field, String text) {
+        try {
+            KeyId.parse(text);
+        } catch (CryptoException | IllegalArgumentException e) {
+            p.add(field + ": '" + text + "' is not namespace/id or namespace/id/version");
+        }
+    }
+
+    private static void str(String v, java.util.function.Consumer<String> set) {
+        if (v != null) {
+            set.accept(v);
+        }
+    }
+
+    private static void num(List<String> p, String name, String v, java.util.function.LongConsumer set) {
+        if (v != null) {
+            try {
+                set.accept(Long.parseLong(v));
+            } catch (NumberFormatException e) {
+                p.add(name + ": '" + v + "' is not an integer");
+            }
+        }
+    }
+
+    private static void bool(List<String> p, String name, String v, java.util.function.Consumer<Boolean> set) {
+        if (v != null) {
+            switch (v.toLowerCase(Locale.ROOT)) {
+                case "true", "1", "yes", "on" -> set.accept(true);
+                case "false", "0", "no", "off" -> set.accept(false);
+                default -> p.add(name + ": '" + v + "' is not true or false");
+            }
+        }
+    }
+
+    private static void dur(List<String> p, String name, String v, java.util.function.Consumer<Duration> set) {
+        if (v != null) {
+            try {
+                set.accept(Duration.parse(v));
+            } catch (DateTimeParseException e) {
+                p.add(name + ": '" + v + "' is not an ISO-8601 duration such as PT30S");
+            }
+        }
+    }
+
+    /** Settings of an {@link IamServerConfig}; starts from safe one-machine defaults. */
+    public static final class Builder {
+        private Path dataDir;
+        private String httpHost = "127.0.0.1";
+        private int httpPort = DEFAULT_HTTP_PORT;
+        private long maxBodyBytes = 1L << 20;
+        private int batchMaxItems = 100;
+        private Path policyDir;
+        private boolean watchPolicies = true;
+        private Duration watchQuietPeriod = Duration.ofMillis(250);
+        private SecretBytes adminToken = SecretBytes.copyOf(new byte[0]);
+        private long l1MaxEntries = 100_000;
+        private Duration l1Ttl = Duration.ofSeconds(30);
+        private L2Backend l2Backend = L2Backend.MEMORY;
+        private Duration l2Ttl = Duration.ofMinutes(5);
+        private long l2MemoryMaxEntries = 1_000_000;
+        private String redisUrl = "redis://127.0.0.1:6379";
+        private String redisKeyPrefix = "keyline:iam:decision:";
+        private Duration redisTimeout = Duration.ofMillis(250);
+        private boolean cacheEncryption = true;
+        private CryptoFallback cryptoFallback = CryptoFallback.PLAINTEXT;
+        private SecretBytes cacheHmacKey = SecretBytes.copyOf(new byte[0]);
+        private boolean cryptoEnabled = true;
+        private List<String> cryptoEndpoints = List.of("127.0.0.1:50051");
+        private SecretBytes cryptoToken = SecretBytes.copyOf(new byte[0]);
+        private Duration cryptoTimeout = Duration.ofSeconds(2);
+        private String encryptionKeyId = DEFAULT_ENCRYPTION_KEY;
+        private String signingKeyId = DEFAULT_SIGNING_KEY;
+        private boolean decisionSigning = true;
+        private boolean provisionKeys = true;
+
+        private Builder(Path dataDir) {
+            this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
+            this.policyDir = dataDir.resolve("policies");
+        }
+
+        public Builder dataDir(Path v) { dataDir = v; return this; }
+        public Builder httpHost(String v) { httpHost = v; return this; }
+        public Builder httpPort(int v) { httpPort = v; return this; }
+        public Builder maxBodyBytes(long v) { maxBodyBytes = v; return this; }
+        public Builder batchMaxItems(int v) { batchMaxItems = v; return this; }
+        public Builder policyDir(Path v) { policyDir = v; return this; }
+        public Builder watchPolicies(boolean v) { watchPolicies = v; return this; }
+        public Builder watchQuietPeriod(Duration v) { watchQuietPeriod = v; return this; }
+        public Builder adminToken(SecretBytes v) { adminToken = v; return this; }
+        public Builder l1(long maxEntries, Duration ttl) { l1MaxEntries = maxEntries; l1Ttl = ttl; return this; }
+        public Builder l1MaxEntries(long v) { l1MaxEntries = v; return this; }
+        public Builder l1Ttl(Duration v) { l1Ttl = v; return this; }
+        public Builder l2Backend(L2Backend v) { l2Backend = v; return this; }
+        public Builder l2Ttl(Duration v) { l2Ttl = v; return this; }
+        public Builder l2MemoryMaxEntries(long v) { l2MemoryMaxEntries = v; return this; }
+        /** L2 in Redis at {@code url}, keys under {@code keyPrefix}. */
+        public Builder redis(String url, String keyPrefix) { l2Backend = L2Backend.REDIS; redisUrl = url; redisKeyPrefix = keyPrefix; return this; }
+        public Builder redisUrl(String v) { redisUrl = v; return this; }
+        public Builder redisKeyPrefix(String v) { redisKeyPrefix = v; return this; }
+        public Builder redisTimeout(Duration v) { redisTimeout = v; return this; }
+        public Builder cacheEncryption(boolean v) { cacheEncryption = v; return this; }
+        public Builder cryptoFallback(CryptoFallback v) { cryptoFallback = v; return this; }
+        public Builder cacheHmacKey(SecretBytes v) { cacheHmacKey = v; return this; }
+        public Builder cryptoEnabled(boolean v) { cryptoEnabled = v; return this; }
+        public Builder cryptoEndpoints(List<String> v) { cryptoEndpoints = v; return this; }
+        public Builder cryptoEndpoint(String v) { cryptoEndpoints = List.of(v); return this; }
+        public Builder cryptoToken(SecretBytes v) { cryptoToken = v; return this; }
+        /** Convenience for {@link #cryptoToken(SecretBytes)}. */
+        public Builder cryptoToken(String v) { cryptoToken = SecretBytes.copyOf(v.getBytes(StandardCharsets.UTF_8)); return this; }
+        public Builder cryptoTimeout(Duration v) { cryptoTimeout = v; return this; }
+        public Builder encryptionKeyId(String v) { encryptionKeyId = v; return this; }
+        public Builder signingKeyId(String v) { signingKeyId = v; return this; }
+        public Builder decisionSigning(boolean v) { decisionSigning = v; return this; }
+        public Builder provisionKeys(boolean v) { provisionKeys = v; return this; }
+
+        /** The configuration; call {@link IamServerConfig#validate()} to check it. */
+        public IamServerConfig build() {
+            return new IamServerConfig(dataDir, httpHost, httpPort, maxBodyBytes, batchMaxItems, policyDir, watchPolicies, watchQuietPeriod,
+                    adminToken, l1MaxEntries, l1Ttl, l2Backend, l2Ttl, l2MemoryMaxEntries, redisUrl, redisKeyPrefix, redisTimeout,
+                    cacheEncryption, cryptoFallback, cacheHmacKey, cryptoEnabled, cryptoEndpoints, cryptoToken, cryptoTimeout,
+                    encryptionKeyId, signingKeyId, decisionSigning, provisionKeys);
+        }
+    }
+}

@@ -1,0 +1,73 @@
+package dev.keyline.iam.testing;
+
+import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.iam.server.IamServer;
+import dev.keyline.iam.server.IamServerConfig;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.function.UnaryOperator;
+
+/**
+ * A real crypto service, the real Redis (own key prefix) and an IAM server on a free loopback port
+ * over a copy of the demo policies, with signing and L2 encryption on. Closing stops everything and
+ * deletes the Redis keys.
+ */
+public final class IamFixture implements AutoCloseable {
+    public static final String ADMIN_TOKEN = "iam-admin-token-for-tests-0001";
+
+    public final CryptoFixture crypto;
+    public final Redis redis;
+    public final IamServer iam;
+    public final Http http;
+    public final Path policyDir;
+
+    private IamFixture(CryptoFixture crypto, Redis redis, IamServer iam, Path policyDir) {
+        this.crypto = crypto;
+        this.redis = redis;
+        this.iam = iam;
+        this.http = new Http(iam.baseUrl());
+        this.policyDir = policyDir;
+    }
+
+    public static IamFixture start(Path dir, String name) {
+        return start(dir, name, b -> b);
+    }
+
+    /** As {@link #start(Path, String)}, with {@code tweak} applied to the configuration last. */
+    public static IamFixture start(Path dir, String name, UnaryOperator<IamServerConfig.Builder> tweak) {
+        CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"));
+        Redis redis = new Redis(name);
+        try {
+            Path policies = PolicyDirs.demo(dir);
+            IamServerConfig config = tweak.apply(defaults(dir, policies, redis.prefix()).cryptoEndpoint(crypto.endpoint())
+                    .cryptoToken(crypto.iamToken())).build();
+            IamServer iam = IamServer.start(config);
+            return new IamFixture(crypto, redis, iam, policies);
+        } catch (RuntimeException e) {
+            redis.close();
+            crypto.close();
+            throw e;
+        }
+    }
+
+    /** Test defaults: free port, no watcher, Redis L2 under {@code prefix}, encryption and signing on, a random HMAC key. */
+    public static IamServerConfig.Builder defaults(Path dir, Path policies, String prefix) {
+        byte[] hmac = new byte[32];
+        new SecureRandom().nextBytes(hmac);
+        return IamServerConfig.defaults(dir).httpPort(0).policyDir(policies).watchPolicies(false).redis(Redis.URL, prefix)
+                .redisTimeout(Duration.ofSeconds(2)).cacheHmacKey(SecretBytes.wrap(hmac))
+                .adminToken(SecretBytes.copyOf(ADMIN_TOKEN.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Override
+    public void close() {
+        try {
+            iam.close();
+        } finally {
+            redis.close();
+            crypto.close();
+        }
+    }
+}
