@@ -10,6 +10,8 @@ import dev.keyline.platform.cli.ProvidersCommand;
 import dev.keyline.platform.cli.SignCommand;
 import dev.keyline.platform.cli.VerifyCommand;
 import dev.keyline.platform.run.CryptoServiceCommand;
+import dev.keyline.platform.run.IamPolicyServiceCommand;
+import dev.keyline.platform.run.TokenServiceCommand;
 import dev.keyline.platform.run.UpCommand;
 import java.io.InputStream;
 import java.io.PrintWriter;
@@ -34,6 +36,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             UpCommand.class,
             CryptoServiceCommand.class,
+            TokenServiceCommand.class,
+            IamPolicyServiceCommand.class,
             KeysCommand.class,
             EncryptCommand.class,
             DecryptCommand.class,

@@ -33,6 +33,11 @@ final class Banner {
     }
 
     void print(PrintWriter out) {
+        print(out, true);
+    }
+
+    /** The crypto service's lines; with {@code withExamples}, the CLI examples and the stop hint too. */
+    void print(PrintWriter out, boolean withExamples) {
         String grpc = config.grpcHost() + ":" + server.grpcPort();
         String http = "http://" + config.httpHost() + ":" + server.httpPort();
         String transport = !config.tlsEnabled() ? "plaintext" : config.tlsClientCa() == null ? "TLS" : "mutual TLS";
@@ -46,6 +51,9 @@ final class Banner {
         rows.add(new String[] {"providers", providers()});
         for (String[] r : rows) {
             out.println("  " + r[0] + " ".repeat(13 - r[0].length()) + r[1]);
+        }
+        if (!withExamples) {
+            return;
         }
         out.println("Try:");
         String prefix = envPrefix();

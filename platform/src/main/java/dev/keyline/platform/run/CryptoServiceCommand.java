@@ -1,13 +1,31 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.crypto.service.server.CryptoServer;
+import dev.keyline.crypto.service.server.CryptoServiceConfig;
+import java.io.PrintWriter;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 
 /** {@code keyline crypto-service}: the crypto service alone, one replica of a scaled-out deployment. */
 @Command(name = "crypto-service", mixinStandardHelpOptions = true,
-        description = "Run only the crypto service (configured by KEYLINE_* environment variables) until Ctrl-C or SIGTERM.")
+        description = "Run only the crypto service (configured by KEYLINE_* settings) until Ctrl-C or SIGTERM.")
 public final class CryptoServiceCommand extends RunCommand {
     @Override
-    String title() {
-        return "Keyline crypto service is up";
+    Running start(Settings settings) {
+        CryptoServiceConfig config = CryptoServiceConfig.fromEnvironment(settings).build();
+        CryptoServer server = CryptoServer.start(config);
+        LoggerFactory.getLogger(CryptoServiceCommand.class).info("crypto service started: grpc={}:{} http={}:{} data_dir={}",
+                config.grpcHost(), server.grpcPort(), config.httpHost(), server.httpPort(), config.dataDir().toAbsolutePath());
+        return new Running() {
+            @Override
+            public void printBanner(PrintWriter out) {
+                new Banner("Keyline crypto service is up", config, server, settings).print(out);
+            }
+
+            @Override
+            public void close() {
+                server.close();
+            }
+        };
     }
 }

@@ -1,8 +1,6 @@
 package dev.keyline.platform.run;
 
 import dev.keyline.crypto.core.CryptoException;
-import dev.keyline.crypto.service.server.CryptoServer;
-import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.platform.Keyline;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -18,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 /**
  * Runs services in the foreground until SIGINT or SIGTERM. A shutdown hook closes them, which
- * stops new calls and lets in-flight ones finish; the JVM then exits with the signal's status
+ * stops new requests and lets in-flight ones finish; the JVM then exits with the signal's status
  * (130 for SIGINT, 143 for SIGTERM), as a shell expects of an interrupted program.
  */
 abstract class RunCommand implements Callable<Integer> {
@@ -31,49 +29,50 @@ abstract class RunCommand implements Callable<Integer> {
             description = "YAML settings (same names as the KEYLINE_* variables, nested and lower case; environment variables win).")
     Path configFile;
 
-    /** Describes what runs, for the banner's first line. */
-    abstract String title();
+    /** Starts what this command runs from {@code settings}; configuration problems throw INVALID_CONFIG. */
+    abstract Running start(Settings settings);
 
     @Override
     public final Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         Keyline keyline = (Keyline) spec.root().userObject();
-        CryptoServiceConfig config;
+        Running running;
         try {
             Settings settings = configFile == null ? Settings.of(keyline.env()) : Settings.of(keyline.env(), configFile);
-            config = CryptoServiceConfig.fromEnvironment(settings).build();
+            running = start(settings);
             if (configFile != null) {
-                settings.requireAllFileSettingsUsed(configFile);
+                try {
+                    settings.requireAllFileSettingsUsed(configFile);
+                } catch (CryptoException e) {
+                    running.close();
+                    throw e;
+                }
             }
         } catch (CryptoException e) {
+            String m = String.valueOf(e.getMessage());
+            err.println("error: " + (m.startsWith("invalid ") ? listed(m) : "cannot start: " + e.reason() + ": " + m));
+            err.flush();
+            return e.reason() == CryptoException.Reason.INVALID_CONFIG ? Keyline.USAGE : Keyline.FAILED;
+        } catch (IllegalArgumentException e) {
+            // The token service reports its configuration problems this way.
             err.println("error: " + listed(e.getMessage()));
             err.flush();
             return Keyline.USAGE;
-        }
-        CryptoServer server;
-        try {
-            server = CryptoServer.start(config);
-        } catch (CryptoException e) {
-            err.println("error: cannot start the crypto service: " + e.reason() + ": " + e.getMessage());
-            err.flush();
-            return e.reason() == CryptoException.Reason.INVALID_CONFIG ? Keyline.USAGE : Keyline.FAILED;
         } catch (UncheckedIOException e) {
-            err.println("error: cannot start the crypto service: " + e.getMessage() + ": " + e.getCause().getMessage());
+            err.println("error: cannot start: " + e.getMessage() + ": " + e.getCause().getMessage());
             err.flush();
             return Keyline.FAILED;
         }
-        LOG.info("crypto service started: grpc={}:{} http={}:{} data_dir={}", config.grpcHost(), server.grpcPort(), config.httpHost(),
-                server.httpPort(), config.dataDir().toAbsolutePath());
-        new Banner(title(), config, server, keyline.env()).print(out);
+        running.printBanner(out);
         out.flush();
 
         CountDownLatch stopped = new CountDownLatch(1);
         AtomicBoolean closing = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("keyline-shutdown").unstarted(() -> {
             if (closing.compareAndSet(false, true)) {
-                LOG.info("stopping: no new calls, waiting for in-flight calls to finish");
-                server.close();
+                LOG.info("stopping: no new requests, waiting for in-flight ones to finish");
+                running.close();
                 LOG.info("stopped");
                 stopped.countDown();
             }
@@ -87,16 +86,19 @@ abstract class RunCommand implements Callable<Integer> {
     }
 
     /**
-     * The configuration's problems one per line: the service reports them as
-     * {@code invalid crypto service configuration: a; b}.
+     * A configuration message's problems one per line: the services report them as
+     * {@code invalid ... configuration: a; b} (or {@code configuration (n problems): a; b}).
      */
     static String listed(String message) {
-        String prefix = "invalid crypto service configuration: ";
-        if (message == null || !message.startsWith(prefix)) {
-            return String.valueOf(message);
+        if (message == null) {
+            return "invalid configuration";
+        }
+        int colon = message.indexOf(": ");
+        if (!message.startsWith("invalid ") || colon < 0) {
+            return message;
         }
         StringBuilder sb = new StringBuilder("invalid configuration:");
-        for (String problem : message.substring(prefix.length()).split("; ")) {
+        for (String problem : message.substring(colon + 2).split("; ")) {
             sb.append(System.lineSeparator()).append("  - ").append(problem);
         }
         return sb.toString();

@@ -63,6 +63,20 @@ final class Settings extends AbstractMap<String, String> {
         return new Settings(Map.copyOf(merged), fileValues);
     }
 
+    /** These settings plus {@code defaults} for every name they do not set. */
+    Settings withDefaults(Map<String, String> defaults) {
+        Map<String, String> merged = new LinkedHashMap<>(defaults);
+        merged.putAll(values);
+        Settings s = new Settings(Map.copyOf(merged), fromFile);
+        s.asked.addAll(asked);
+        return s;
+    }
+
+    /** Names asked for by a later copy count here too (see {@link #requireAllFileSettingsUsed}). */
+    void absorbAsked(Settings other) {
+        asked.addAll(other.asked);
+    }
+
     static Map<String, String> load(Path file) {
         Object doc;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {

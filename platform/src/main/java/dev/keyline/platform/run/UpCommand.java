@@ -3,14 +3,15 @@ package dev.keyline.platform.run;
 import picocli.CommandLine.Command;
 
 /**
- * {@code keyline up}: everything on embedded defaults in one JVM. For now that is the crypto
- * service; the token and IAM services join here as they are built.
+ * {@code keyline up}: the crypto service, the token service and the IAM policy service in one
+ * JVM on embedded defaults (SQLite and in-memory caches in the data directory), with everything
+ * they need created on first start.
  */
 @Command(name = "up", mixinStandardHelpOptions = true,
-        description = "Start Keyline on embedded defaults (SQLite in ./keyline-data) and run until Ctrl-C.")
+        description = "Start Keyline (crypto, token and IAM policy services) on embedded defaults in ./keyline-data; run until Ctrl-C.")
 public final class UpCommand extends RunCommand {
     @Override
-    String title() {
-        return "Keyline is up";
+    Running start(Settings settings) {
+        return EmbeddedPlatform.start(settings);
     }
 }

@@ -1,0 +1,114 @@
+package dev.keyline.platform.run;
+
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.core.keys.KeyAlgorithm;
+import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.service.access.Grant;
+import dev.keyline.crypto.service.server.CryptoServer;
+import dev.keyline.crypto.service.store.MasterKey;
+import dev.keyline.iam.policy.DemoPolicies;
+import dev.keyline.token.clients.Client;
+import dev.keyline.token.clients.ClientsFile;
+import dev.keyline.token.jwt.LocalSigner;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What {@code keyline up} prepares in the data directory on first start, and reuses afterwards:
+ * a caller (token file, 0600) for each internal service with only its own namespace, the four
+ * keys the services use, a demo OAuth client, the token service's fallback signing key, the
+ * IAM admin token and a demo policy directory. Nothing here is ever overwritten once it exists.
+ */
+final class Provisioning {
+    private static final Logger LOG = LoggerFactory.getLogger(Provisioning.class);
+
+    static final String TOKEN_CALLER = "token-service";
+    static final String IAM_CALLER = "iam-policy";
+    static final KeyId JWT_SIGNING = KeyId.of("token", "jwt-signing");
+    static final KeyId TOKEN_CACHE = KeyId.of("token", "cache-encryption");
+    static final KeyId DECISION_SIGNING = KeyId.of("iam", "decision-signing");
+    static final KeyId IAM_CACHE = KeyId.of("iam", "cache-encryption");
+    static final String DEMO_CLIENT = "demo";
+
+    /** Where the prepared files are. */
+    record Prepared(Path tokenServiceToken, Path iamToken, Path clientsFile, Path demoClientSecret, Path tokenFallbackKey,
+            Path iamAdminToken, Path policyDir) { }
+
+    private Provisioning() {
+    }
+
+    static Prepared run(CryptoServer crypto, Path dataDir, SecureRandom random) {
+        Path tokenCaller = caller(crypto, dataDir, TOKEN_CALLER, "token:sign,verify,read,encrypt,decrypt,data-key,manage", random);
+        Path iamCaller = caller(crypto, dataDir, IAM_CALLER, "iam:sign,verify,read,encrypt,decrypt,data-key,manage", random);
+        crypto.keys().ensure(JWT_SIGNING, KeyAlgorithm.ECDSA_P256_SHA256);
+        crypto.keys().ensure(TOKEN_CACHE, KeyAlgorithm.AES_256_GCM);
+        crypto.keys().ensure(DECISION_SIGNING, KeyAlgorithm.ECDSA_P256_SHA256);
+        crypto.keys().ensure(IAM_CACHE, KeyAlgorithm.AES_256_GCM);
+
+        Path clients = dataDir.resolve("clients.json");
+        Path demoSecret = dataDir.resolve("demo-client.secret");
+        if (!Files.exists(clients)) {
+            Client.NewClient demo = Client.create(DEMO_CLIENT, Set.of(Client.CLIENT_CREDENTIALS, Client.REFRESH_TOKEN, Client.SESSIONS_ISSUE),
+                    List.of("documents:read", "documents:write"), List.of("demo-api"), Duration.ofMinutes(15), Duration.ofDays(30), random);
+            ClientsFile.write(clients, List.of(demo.client()));
+            writeSecret(demoSecret, demo.secret());
+            LOG.info("created the demo OAuth client '{}'; its secret is in {}", DEMO_CLIENT, demoSecret);
+        }
+        Path fallback = dataDir.resolve("token-fallback.pem");
+        if (!Files.exists(fallback)) {
+            LocalSigner.writeNewKeyFile(fallback, KeyAlgorithm.ECDSA_P256_SHA256, random);
+            LOG.warn("created the token service's fallback signing key {} (mode 0600); it signs while the crypto service is"
+                    + " unreachable. For production, provide your own with KEYLINE_TOKEN_FALLBACK_KEY_FILE", fallback);
+        }
+        Path iamAdmin = dataDir.resolve("iam-admin.token");
+        if (!Files.exists(iamAdmin)) {
+            byte[] raw = new byte[32];
+            random.nextBytes(raw);
+            writeSecret(iamAdmin, Base64.getUrlEncoder().withoutPadding().encodeToString(raw));
+        }
+        Path policies = dataDir.resolve("policies");
+        if (DemoPolicies.installIfAbsent(policies)) {
+            LOG.info("installed the demo policies in {}", policies);
+        }
+        return new Prepared(tokenCaller, iamCaller, clients, demoSecret, fallback, iamAdmin, policies);
+    }
+
+    /** The token file of {@code name}, issuing a new token when the file is missing or no longer accepted. */
+    private static Path caller(CryptoServer crypto, Path dataDir, String name, String grants, SecureRandom random) {
+        Path file = dataDir.resolve(name + ".token");
+        if (Files.exists(file)) {
+            try {
+                String token = Files.readString(file, StandardCharsets.US_ASCII).trim();
+                if (crypto.access().authenticate(token).name().equals(name)) {
+                    return file;
+                }
+            } catch (CryptoException e) {
+                LOG.warn("{} holds a token the crypto service no longer accepts; issuing a new one", file);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + file, e);
+            }
+        }
+        String token = crypto.access().issue(name, Grant.parseList(grants)).token();
+        writeSecret(file, token);
+        return file;
+    }
+
+    private static void writeSecret(Path file, String text) {
+        try {
+            Files.deleteIfExists(file);
+            MasterKey.SecretFiles.writeNew(file, text + "\n");
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write " + file, e);
+        }
+    }
+}
