@@ -23,7 +23,7 @@ final class EmbeddedPlatform implements Running {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPlatform.class);
 
     private final CryptoServiceConfig cryptoConfig;
-    private final CryptoServer crypto;
+    private volatile CryptoServer crypto;
     private final TokenServer token;
     private final IamServer iam;
     private final Provisioning.Prepared prepared;
@@ -77,6 +77,32 @@ final class EmbeddedPlatform implements Running {
             crypto.close();
             throw e;
         }
+    }
+
+    CryptoServer crypto() {
+        return crypto;
+    }
+
+    TokenServer token() {
+        return token;
+    }
+
+    IamServer iam() {
+        return iam;
+    }
+
+    Provisioning.Prepared prepared() {
+        return prepared;
+    }
+
+    /** Stops the crypto service alone (the others keep running on their fallbacks): outage drills and tests. */
+    void stopCrypto() {
+        crypto.close();
+    }
+
+    /** Starts the crypto service again with the same configuration, data and ports. */
+    void startCrypto() {
+        crypto = CryptoServer.start(cryptoConfig);
     }
 
     private static String readSecret(Path file) {
