@@ -3,6 +3,7 @@ package dev.keyline.platform;
 import dev.keyline.platform.bench.BenchCommand;
 import dev.keyline.platform.cli.AuditCommand;
 import dev.keyline.platform.cli.CallersCommand;
+import dev.keyline.platform.cli.ClientsCommand;
 import dev.keyline.platform.cli.DecryptCommand;
 import dev.keyline.platform.cli.EncryptCommand;
 import dev.keyline.platform.cli.KeysCommand;
@@ -44,6 +45,7 @@ import picocli.CommandLine.Spec;
             SignCommand.class,
             VerifyCommand.class,
             CallersCommand.class,
+            ClientsCommand.class,
             AuditCommand.class,
             ProvidersCommand.class,
             BenchCommand.class,
