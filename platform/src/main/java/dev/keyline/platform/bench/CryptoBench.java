@@ -28,11 +28,6 @@ import io.grpc.Metadata;
 import io.grpc.health.v1.HealthCheckRequest;
 import io.grpc.health.v1.HealthGrpc;
 import io.grpc.stub.MetadataUtils;
-import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -43,29 +38,27 @@ import java.util.Optional;
 
 /**
  * {@code keyline bench crypto}: in-process primitive rates per provider, then RPC rates against a
- * crypto service on a loopback port, all in one run on this machine, with the ratios the issue
- * names. The service runs in the same JVM as the load generator (both share the cores).
+ * crypto service on a loopback port, all in one run on this machine, with the ratios issues 2
+ * and 3 name. The service runs in the same JVM as the load generator (both share the cores).
  */
-public final class CryptoBench {
+final class CryptoBench {
+    static final String NAME = "crypto";
+    static final String ISSUE = "issues 2, 3";
+
     private final Duration warmup;
     private final Duration measure;
     private final int concurrency;
-    private final PrintWriter out;
+    private final Progress progress;
 
-    public CryptoBench(Duration warmup, Duration measure, int concurrency, PrintWriter out) {
+    CryptoBench(Duration warmup, Duration measure, int concurrency, Progress progress) {
         this.warmup = warmup;
         this.measure = measure;
         this.concurrency = concurrency;
-        this.out = out;
+        this.progress = progress;
     }
 
-    /** Everything one run measured: rows and the named ratios. */
-    public record Report(List<Row> rows, Map<String, Double> ratios) { }
-
-    /** One line of the table. */
-    public record Row(String name, double opsPerSecond, double itemsPerSecond, double p50Micros, double p99Micros, long errors) { }
-
-    public Report run() throws InterruptedException {
+    Suite run() throws InterruptedException {
+        List<String> notes = new ArrayList<>();
         List<LoadLoop.Result> results = new ArrayList<>();
         int threads = Runtime.getRuntime().availableProcessors();
         SecureRandom random = new SecureRandom();
@@ -81,11 +74,15 @@ public final class CryptoBench {
         try {
             providers.put("accp", CryptoProviders.nativePreferred());
         } catch (IllegalStateException e) {
-            out.println("  native provider unavailable: " + e.getMessage());
+            notes.add("native provider (ACCP) unavailable: " + e.getMessage());
+            progress.step("native provider unavailable, measuring the JDK provider only");
         }
         AesGcm jdkAes = AesGcm.of(SecretBytes.copyOf(aesKey), CryptoProviders.jdkOnly().aead());
         results.add(LoadLoop.runLocal("aes-256-gcm 1KiB encrypt (SunJCE)", threads, warmup, measure,
                 () -> jdkAes.encrypt(kib, aad, random)));
+        var jdkSealed = jdkAes.encrypt(kib, aad, random);
+        results.add(LoadLoop.runLocal("aes-256-gcm 1KiB decrypt (SunJCE)", threads, warmup, measure,
+                () -> jdkAes.decrypt(jdkSealed, aad)));
         java.security.Provider accp = providers.containsKey("accp")
                 ? providers.get("accp").forAlgorithm(KeyAlgorithm.ECDSA_P256_SHA256) : null;
         if (accp != null) {
@@ -102,14 +99,9 @@ public final class CryptoBench {
         }
 
         progress("starting a crypto service on loopback");
-        Path dir;
-        try {
-            dir = Files.createTempDirectory("keyline-bench");
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        CryptoServiceConfig config = CryptoServiceConfig.defaults(dir).grpcPort(0).httpPort(0).build();
-        try (CryptoServer server = CryptoServer.start(config, new CryptoServer.Network(), false, java.time.InstantSource.system())) {
+        try (ScratchDir dir = ScratchDir.create("keyline-bench-crypto");
+                CryptoServer server = CryptoServer.start(CryptoServiceConfig.defaults(dir.path()).grpcPort(0).httpPort(0).build(),
+                        new CryptoServer.Network(), false, java.time.InstantSource.system())) {
             String token = server.createdAdminToken().orElseThrow();
             ManagedChannel channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(), InsecureChannelCredentials.create())
                     .build();
@@ -175,27 +167,30 @@ public final class CryptoBench {
             }
         }
 
-        Map<String, Double> ratios = new LinkedHashMap<>();
+        // The ratios issue 2 (service) and issue 3 (client library) name, with their targets.
+        List<Check> checks = new ArrayList<>();
         double empty = rate(results, "rpc empty (health check)");
         double encrypt = rate(results, "rpc encrypt 1KiB");
-        ratios.put("sign rpc / empty rpc (target >= 0.8)", rate(results, "rpc sign es256") / empty);
-        ratios.put("encrypt rpc / empty rpc (target >= 0.8)", encrypt / empty);
-        ratios.put("batch items/s / single encrypt rpc/s (target >= 20)",
-                find(results, "rpc batch encrypt 100x1KiB").map(LoadLoop.Result::itemsPerSecond).orElse(Double.NaN) / encrypt);
-        ratios.put("envelope encrypt / raw aes-gcm (target >= 0.8)",
-                rate(results, "envelope encrypt 1KiB (warm)") / rate(results, "aes-256-gcm 1KiB encrypt (SunJCE)"));
-        ratios.put("envelope decrypt / raw aes-gcm encrypt", rate(results, "envelope decrypt 1KiB (warm)")
-                / rate(results, "aes-256-gcm 1KiB encrypt (SunJCE)"));
-        ratios.put("client sign overhead vs bare stub, % (target <= 10)",
-                100 * (1 - rate(results, "client sign es256") / rate(results, "stub sign es256 (blocking)")));
-        ratios.put("client cached verify / verify rpc", rate(results, "client verify (cached public key)")
-                / rate(results, "stub verify rpc (blocking)"));
+        checks.add(Check.atLeast("sign rpc / empty rpc", rate(results, "rpc sign es256") / empty, "", 0.8));
+        checks.add(Check.atLeast("encrypt rpc / empty rpc", encrypt / empty, "", 0.8));
+        checks.add(Check.atLeast("batch items/s / single encrypt rpc/s",
+                find(results, "rpc batch encrypt 100x1KiB").map(LoadLoop.Result::itemsPerSecond).orElse(Double.NaN) / encrypt, "", 20));
+        checks.add(Check.atLeast("envelope encrypt / raw aes-gcm encrypt",
+                rate(results, "envelope encrypt 1KiB (warm)") / rate(results, "aes-256-gcm 1KiB encrypt (SunJCE)"), "", 0.8));
+        checks.add(Check.atLeast("envelope decrypt / raw aes-gcm decrypt",
+                rate(results, "envelope decrypt 1KiB (warm)") / rate(results, "aes-256-gcm 1KiB decrypt (SunJCE)"), "", 0.8));
+        checks.add(Check.atMost("client sign overhead vs bare stub",
+                100 * (1 - rate(results, "client sign es256") / rate(results, "stub sign es256 (blocking)")), "%", 10));
+        checks.add(Check.info("client cached verify / verify rpc", rate(results, "client verify (cached public key)")
+                / rate(results, "stub verify rpc (blocking)"), ""));
         if (providers.containsKey("accp")) {
-            ratios.put("es256 sign accp / jdk", rate(results, "es256 sign (accp)") / rate(results, "es256 sign (jdk)"));
+            checks.add(Check.info("es256 sign accp / jdk", rate(results, "es256 sign (accp)") / rate(results, "es256 sign (jdk)"), ""));
         }
+        notes.add("crypto service on loopback gRPC in this JVM; RPC load with " + concurrency + " calls in flight; in-process rows on "
+                + threads + " threads");
         List<Row> rows = results.stream().map(r -> new Row(r.name(), r.opsPerSecond(), r.itemsPerSecond(), r.p50Micros(),
                 r.p99Micros(), r.errors())).toList();
-        return new Report(rows, ratios);
+        return new Suite(NAME, ISSUE, rows, checks, notes);
     }
 
     private static double rate(List<LoadLoop.Result> rs, String name) {
@@ -207,42 +202,6 @@ public final class CryptoBench {
     }
 
     private void progress(String what) {
-        out.println("... " + what);
-        out.flush();
-    }
-
-    /** Prints the report as an aligned table followed by the ratios. */
-    public static void print(Report report, PrintWriter out) {
-        out.printf("%-40s %14s %14s %10s %10s %8s%n", "benchmark", "ops/s", "items/s", "p50 us", "p99 us", "errors");
-        for (Row r : report.rows()) {
-            out.printf("%-40s %,14.0f %,14.0f %10s %10s %8d%n", r.name(), r.opsPerSecond(), r.itemsPerSecond(),
-                    Double.isNaN(r.p50Micros()) ? "-" : String.format("%.0f", r.p50Micros()),
-                    Double.isNaN(r.p99Micros()) ? "-" : String.format("%.0f", r.p99Micros()), r.errors());
-        }
-        out.println();
-        report.ratios().forEach((k, v) -> out.printf("%-55s %8.2f%n", k, v));
-    }
-
-    /** The report as JSON-ready maps (for {@code bench-results.json}). */
-    public static Map<String, Object> toJson(Report report) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        List<Map<String, Object>> rows = new ArrayList<>();
-        for (Row r : report.rows()) {
-            Map<String, Object> row = new LinkedHashMap<>();
-            row.put("name", r.name());
-            row.put("ops_per_second", Math.round(r.opsPerSecond()));
-            row.put("items_per_second", Math.round(r.itemsPerSecond()));
-            if (!Double.isNaN(r.p50Micros())) {
-                row.put("p50_us", Math.round(r.p50Micros()));
-                row.put("p99_us", Math.round(r.p99Micros()));
-            }
-            row.put("errors", r.errors());
-            rows.add(row);
-        }
-        m.put("rows", rows);
-        Map<String, Object> ratios = new LinkedHashMap<>();
-        report.ratios().forEach((k, v) -> ratios.put(k, Math.round(v * 100) / 100.0));
-        m.put("ratios", ratios);
-        return m;
+        progress.step(what);
     }
 }
