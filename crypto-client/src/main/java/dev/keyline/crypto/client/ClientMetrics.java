@@ -2,6 +2,7 @@ package dev.keyline.crypto.client;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
@@ -25,6 +26,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code keyline_client_cache_hits_total{cache}} and {@code keyline_client_cache_misses_total{cache}}
  *       for {@code key_metadata}, {@code public_key}, {@code data_key} and {@code data_key_decrypt}</li>
  *   <li>{@code keyline_client_data_keys_fetched_total}</li>
+ *   <li>{@code keyline_client_sign_batch_size}: sign calls per BatchSign RPC, when sign batching is on</li>
  * </ul>
  */
 final class ClientMetrics {
@@ -35,6 +37,7 @@ final class ClientMetrics {
 
     private final ConcurrentHashMap<Key, Counter> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<Key, Timer> timers = new ConcurrentHashMap<>();
+    private volatile DistributionSummary signBatchSize;
 
     ClientMetrics(MeterRegistry registry, String client) {
         this.registry = registry;
@@ -80,6 +83,17 @@ final class ClientMetrics {
 
     void dataKeyFetched() {
         counters.computeIfAbsent(new Key("keyline.client.data.keys.fetched", "", "", ""), k -> counterOf(k.name())).increment();
+    }
+
+    void signBatch(int items) {
+        DistributionSummary s = signBatchSize;
+        if (s == null) {
+            // Registering twice returns the same meter, so a race here is harmless.
+            s = DistributionSummary.builder("keyline.client.sign.batch.size").description("Sign calls coalesced into one BatchSign RPC")
+                    .tag("client", client).register(registry);
+            signBatchSize = s;
+        }
+        s.record(items);
     }
 
     void circuit(CircuitBreaker breaker) {

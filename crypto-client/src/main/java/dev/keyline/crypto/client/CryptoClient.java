@@ -43,7 +43,15 @@ public interface CryptoClient extends AutoCloseable {
      */
     byte[] decrypt(EncryptResult sealed, byte[] aad);
 
-    /** Signs {@code data} with the primary version of {@code keyId}, which must be ENABLED. */
+    /**
+     * Signs {@code data} with {@code keyId}: version 0 means the primary version, which must be
+     * ENABLED; a named version (an older one, for example while a newer one waits to be published)
+     * must be ENABLED and at or above the key's {@code min_decryption_version}, as the service
+     * requires. The result names the concrete version that signed, which is exactly the named one
+     * when a version was named (any other answer is {@code ALGORITHM_MISMATCH}). With
+     * {@link CryptoClientConfig.Builder#signBatching} on, concurrent calls for the same key id
+     * share one BatchSign RPC; every other guarantee here holds per call.
+     */
     SignResult sign(KeyId keyId, byte[] data);
 
     /** {@link #sign(KeyId, byte[])} with the configured signing key. */

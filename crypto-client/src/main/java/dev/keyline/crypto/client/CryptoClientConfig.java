@@ -72,6 +72,8 @@ public final class CryptoClientConfig {
     private final long dataKeyMaxBytes;
     private final Duration dataKeyRefreshBefore;
     private final String envelopeContext;
+    private final int signBatchMaxItems;
+    private final Duration signBatchLinger;
 
     private CryptoClientConfig(Builder b, FallbackKeys fallbackKeys) {
         this.clientName = b.clientName;
@@ -112,6 +114,8 @@ public final class CryptoClientConfig {
         this.dataKeyMaxBytes = b.dataKeyMaxBytes;
         this.dataKeyRefreshBefore = b.dataKeyRefreshBefore;
         this.envelopeContext = b.envelopeContext;
+        this.signBatchMaxItems = b.signBatchMaxItems;
+        this.signBatchLinger = b.signBatchLinger;
     }
 
     public static Builder builder() {
@@ -171,6 +175,10 @@ public final class CryptoClientConfig {
     public Duration dataKeyRefreshBefore() { return dataKeyRefreshBefore; }
     /** Bound into the wrapping of every envelope data key; envelopes decrypt only under the same context. */
     public String envelopeContext() { return envelopeContext; }
+    /** Most {@link CryptoClient#sign} calls coalesced into one BatchSign RPC (see {@link Builder#signBatching}). */
+    public int signBatchMaxItems() { return signBatchMaxItems; }
+    /** How long a batch of sign calls waits for company; {@link Duration#ZERO} (the default) turns batching off. */
+    public Duration signBatchLinger() { return signBatchLinger; }
 
     @Override
     public String toString() {
@@ -181,7 +189,7 @@ public final class CryptoClientConfig {
                 + minimumNumberOfCalls + ", open " + waitDurationInOpenState + ", half-open " + permittedCallsInHalfOpenState + "]"
                 + ", rateLimit=" + rateLimitPerPeriod + "/" + rateLimitPeriod + ", retry=[" + maxAttempts + " attempts, "
                 + initialBackoff + "..." + maxBackoff + "]" + ", fallback=" + (fallbackEnabled ? fallbackMode + " " + fallbackKeys : "off")
-                + "]";
+                + ", signBatching=" + (signBatchLinger.isZero() ? "off" : signBatchMaxItems + " items/" + signBatchLinger) + "]";
     }
 
     /**
@@ -193,6 +201,8 @@ public final class CryptoClientConfig {
         private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{1,4096}");
         private static final Pattern CLIENT_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
         private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
+        /** A bound on the latency batching may add to every sign call; useful lingers are a few hundred microseconds. */
+        private static final Duration MAX_SIGN_BATCH_LINGER = Duration.ofMillis(100);
 
         private String clientName = "keyline";
         private List<String> endpoints = List.of();
@@ -236,6 +246,8 @@ public final class CryptoClientConfig {
         private long dataKeyMaxBytes = 1L << 30;
         private Duration dataKeyRefreshBefore = Duration.ofSeconds(30);
         private String envelopeContext = "";
+        private int signBatchMaxItems = 64;
+        private Duration signBatchLinger = Duration.ZERO;
 
         private Builder() {
         }
@@ -335,6 +347,24 @@ public final class CryptoClientConfig {
         }
 
         public Builder envelopeContext(String v) { envelopeContext = v; return this; }
+
+        /**
+         * Micro-batching of {@link CryptoClient#sign}. A call that finds no sign of its key id in
+         * flight goes at once as a plain Sign RPC, so at low load batching adds no latency. Calls
+         * that arrive while one is in flight are coalesced per key id (and version) into one
+         * BatchSign RPC, sent when {@code maxItems} calls wait or {@code linger} after the first
+         * of them arrived, whichever comes first: no call is held longer than {@code linger}. Each
+         * call still takes its own rate-limiter permit, checks the key's state, validates its own
+         * answer and falls back on its own; a BatchSign RPC goes through the retry policy and the
+         * circuit breaker as one call. {@code linger} 0 (the default) turns batching off: every
+         * sign is one Sign RPC. Keep {@code maxItems} at or below the service's
+         * {@code KEYLINE_CRYPTO_MAX_BATCH_ITEMS}.
+         */
+        public Builder signBatching(int maxItems, Duration linger) {
+            this.signBatchMaxItems = maxItems;
+            this.signBatchLinger = linger;
+            return this;
+        }
 
         /** Every problem of the current settings, each {@code "field: what is wrong"}; empty when valid. */
         public List<String> problems() {
@@ -459,6 +489,12 @@ public final class CryptoClientConfig {
             }
             if (envelopeContext == null || envelopeContext.length() > 256) {
                 p.add("envelopeContext: must be at most 256 characters");
+            }
+            if (signBatchMaxItems < 1 || signBatchMaxItems > 1000) {
+                p.add("signBatchMaxItems: must be between 1 and 1000");
+            }
+            if (signBatchLinger == null || signBatchLinger.isNegative() || signBatchLinger.compareTo(MAX_SIGN_BATCH_LINGER) > 0) {
+                p.add("signBatchLinger: must be between 0 (off) and " + MAX_SIGN_BATCH_LINGER);
             }
         }
 

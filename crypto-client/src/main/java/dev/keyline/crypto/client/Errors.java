@@ -43,6 +43,32 @@ final class Errors {
         return new CryptoException(reason, description, correlationId, e);
     }
 
+    /**
+     * The client-side exception for one failed item of a batch call ({@code status} is the item's
+     * {@code ItemStatus}), classified like a whole call: a transient code is
+     * CRYPTO_SERVICE_UNAVAILABLE, otherwise the item's Keyline reason, else its code's reason. The
+     * batch RPC itself succeeded, so such an item was not retried and did not count against the
+     * circuit breaker.
+     */
+    static CryptoException fromItemStatus(dev.keyline.crypto.v1.ItemStatus status, String operation, String correlationId) {
+        Status.Code code = Status.fromCodeValue(status.getCode()).getCode();
+        String description = status.getMessage().isEmpty() ? code.name() : status.getMessage();
+        if (code == Status.Code.UNAVAILABLE || code == Status.Code.DEADLINE_EXCEEDED || code == Status.Code.RESOURCE_EXHAUSTED) {
+            return new CryptoException(Reason.CRYPTO_SERVICE_UNAVAILABLE, "crypto service unavailable for an item of " + operation + ": "
+                    + code + " (" + description + ")", correlationId, null);
+        }
+        Reason reason = null;
+        try {
+            reason = status.getReason().isEmpty() ? null : Reason.valueOf(status.getReason());
+        } catch (IllegalArgumentException unknown) {
+            // A reason this client does not know (a newer service): classify by the code below.
+        }
+        if (reason == null) {
+            reason = byCode(code);
+        }
+        return new CryptoException(reason, description, correlationId, null);
+    }
+
     private static Reason errorInfoReason(StatusRuntimeException e) {
         com.google.rpc.Status rich = StatusProto.fromThrowable(e);
         if (rich == null) {

@@ -12,6 +12,8 @@ import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.crypto.core.signing.SigningKey;
 import dev.keyline.crypto.core.signing.VerifyingKey;
+import dev.keyline.crypto.v1.BatchSignItem;
+import dev.keyline.crypto.v1.BatchSignRequest;
 import dev.keyline.crypto.v1.CryptoServiceGrpc;
 import dev.keyline.crypto.v1.DecryptRequest;
 import dev.keyline.crypto.v1.EncryptRequest;
@@ -37,6 +39,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -61,6 +64,8 @@ final class GrpcCryptoClient implements CryptoClient {
     private final SecureRandom random;
     private final CryptoProviders providers;
     private final long timeoutNanos;
+    /** Null when sign batching is off. */
+    private final SignBatcher signBatcher;
     private volatile boolean closed;
 
     GrpcCryptoClient(CryptoClientConfig config, ManagedChannel channel, InstantSource clock, ClientMetrics metrics, SecureRandom random) {
@@ -75,6 +80,8 @@ final class GrpcCryptoClient implements CryptoClient {
         this.random = random;
         this.providers = CryptoProviders.defaults();
         this.timeoutNanos = config.timeout().toNanos();
+        this.signBatcher = config.signBatchLinger().isZero() ? null
+                : new SignBatcher(config.signBatchMaxItems(), config.signBatchLinger(), new SignRpcs(), metrics);
     }
 
     // ---------------------------------------------------------------------------------- operations
@@ -125,13 +132,12 @@ final class GrpcCryptoClient implements CryptoClient {
         Objects.requireNonNull(keyId, "keyId");
         byte[] d = data.clone();
         return execute("sign", keyId, call -> {
-            KeyMetadata md = metadata(call, keyId);
-            if (!md.algorithm().canSign()) {
-                throw new CryptoException(Reason.ALGORITHM_MISMATCH, "key " + md.ringName() + " is " + md.algorithm() + " and cannot sign");
-            }
-            requireUsableForNew(md, keyId);
-            SignResponse r = rpc(call, "Sign", true, s -> s.sign(SignRequest.newBuilder().setKeyId(Protos.keyId(keyId))
-                    .setData(UnsafeByteOperations.unsafeWrap(d)).build()));
+            KeyMetadata md = signableMetadata(call, keyId);
+            SignResponse r = signBatcher != null
+                    ? refusalsInvalidate(call, () -> signBatcher.sign(call, keyId, d))
+                    : rpc(call, "Sign", true, s -> s.sign(SignRequest.newBuilder().setKeyId(Protos.keyId(keyId))
+                            .setData(UnsafeByteOperations.unsafeWrap(d)).build()));
+            // A request naming a version must be answered by exactly that version (T13).
             KeyId used = checkKeyId(keyId, Protos.keyId(r.getKeyId()));
             checkAlgorithm(md, Protos.algorithm(r.getAlgorithm()));
             keys.observe(used);
@@ -396,8 +402,26 @@ final class GrpcCryptoClient implements CryptoClient {
     }
 
     private <T> T rpc(Call call, String rpcName, boolean retryable, Function<CryptoServiceGrpc.CryptoServiceBlockingStub, T> body) {
+        return refusalsInvalidate(call, () -> resilience.execute(call, rpcName, retryable, () -> body.apply(stub(call))));
+    }
+
+    /** The {@link SignBatcher}'s RPCs: retried and guarded by the breaker like any call safe to repeat. */
+    private final class SignRpcs implements SignBatcher.Transport {
+        @Override
+        public SignResponse sign(Call call, SignRequest request) {
+            return resilience.execute(call, "Sign", true, () -> stub(call).sign(request));
+        }
+
+        @Override
+        public List<BatchSignItem> batchSign(Call batchCall, BatchSignRequest request) {
+            return resilience.execute(batchCall, "BatchSign", true, () -> stub(batchCall).batchSign(request)).getItemsList();
+        }
+    }
+
+    /** {@code body}'s result; when the service refuses the key (missing, not usable, another algorithm), drops its cached metadata. */
+    private <T> T refusalsInvalidate(Call call, Supplier<T> body) {
         try {
-            return resilience.execute(call, rpcName, retryable, () -> body.apply(stub(call)));
+            return body.get();
         } catch (CryptoException e) {
             if (call.keyId != null && (e.reason() == Reason.KEY_NOT_FOUND || e.reason() == Reason.KEY_STATE_INVALID
                     || e.reason() == Reason.ALGORITHM_MISMATCH)) {
@@ -486,7 +510,36 @@ final class GrpcCryptoClient implements CryptoClient {
         }
     }
 
-    /** Sign, encrypt and data keys use the primary version, which must be ENABLED (checked on cached metadata). */
+    /**
+     * The metadata of {@code keyId}'s key, once it shows (cached) that {@code keyId} may sign, by
+     * the service's rule: version 0 means the primary, which must be ENABLED in an ENABLED key; a
+     * named version must be ENABLED, in an ENABLED key, and at or above min_decryption_version. A
+     * version above the cached primary re-reads the metadata once (the key may have been rotated
+     * since it was cached).
+     */
+    private KeyMetadata signableMetadata(Call call, KeyId keyId) {
+        KeyMetadata md = metadata(call, keyId);
+        if (keyId.version() > md.primaryVersion()) {
+            keys.invalidate(keyId);
+            md = metadata(call, keyId);
+            if (keyId.version() > md.primaryVersion()) {
+                throw new CryptoException(Reason.KEY_NOT_FOUND, "key " + md.ringName() + " has no version " + keyId.version());
+            }
+        }
+        if (!md.algorithm().canSign()) {
+            throw new CryptoException(Reason.ALGORITHM_MISMATCH, "key " + md.ringName() + " is " + md.algorithm() + " and cannot sign");
+        }
+        if (keyId.version() == 0) {
+            requireUsableForNew(md, keyId);
+        } else if (!md.verifiableWith(keyId.version())) {
+            int v = keyId.version();
+            throw new CryptoException(Reason.KEY_STATE_INVALID, "version " + v + " of " + md.ringName() + " cannot sign (key " + md.state()
+                    + ", version " + md.version(v).map(i -> i.state().name()).orElse("missing") + ", min version " + md.minDecryptionVersion() + ")");
+        }
+        return md;
+    }
+
+    /** Encrypt and data keys use the primary version, which must be ENABLED (checked on cached metadata). */
     private static void requireUsableForNew(KeyMetadata md, KeyId requested) {
         if (requested.version() != 0 && requested.version() != md.primaryVersion()) {
             throw new CryptoException(Reason.KEY_STATE_INVALID, "only the primary version " + md.primaryVersion() + " of " + md.ringName()

@@ -46,6 +46,8 @@ class CryptoClientConfigPropertyTest {
         double jitter = 0.5;
         int rate = 0;
         long maxMessages = 1000;
+        int batchItems = 64;
+        Duration linger = Duration.ZERO;
         boolean fallbackWithoutKeys;
         boolean clientCertWithoutKey;
         boolean cacheEncryptionWithoutKey;
@@ -56,7 +58,8 @@ class CryptoClientConfigPropertyTest {
                     .circuitBreaker(threshold, window, minimum, open, halfOpen)
                     .retry(attempts, Duration.ofMillis(10), Duration.ofSeconds(1), 2.0, jitter)
                     .rateLimit(rate, Duration.ofSeconds(1))
-                    .dataKeyLimits(Duration.ofMinutes(5), maxMessages, 1 << 20, Duration.ofSeconds(10));
+                    .dataKeyLimits(Duration.ofMinutes(5), maxMessages, 1 << 20, Duration.ofSeconds(10))
+                    .signBatching(batchItems, linger);
             if (fallbackWithoutKeys) {
                 b.fallbackEnabled(true);
             }
@@ -101,6 +104,10 @@ class CryptoClientConfigPropertyTest {
             new Spoil("backoffJitter", s -> s.jitter = 1.0),
             new Spoil("rateLimitPerPeriod", s -> s.rate = -5),
             new Spoil("dataKeyMaxMessages", s -> s.maxMessages = 0),
+            new Spoil("signBatchMaxItems", s -> s.batchItems = 0),
+            new Spoil("signBatchMaxItems", s -> s.batchItems = 1001),
+            new Spoil("signBatchLinger", s -> s.linger = Duration.ofNanos(-1)),
+            new Spoil("signBatchLinger", s -> s.linger = Duration.ofSeconds(5)),
             new Spoil("fallbackAesKeyFile", s -> s.fallbackWithoutKeys = true),
             new Spoil("tlsClientCertificate", s -> s.clientCertWithoutKey = true),
             new Spoil("encryptionKeyId", s -> s.cacheEncryptionWithoutKey = true));
@@ -158,8 +165,11 @@ class CryptoClientConfigPropertyTest {
             examples.ran();
             CryptoClientConfig c = CryptoClientConfig.builder().endpoints(List.of("a.example:443", "10.0.0.2:50051", "[::1]:1"))
                     .timeout(Duration.ofSeconds(s)).authToken(TOKEN).tlsEnabled(tls).encryptionKeyId(keyId).signingKeyId(keyId)
-                    .retry(attempts, Duration.ofMillis(s), Duration.ofMillis(s * 2L), 1.5, 0.2).cacheEncryption(true).signing(true).build();
+                    .retry(attempts, Duration.ofMillis(s), Duration.ofMillis(s * 2L), 1.5, 0.2).cacheEncryption(true).signing(true)
+                    .signBatching(attempts * 100, Duration.ofMillis(s % 101)).build();
             assertThat(c.timeout()).isEqualTo(Duration.ofSeconds(s));
+            assertThat(c.signBatchMaxItems()).isEqualTo(attempts * 100);
+            assertThat(c.signBatchLinger()).isEqualTo(Duration.ofMillis(s % 101));
             assertThat(c.maxAttempts()).isEqualTo(attempts);
             assertThat(c.encryptionKeyId()).contains(KeyId.parse(keyId));
             assertThat(c.toString()).doesNotContain(TOKEN).contains("token=redacted");

@@ -154,6 +154,52 @@ class CryptoClientOperationsTest {
     }
 
     @Test
+    void sign_namedOlderVersionAfterRotation_signsWithExactlyThatVersion() {
+        KeyId key = fx.newKey("ops", KeyAlgorithm.ECDSA_P256_SHA256);
+        byte[] data = "while v2 waits to be published".getBytes(StandardCharsets.UTF_8);
+        try (CryptoClient c = fx.client(fx.config().build())) {
+            c.getKeyMetadata(key);
+            assertThat(fx.rotate(key)).isEqualTo(2);
+            // The cached metadata still says primary 1: naming version 2 would re-read it; naming 1 must not need to.
+            SignResult old = c.sign(key.withVersion(1), data);
+            assertThat(old.keyId()).isEqualTo(key.withVersion(1));
+            assertThat(old.fallback()).isFalse();
+            VerifyingKey v1 = VerifyingKey.fromPem(KeyAlgorithm.ECDSA_P256_SHA256, c.getPublicKey(key.withVersion(1)).pem(),
+                    CryptoProviders.defaults());
+            VerifyingKey v2 = VerifyingKey.fromPem(KeyAlgorithm.ECDSA_P256_SHA256, c.getPublicKey(key.withVersion(2)).pem(),
+                    CryptoProviders.defaults());
+            assertThat(v1.verify(data, old.signature())).as("version 1 made it").isTrue();
+            assertThat(v2.verify(data, old.signature())).as("not the primary").isFalse();
+            assertThat(c.sign(key, data).keyId()).as("version 0 is still the primary").isEqualTo(key.withVersion(2));
+
+            // T13 still holds: the service answering with the primary when version 1 was named is refused.
+            fx.faults.reset();
+            fx.faults.once(FaultInjector.rewrite(m -> ((dev.keyline.crypto.v1.SignResponse) m).toBuilder()
+                    .setKeyId(((dev.keyline.crypto.v1.SignResponse) m).getKeyId().toBuilder().setVersion(2)).build(), "Sign"));
+            CryptoException e = catchThrowableOfType(CryptoException.class, () -> c.sign(key.withVersion(1), data));
+            assertThat(e.reason()).isEqualTo(Reason.ALGORITHM_MISMATCH);
+        }
+    }
+
+    @Test
+    void sign_namedVersionDisabledOrBelowMinimum_failsWithKeyStateInvalid() {
+        KeyId key = fx.newKey("ops", KeyAlgorithm.ED25519);
+        fx.rotate(key);
+        fx.rotate(key);
+        fx.setState(key.withVersion(2), KeyState.DISABLED);
+        fx.server.keys().setMinDecryptionVersion(key, 2);
+        try (CryptoClient c = fx.client(fx.config().build())) {
+            assertThat(catchThrowableOfType(CryptoException.class, () -> c.sign(key.withVersion(1), new byte[] {1})).reason())
+                    .as("below min_decryption_version").isEqualTo(Reason.KEY_STATE_INVALID);
+            assertThat(catchThrowableOfType(CryptoException.class, () -> c.sign(key.withVersion(2), new byte[] {1})).reason())
+                    .as("disabled").isEqualTo(Reason.KEY_STATE_INVALID);
+            assertThat(catchThrowableOfType(CryptoException.class, () -> c.sign(key.withVersion(4), new byte[] {1})).reason())
+                    .as("no such version").isEqualTo(Reason.KEY_NOT_FOUND);
+            assertThat(c.sign(key.withVersion(3), new byte[] {1}).keyId()).isEqualTo(key.withVersion(3));
+        }
+    }
+
+    @Test
     void generateKey_inTheFallbackNamespace_isRefused() {
         CryptoException e = catchThrowableOfType(CryptoException.class,
                 () -> client.generateKey(KeyId.of("keyline-fallback", "x"), KeyAlgorithm.ED25519, Duration.ZERO));

@@ -2,7 +2,6 @@ package dev.keyline.crypto.client;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
-import static org.quicktheories.generators.SourceDSL.booleans;
 import static org.quicktheories.generators.SourceDSL.integers;
 
 import dev.keyline.crypto.core.CryptoException;
@@ -21,8 +20,9 @@ import org.quicktheories.generators.Generate;
 
 /**
  * T8 — key state validation. Sign, encrypt and data-key calls check the cached metadata first:
- * unless the key and its primary version are ENABLED (and the call names the primary), they fail
- * with KEY_STATE_INVALID without calling the service.
+ * unless the key and the version the call would use are ENABLED, they fail with KEY_STATE_INVALID
+ * without calling the service. Encrypt and data keys use only the primary; sign may name an older
+ * version (the service's rule: ENABLED and at or above min_decryption_version).
  */
 class KeyStateValidationPropertyTest {
     @TempDir
@@ -44,14 +44,27 @@ class KeyStateValidationPropertyTest {
 
     enum Op { SIGN, ENCRYPT, DATA_KEY }
 
-    enum Target { KEY, PRIMARY_VERSION, NAMED_OLD_VERSION }
+    /** What {@code state} is applied to: the key as a whole, its primary version, or version 1. */
+    enum Target { KEY, PRIMARY_VERSION, VERSION_1 }
 
-    record Case(Op op, KeyState state, Target target, boolean rotated, byte[] payload) { }
+    /** @param nameOld whether the call names version 1 (only once the key was rotated, so that it is not the primary) */
+    record Case(Op op, KeyState state, Target target, boolean rotated, boolean nameOld, byte[] payload) { }
 
     static Gen<Case> cases() {
         Gen<KeyState> states = Generate.pick(java.util.List.of(KeyState.ENABLED, KeyState.DISABLED, KeyState.PENDING_DELETION));
-        return Generate.enumValues(Op.class).zip(states, Generate.enumValues(Target.class), booleans().all(),
-                Generate.byteArrays(integers().between(0, 32), Generate.bytes(Byte.MIN_VALUE, Byte.MAX_VALUE, (byte) 0)), Case::new);
+        // Bit 0: rotated; bit 1: name version 1.
+        return Generate.enumValues(Op.class).zip(states, Generate.enumValues(Target.class), integers().between(0, 3),
+                Generate.byteArrays(integers().between(0, 32), Generate.bytes(Byte.MIN_VALUE, Byte.MAX_VALUE, (byte) 0)),
+                (op, state, target, flags, payload) -> new Case(op, state, target, (flags & 1) != 0, (flags & 2) != 0, payload));
+    }
+
+    /** The model: whether the call may go to the service. */
+    static boolean usable(Case c, int primary, int asked) {
+        boolean changed = c.state() != KeyState.ENABLED;
+        boolean keyEnabled = !(changed && c.target() == Target.KEY);
+        int v = asked == 0 ? primary : asked;
+        boolean versionEnabled = !(changed && ((c.target() == Target.PRIMARY_VERSION && v == primary) || (c.target() == Target.VERSION_1 && v == 1)));
+        return keyEnabled && versionEnabled && (v == primary || c.op() == Op.SIGN);
     }
 
     @Test
@@ -62,9 +75,13 @@ class KeyStateValidationPropertyTest {
             KeyId key = fx.newKey("state", c.op() == Op.SIGN ? KeyAlgorithm.ED25519 : KeyAlgorithm.AES_256_GCM);
             int primary = c.rotated() ? fx.rotate(key) : 1;
             if (c.state() != KeyState.ENABLED) {
-                fx.setState(c.target() == Target.PRIMARY_VERSION ? key.withVersion(primary) : key, c.state());
+                fx.setState(switch (c.target()) {
+                    case KEY -> key;
+                    case PRIMARY_VERSION -> key.withVersion(primary);
+                    case VERSION_1 -> key.withVersion(1);
+                }, c.state());
             }
-            KeyId asked = c.target() == Target.NAMED_OLD_VERSION && c.rotated() ? key.withVersion(1) : key;
+            KeyId asked = c.nameOld() && c.rotated() ? key.withVersion(1) : key;
             client.getKeyMetadata(key);
             fx.faults.reset();
             CryptoException e = catchThrowableOfType(CryptoException.class, () -> {
@@ -74,8 +91,7 @@ class KeyStateValidationPropertyTest {
                     case DATA_KEY -> client.generateDataKey(asked, c.payload());
                 }
             });
-            boolean usable = c.state() == KeyState.ENABLED && asked.version() == 0;
-            if (usable) {
+            if (usable(c, primary, asked.version())) {
                 assertThat(e).as("%s", c).isNull();
                 assertThat(fx.faults.total()).as("the operation's one RPC").isEqualTo(1);
             } else {

@@ -9,12 +9,14 @@ import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.v1.BatchSignResponse;
 import dev.keyline.crypto.v1.EncryptResponse;
 import dev.keyline.crypto.v1.GenerateDataKeyResponse;
 import dev.keyline.crypto.v1.KeyMetadata;
 import dev.keyline.crypto.v1.PublicKey;
 import dev.keyline.crypto.v1.SignResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterAll;
@@ -27,8 +29,9 @@ import org.quicktheories.generators.Generate;
 /**
  * T13 — response algorithm validation. A response that names another algorithm, another key, or
  * (for a request naming a version) another version than asked and than the key's metadata says is
- * rejected with ALGORITHM_MISMATCH; it is never returned as a success. The server interceptor
- * rewrites the real service's responses.
+ * rejected with ALGORITHM_MISMATCH; it is never returned as a success — also when the sign went
+ * out in a BatchSign RPC (sign batching on). The server interceptor rewrites the real service's
+ * responses.
  */
 class ResponseValidationPropertyTest {
     @TempDir
@@ -53,14 +56,17 @@ class ResponseValidationPropertyTest {
 
     enum Corruption { NONE, OTHER_ALGORITHM, UNSPECIFIED_ALGORITHM, OTHER_KEY, OTHER_NAMESPACE, OTHER_VERSION, NO_VERSION }
 
-    record Case(Op op, Corruption corruption, boolean concreteVersion, dev.keyline.crypto.v1.KeyAlgorithm otherAlgorithm, int payloadSize) { }
+    /** @param batched for SIGN: through a client with sign batching on (other operations ignore it) */
+    record Case(Op op, Corruption corruption, boolean concreteVersion, dev.keyline.crypto.v1.KeyAlgorithm otherAlgorithm, int payloadSize,
+            boolean batched) { }
 
     static Gen<Case> cases() {
         Gen<dev.keyline.crypto.v1.KeyAlgorithm> algs = Generate.pick(List.of(dev.keyline.crypto.v1.KeyAlgorithm.ED25519,
                 dev.keyline.crypto.v1.KeyAlgorithm.HMAC_SHA256, dev.keyline.crypto.v1.KeyAlgorithm.RSA_PSS_2048_SHA256,
                 dev.keyline.crypto.v1.KeyAlgorithm.ECDSA_P384_SHA384));
-        return Generate.enumValues(Op.class).zip(Generate.enumValues(Corruption.class), booleans().all(), algs, integers().between(0, 64),
-                Case::new).assuming(c -> !(c.op() == Op.METADATA && (c.corruption() == Corruption.OTHER_ALGORITHM
+        // payload size and batching in one number: bit 7 says batched.
+        return Generate.enumValues(Op.class).zip(Generate.enumValues(Corruption.class), booleans().all(), algs, integers().between(0, 255),
+                (op, corruption, concrete, alg, n) -> new Case(op, corruption, concrete, alg, n & 0x7f, (n & 0x80) != 0)).assuming(c -> !(c.op() == Op.METADATA && (c.corruption() == Corruption.OTHER_ALGORITHM
                         || c.corruption() == Corruption.OTHER_VERSION || c.corruption() == Corruption.NO_VERSION)));
     }
 
@@ -85,6 +91,15 @@ class ResponseValidationPropertyTest {
     static UnaryOperator<Object> rewrite(Case c) {
         return m -> switch (m) {
             case SignResponse r -> r.toBuilder().setKeyId(corrupt(r.getKeyId(), c.corruption())).setAlgorithm(corrupt(r.getAlgorithm(), c)).build();
+            case BatchSignResponse r -> {
+                BatchSignResponse.Builder b = r.toBuilder();
+                for (int i = 0; i < b.getItemsCount(); i++) {
+                    SignResponse item = b.getItems(i).getResult();
+                    b.setItems(i, b.getItems(i).toBuilder().setResult(item.toBuilder().setKeyId(corrupt(item.getKeyId(), c.corruption()))
+                            .setAlgorithm(corrupt(item.getAlgorithm(), c))));
+                }
+                yield b.build();
+            }
             case EncryptResponse r -> r.toBuilder().setKeyId(corrupt(r.getKeyId(), c.corruption())).setAlgorithm(corrupt(r.getAlgorithm(), c)).build();
             case GenerateDataKeyResponse r -> r.toBuilder().setWrappedKey(r.getWrappedKey().toBuilder()
                     .setKeyId(corrupt(r.getWrappedKey().getKeyId(), c.corruption())).setAlgorithm(corrupt(r.getWrappedKey().getAlgorithm(), c))).build();
@@ -94,9 +109,9 @@ class ResponseValidationPropertyTest {
         };
     }
 
-    static String method(Op op) {
-        return switch (op) {
-            case SIGN -> "Sign";
+    static String method(Case c) {
+        return switch (c.op()) {
+            case SIGN -> c.batched() ? "BatchSign" : "Sign";
             case ENCRYPT -> "Encrypt";
             case DATA_KEY -> "GenerateDataKey";
             case PUBLIC_KEY -> "GetPublicKey";
@@ -113,11 +128,16 @@ class ResponseValidationPropertyTest {
             KeyId base = c.op() == Op.ENCRYPT || c.op() == Op.DATA_KEY ? aesKey : ecKey;
             KeyId asked = c.concreteVersion() ? base.withVersion(1) : base;
             byte[] payload = new byte[c.payloadSize()];
-            try (CryptoClient client = fx.client(fx.config().build())) {
+            CryptoClientConfig.Builder config = fx.config();
+            if (c.batched()) {
+                config.signBatching(64, Duration.ofNanos(100_000));
+            }
+            try (CryptoClient client = fx.client(config.build())) {
                 if (c.op() != Op.METADATA) {
                     client.getKeyMetadata(base);
                 }
-                fx.faults.always(FaultInjector.rewrite(rewrite(c), method(c.op())));
+                fx.faults.always(FaultInjector.rewrite(rewrite(c), method(c)));
+                Thread held = c.batched() && c.op() == Op.SIGN ? holdSignInFlight(client, asked) : null;
                 Object result = null;
                 CryptoException e = null;
                 try {
@@ -130,6 +150,10 @@ class ResponseValidationPropertyTest {
                     };
                 } catch (CryptoException ex) {
                     e = ex;
+                }
+                if (held != null) {
+                    await(held);
+                    assertThat(fx.faults.count("BatchSign")).as("the sign went out in a batch").isEqualTo(1);
                 }
                 fx.faults.clearFaults();
                 // A request for "the primary" may be answered by a newer version (a rotation); the client
@@ -147,6 +171,34 @@ class ResponseValidationPropertyTest {
             }
         });
         examples.assertEnough();
+    }
+
+    /**
+     * Starts a sign of {@code key} whose Sign RPC (not rewritten) the service holds for a moment,
+     * and returns once it is in flight: a sign of the same key made now goes out in a BatchSign.
+     */
+    static Thread holdSignInFlight(CryptoClient client, KeyId key) {
+        int before = fx.faults.count("Sign");
+        fx.faults.once(FaultInjector.delay(Duration.ofMillis(30), "Sign"));
+        Thread t = Thread.ofVirtual().start(() -> client.sign(key, new byte[] {0}));
+        try {
+            while (fx.faults.count("Sign") == before) {
+                Thread.sleep(1);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+        return t;
+    }
+
+    static void await(Thread t) {
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
     }
 
     @Test

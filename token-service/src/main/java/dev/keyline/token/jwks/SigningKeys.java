@@ -42,10 +42,14 @@ import org.slf4j.LoggerFactory;
  * single version at start, or one this process created, is signable at once because no token of
  * it can have been cached against an older key set.
  *
- * <p>The crypto service signs only with a key's primary version, so during the gate there is no
- * service version that may sign: {@link #signable()} is then empty, and the signer uses its
- * bridge key (the fallback key, which every JWKS already lists) — see
- * {@link dev.keyline.token.jwt.CryptoSigner}.
+ * <p>During the gate the previous version keeps signing: the crypto service signs with an older
+ * version when the request names it, as long as that version is ENABLED and at or above
+ * {@code min_decryption_version} — exactly when it is published here. {@link #signable()} is the
+ * newest published version past its gate, so a verifier holding any JWKS fetched within max-age
+ * knows it. It is empty only when no published version may sign: before the first refresh, or
+ * when the versions before a gated primary were disabled or fell below the minimum meanwhile;
+ * {@link dev.keyline.token.jwt.CryptoSigner} then uses its bridge key (the fallback key, which
+ * every JWKS already lists).
  */
 public final class SigningKeys {
     private static final Logger LOG = LoggerFactory.getLogger(SigningKeys.class);
@@ -240,14 +244,23 @@ public final class SigningKeys {
         }
     }
 
-    /** The primary version when it may sign now; empty before the first refresh or during the gate. */
+    /**
+     * The version that signs now: the newest published version whose publication delay has passed
+     * — the primary once its gate is over, during the gate the newest version before it (the
+     * previous one). Empty before the first refresh, and when no published version is past its gate
+     * (the versions before a gated primary were disabled or fell below {@code min_decryption_version}).
+     */
     public Optional<Version> signable() {
         State s = state;
-        Version primary = s.versions.get(s.primary);
-        if (primary == null || clock.instant().isBefore(primary.signableAt())) {
-            return Optional.empty();
+        Instant now = clock.instant();
+        Version best = null;
+        for (Version v : s.versions.values()) {
+            // Ascending versions: the last one past its gate is the newest.
+            if (!now.isBefore(v.signableAt())) {
+                best = v;
+            }
         }
-        return Optional.of(primary);
+        return Optional.ofNullable(best);
     }
 
     /** The primary version, gate or not; empty before the first successful refresh. */

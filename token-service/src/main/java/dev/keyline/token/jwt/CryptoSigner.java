@@ -15,15 +15,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Signs JWTs through the crypto service ({@link CryptoClient#sign}) with the signing key ring's
- * primary version, naming that concrete version in the header. The service returns ECDSA
- * signatures in DER; they are converted to the JWS form (r ‖ s, RFC 7518 §3.4) here.
+ * Signs JWTs through the crypto service ({@link CryptoClient#sign}) with the version of the
+ * signing key ring that {@link SigningKeys#signable()} names, naming that concrete version both in
+ * the request and in the header. The service returns ECDSA signatures in DER; they are converted
+ * to the JWS form (r ‖ s, RFC 7518 §3.4) here. When the client batches signs
+ * ({@code CryptoClientConfig.Builder#signBatching}, {@code KEYLINE_TOKEN_SIGN_BATCH_LINGER}),
+ * concurrent tokens share BatchSign RPCs; nothing changes here.
  *
- * <p>While a freshly rotated version waits out its publication delay ({@link SigningKeys}) the
- * service cannot sign with the previous version (it signs only with the primary), so this signer
- * uses its <em>bridge</em> key — the fallback key, already in every JWKS — until the new version
- * may sign. Without a bridge it signs with the new version at once and says so in a warning: a
- * verifier with a cached JWKS may then meet an unknown {@code kid} and has to refetch.
+ * <p>While a freshly rotated version waits out its publication delay ({@link SigningKeys}), the
+ * previous version keeps signing, named explicitly (the service signs with an older version that
+ * is ENABLED and at or above {@code min_decryption_version}); every JWKS a verifier may still
+ * hold lists it. The <em>bridge</em> key — the fallback key, also in every JWKS — signs only when
+ * no published version may sign during the gate: the versions before the new one were disabled or
+ * fell below the minimum (an operator retiring a suspect key right after rotating). That is
+ * counted in {@code keyline_token_rotation_bridge_signatures_total} and logged once per new version.
+ * Without a bridge the new version then signs at once, with a warning
+ * ({@code keyline_token_unpublished_signatures_total}): a verifier with a cached JWKS may meet an
+ * unknown {@code kid} and has to refetch. Unavailability of the crypto service is not this class's
+ * business: {@link JwtIssuer} signs with the fallback key then.
  */
 public final class CryptoSigner implements KmsSigner {
     private static final Logger LOG = LoggerFactory.getLogger(CryptoSigner.class);
@@ -34,6 +43,7 @@ public final class CryptoSigner implements KmsSigner {
     private final Counter bridged;
     private final Counter ungated;
     private final AtomicReference<String> warnedUngated = new AtomicReference<>("");
+    private final AtomicReference<String> warnedBridged = new AtomicReference<>("");
     /** The key id of the last signature, parsed: saves parsing the kid on every token. */
     private volatile KeyId lastId = KeyId.of("none", "none", 1);
 
@@ -42,10 +52,11 @@ public final class CryptoSigner implements KmsSigner {
         this.keys = Objects.requireNonNull(keys, "keys");
         this.bridge = Objects.requireNonNull(bridge, "bridge");
         this.bridged = Counter.builder("keyline_token_rotation_bridge_signatures_total")
-                .description("JWTs signed with the bridge (fallback) key while a new signing key version waits for its publication delay")
+                .description("JWTs signed with the bridge (fallback) key while a new signing key version waits for its publication delay"
+                        + " and no earlier version may sign any more (disabled or below min_decryption_version)")
                 .register(meters);
         this.ungated = Counter.builder("keyline_token_unpublished_signatures_total")
-                .description("JWTs signed with a key version before its publication delay passed (no bridge key configured)")
+                .description("JWTs signed with a key version before its publication delay passed (no earlier version and no bridge key)")
                 .register(meters);
     }
 
@@ -62,13 +73,19 @@ public final class CryptoSigner implements KmsSigner {
         }
         if (bridge.isPresent()) {
             bridged.increment();
+            if (!warnedBridged.getAndSet(primary.kid()).equals(primary.kid())) {
+                LOG.atWarn().addKeyValue("kid", primary.kid()).addKeyValue("signable_at", primary.signableAt().toString())
+                        .addKeyValue("bridge_kid", bridge.get().currentKey().kid())
+                        .log("no earlier signing key version may sign while the new one waits out its publication delay:"
+                                + " signing with the bridge (fallback) key until then");
+            }
             return bridge.get().currentKey();
         }
         ungated.increment();
         if (!warnedUngated.getAndSet(primary.kid()).equals(primary.kid())) {
             LOG.atWarn().addKeyValue("kid", primary.kid()).addKeyValue("signable_at", primary.signableAt().toString())
-                    .log("signing with a key version before its publication delay passed (no bridge key configured):"
-                            + " verifiers with a cached JWKS must refetch it");
+                    .log("signing with a key version before its publication delay passed (no earlier version may sign and no bridge"
+                            + " key is configured): verifiers with a cached JWKS must refetch it");
         }
         return new JwtKey(primary.kid(), primary.algorithm());
     }
@@ -83,6 +100,7 @@ public final class CryptoSigner implements KmsSigner {
             id = KeyId.parse(key.kid());
             lastId = id;
         }
+        // The concrete version: the service signs with exactly it (an older one during the gate) or refuses.
         SignResult r = client.sign(id, signingInput);
         if (r.fallback() || !r.keyId().equals(id) || r.algorithm() != key.algorithm()) {
             // The header already names the key: a signature from any other key would not verify.
@@ -91,7 +109,7 @@ public final class CryptoSigner implements KmsSigner {
         return r.jwsSignature();
     }
 
-    /** Re-reads the key ring after the service refused a version (it was rotated or disabled). */
+    /** Re-reads the key ring after the service refused a version (it was rotated, disabled or fell below the minimum). */
     void reload() {
         keys.refresh();
     }

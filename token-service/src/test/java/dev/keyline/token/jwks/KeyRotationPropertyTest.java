@@ -10,6 +10,7 @@ import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.FallbackHandler;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.core.keys.KeyState;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.crypto.core.signing.SigningKey;
 import dev.keyline.testing.MutableClock;
@@ -41,7 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  * T7, key rotation graceful transition, against a real crypto service with a mutable clock: a
  * verifier that fetched the JWKS at any moment and caches it for max-age never meets a token whose
  * kid that JWKS lacked; every token verifies against the current JWKS (old versions stay
- * published); and once the publication delay has passed, the newest version signs.
+ * published); during a new version's publication delay the previous version signs (named
+ * explicitly; never the bridge key while it may sign); and once the delay has passed, the newest
+ * version signs.
  */
 class KeyRotationPropertyTest {
     private static final Duration MAX_AGE = Duration.ofMinutes(5);
@@ -74,11 +77,11 @@ class KeyRotationPropertyTest {
         final KeyId ring = KeyId.of("token", "rot-" + RINGS.incrementAndGet());
         final SigningKeys keys = new SigningKeys(client, ring, MAX_AGE, clock);
         final Jwks jwks = new Jwks(Optional.of(keys), List.of(bridge.publicJwk().orElseThrow()), MAX_AGE);
+        final SimpleMeterRegistry meters = new SimpleMeterRegistry();
         final JwtIssuer issuer;
 
         Rig() {
             keys.ensureKey(KeyAlgorithm.ECDSA_P256_SHA256);
-            SimpleMeterRegistry meters = new SimpleMeterRegistry();
             CryptoSigner signer = new CryptoSigner(client, keys, Optional.of(bridge), meters);
             issuer = new JwtIssuer(() -> signer, Optional.of(bridge), new FallbackHandler(meters, "test"), "https://t", clock,
                     new SecureRandom(), meters);
@@ -90,6 +93,10 @@ class KeyRotationPropertyTest {
 
         int rotate() {
             return crypto.server().keys().rotate(ring).primaryVersion();
+        }
+
+        double bridged() {
+            return meters.counter("keyline_token_rotation_bridge_signatures_total").count();
         }
     }
 
@@ -124,7 +131,14 @@ class KeyRotationPropertyTest {
                 snapshots.add(snapshot(rig));
             }
             tokens.add(rig.issue());
+            int lastVersion = 0;
             for (IssuedJwt t : tokens) {
+                // No version is ever disabled here, so a service version always signs — the previous one during a gate.
+                assertThat(t.signer()).as("token %s", t.kid()).isEqualTo("crypto");
+                KeyId signedBy = KeyId.parse(t.kid());
+                assertThat(signedBy.ringName()).isEqualTo(rig.ring.ringName());
+                assertThat(signedBy.version()).as("signing never goes back to an older version").isGreaterThanOrEqualTo(lastVersion);
+                lastVersion = signedBy.version();
                 for (Snapshot s : snapshots) {
                     boolean cached = !t.issuedAt().isBefore(s.at) && t.issuedAt().isBefore(s.at.plus(MAX_AGE));
                     if (cached) {
@@ -140,6 +154,7 @@ class KeyRotationPropertyTest {
                     throw new AssertionError(e);
                 }
             }
+            assertThat(rig.bridged()).as("the bridge key never signed").isZero();
             // Liveness: once the delay has passed after a poll, the newest version signs.
             rig.keys.refresh();
             rig.clock.advance(MAX_AGE);
@@ -158,14 +173,37 @@ class KeyRotationPropertyTest {
         String jwks = rig.jwks.json();
         assertThat(jwks).contains(rig.ring.withVersion(2).toString()).contains(rig.ring.withVersion(1).toString());
         IssuedJwt during = rig.issue();
-        assertThat(during.kid()).isEqualTo(bridge.currentKey().kid());
-        assertThat(during.signer()).isEqualTo("bridge");
+        assertThat(during.kid()).as("the previous version signs during the gate").isEqualTo(rig.ring.withVersion(1).toString());
+        assertThat(during.signer()).isEqualTo("crypto");
         rig.clock.advance(MAX_AGE.minusSeconds(1));
-        assertThat(rig.issue().kid()).isEqualTo(bridge.currentKey().kid());
+        IssuedJwt lateInGate = rig.issue();
+        assertThat(lateInGate.kid()).isEqualTo(rig.ring.withVersion(1).toString());
         rig.clock.advance(Duration.ofSeconds(1));
         IssuedJwt v2 = rig.issue();
         assertThat(v2.kid()).isEqualTo(rig.ring.withVersion(2).toString());
-        for (IssuedJwt t : List.of(v1, during, v2)) {
+        assertThat(rig.bridged()).isZero();
+        for (IssuedJwt t : List.of(v1, during, lateInGate, v2)) {
+            assertThat(NimbusVerifier.verifies(t.token(), rig.jwks.json())).isTrue();
+        }
+    }
+
+    @Test
+    void rotation_previousVersionDisabledDuringGate_bridgeKeySignsUntilTheNewVersionMay() throws Exception {
+        Rig rig = new Rig();
+        rig.rotate();
+        rig.keys.refresh();
+        assertThat(rig.issue().kid()).isEqualTo(rig.ring.withVersion(1).toString());
+        // An operator retires version 1 between two polls: the service refuses it, the signer re-reads the ring.
+        crypto.server().keys().setState(rig.ring.withVersion(1), KeyState.DISABLED);
+        IssuedJwt bridged = rig.issue();
+        assertThat(bridged.kid()).isEqualTo(bridge.currentKey().kid());
+        assertThat(bridged.signer()).isEqualTo("bridge");
+        assertThat(rig.bridged()).isEqualTo(1.0);
+        assertThat(rig.jwks.json()).doesNotContain(rig.ring.withVersion(1).toString());
+        rig.clock.advance(MAX_AGE);
+        IssuedJwt v2 = rig.issue();
+        assertThat(v2.kid()).isEqualTo(rig.ring.withVersion(2).toString());
+        for (IssuedJwt t : List.of(bridged, v2)) {
             assertThat(NimbusVerifier.verifies(t.token(), rig.jwks.json())).isTrue();
         }
     }

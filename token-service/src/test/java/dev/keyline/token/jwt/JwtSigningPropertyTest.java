@@ -12,6 +12,7 @@ import com.nimbusds.jose.jwk.JWK;
 import com.nimbusds.jwt.JWTClaimsSet;
 import com.nimbusds.jwt.SignedJWT;
 import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.CryptoClientFactory;
 import dev.keyline.crypto.client.FallbackHandler;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
@@ -137,6 +138,44 @@ class JwtSigningPropertyTest {
         IssuedJwt es256 = issuers.get(KeyAlgorithm.ECDSA_P256_SHA256).issue(new AccessTokenClaims("s", "c", List.of(), "", Duration.ofMinutes(1),
                 Map.of()));
         assertThat(NimbusVerifier.verifies(es256.token(), jwks.get(KeyAlgorithm.RSA_PKCS1_2048_SHA256).json())).isFalse();
+    }
+
+    @Test
+    void issue_concurrentTokensWithSignBatching_shareBatchSignRpcsAndEachVerifies() throws Exception {
+        SimpleMeterRegistry meters = new SimpleMeterRegistry();
+        KeyAlgorithm alg = KeyAlgorithm.ECDSA_P256_SHA256;
+        int n = 24;
+        try (CryptoClient batching = CryptoClientFactory.builder(crypto.clientConfig(Duration.ofSeconds(30))
+                .signBatching(n, Duration.ofMillis(50)).build()).meterRegistry(meters).build()) {
+            SigningKeys keys = new SigningKeys(batching, KeyId.of("token", "jwt-" + alg.name().toLowerCase().replace('_', '-')),
+                    Duration.ofMinutes(5), InstantSource.system());
+            keys.refresh();
+            CryptoSigner signer = new CryptoSigner(batching, keys, Optional.empty(), meters);
+            JwtIssuer issuer = new JwtIssuer(() -> signer, Optional.empty(), new FallbackHandler(meters, "test"), ISSUER,
+                    InstantSource.system(), new SecureRandom(), meters);
+            List<IssuedJwt> tokens = new java.util.ArrayList<>();
+            try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+                List<java.util.concurrent.Future<IssuedJwt>> futures = new java.util.ArrayList<>();
+                for (int i = 0; i < n; i++) {
+                    String subject = "subject-" + i;
+                    futures.add(pool.submit(() -> issuer.issue(new AccessTokenClaims(subject, "c", List.of(), "", Duration.ofMinutes(5),
+                            Map.of()))));
+                }
+                for (var f : futures) {
+                    tokens.add(f.get());
+                }
+            }
+            String set = jwks.get(alg).json();
+            for (int i = 0; i < n; i++) {
+                IssuedJwt t = tokens.get(i);
+                assertThat(NimbusVerifier.verifies(t.token(), set)).isTrue();
+                assertThat(SignedJWT.parse(t.token()).getJWTClaimsSet().getSubject()).isEqualTo("subject-" + i);
+            }
+            // The first token finds nothing in flight and goes alone; the others batch behind it.
+            var sizes = meters.find("keyline.client.sign.batch.size").summary();
+            assertThat(sizes.max()).as("tokens shared BatchSign RPCs").isGreaterThan(1);
+            assertThat(sizes.totalAmount()).isLessThan(n);
+        }
     }
 
     private static String flip(String b64) {

@@ -64,6 +64,22 @@ class TokenServerConfigTest {
     }
 
     @Test
+    void fromEnvironment_signBatching_configuresTheCryptoClientAndBadValuesNameTheVariable() {
+        Map<String, String> env = Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc", "KEYLINE_TOKEN_SIGN_BATCH_LINGER", "PT0.0005S",
+                "KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS", "32");
+        var crypto = TokenServerConfig.fromEnvironment(env).crypto().orElseThrow();
+        assertThat(crypto.signBatchLinger()).isEqualTo(Duration.ofNanos(500_000));
+        assertThat(crypto.signBatchMaxItems()).isEqualTo(32);
+        assertThat(TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc")).crypto().orElseThrow()
+                .signBatchLinger()).as("on by default, 300 µs").isEqualTo(Duration.ofNanos(300_000));
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc",
+                "KEYLINE_TOKEN_SIGN_BATCH_LINGER", "PT5S", "KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS", "0")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("KEYLINE_TOKEN_SIGN_BATCH_LINGER: must be between 0 (off) and PT0.1S")
+                .hasMessageContaining("KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS: must be between 1 and 1000");
+    }
+
+    @Test
     void fromEnvironment_unparseableValues_listsEachVariable() {
         assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_HTTP_PORT", "eighty", "KEYLINE_TOKEN_SIGNER", "kms",
                 "KEYLINE_TOKEN_JWKS_MAX_AGE", "5 minutes", "KEYLINE_TOKEN_CREATE_KEYS", "maybe", "KEYLINE_TOKEN_SIGNING_ALGORITHM", "HS512",
