@@ -102,9 +102,8 @@ final class TokenBench {
             LocalSigner.writeNewKeyFile(fallbackKey, KeyAlgorithm.ECDSA_P256_SHA256, random);
             Client.NewClient client = Client.create("bench", Set.of(Client.CLIENT_CREDENTIALS), List.of("bench"), List.of("bench-api"),
                     Duration.ofMinutes(15), Duration.ofDays(1), random);
-            // As `keyline up` runs it (crypto signer, fallback key, encrypted family storage), except that the new
-            // signing key signs at once: with a publication delay the fallback key would bridge it, and this run
-            // would measure local signing under the crypto service's name.
+            // As `keyline up` runs it (crypto signer, fallback key, encrypted family storage, sign batching), except
+            // that the freshly created key signs at once (no publication delay to wait out before measuring).
             TokenServerConfig config = TokenServerConfig.builder()
                     .httpPort(0)
                     .clients(List.of(client.client()))
@@ -114,7 +113,9 @@ final class TokenBench {
                     .fallbackKeyFile(fallbackKey)
                     .keyPublishDelay(Duration.ZERO)
                     .crypto(CryptoClientConfig.builder().clientName("token-service").endpoint("127.0.0.1:" + crypto.grpcPort())
-                            .authToken(callerToken).callerHasFallback(true).build())
+                            .authToken(callerToken).callerHasFallback(true)
+                            // The token service's own default (KEYLINE_TOKEN_SIGN_BATCH_*): coalesce concurrent signs.
+                            .signBatching(64, java.time.Duration.ofNanos(300_000)).build())
                     .build();
             try (TokenServer server = TokenServer.start(config)) {
                 URI url = URI.create(server.baseUrl() + "/oauth2/token");
