@@ -2,7 +2,7 @@ package dev.keyline.platform.run;
 
 import dev.keyline.iam.server.IamServer;
 import dev.keyline.iam.server.IamServerConfig;
-import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code keyline iam-policy-service}: the IAM policy service alone, talking to a crypto service elsewhere. */
@@ -12,20 +12,9 @@ public final class IamPolicyServiceCommand extends RunCommand {
     @Override
     Running start(Settings settings) {
         IamServer server = IamServer.start(IamServerConfig.fromEnvironment(settings));
-        return new Running() {
-            @Override
-            public void printBanner(PrintWriter out) {
-                out.println("Keyline IAM policy service is up");
-                out.println("  authorize  " + server.baseUrl() + "/v1/authorize");
-                out.println("  keys       " + server.baseUrl() + "/v1/decisions/jwks");
-                out.println("  health     " + server.baseUrl() + "/health");
-                out.println("Stop with Ctrl-C.");
-            }
-
-            @Override
-            public void close() {
-                server.close();
-            }
-        };
+        return Running.of("Keyline IAM policy service is up", List.of(
+                List.of("authorize", server.baseUrl() + "/v1/authorize"),
+                List.of("keys", server.baseUrl() + "/v1/decisions/jwks"),
+                List.of("health", server.baseUrl() + "/health")), server::close);
     }
 }

@@ -2,7 +2,7 @@ package dev.keyline.platform.run;
 
 import dev.keyline.token.server.TokenServer;
 import dev.keyline.token.server.TokenServerConfig;
-import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine.Command;
 
 /** {@code keyline token-service}: the token service alone, talking to a crypto service elsewhere. */
@@ -12,20 +12,9 @@ public final class TokenServiceCommand extends RunCommand {
     @Override
     Running start(Settings settings) {
         TokenServer server = TokenServer.start(TokenServerConfig.fromEnvironment(settings));
-        return new Running() {
-            @Override
-            public void printBanner(PrintWriter out) {
-                out.println("Keyline token service is up");
-                out.println("  token endpoint  " + server.baseUrl() + "/oauth2/token");
-                out.println("  JWKS            " + server.baseUrl() + "/.well-known/jwks.json");
-                out.println("  health          " + server.baseUrl() + "/health");
-                out.println("Stop with Ctrl-C.");
-            }
-
-            @Override
-            public void close() {
-                server.close();
-            }
-        };
+        return Running.of("Keyline token service is up", List.of(
+                List.of("token endpoint", server.baseUrl() + "/oauth2/token"),
+                List.of("JWKS", server.baseUrl() + "/.well-known/jwks.json"),
+                List.of("health", server.baseUrl() + "/health")), server::close);
     }
 }
