@@ -7,7 +7,6 @@ import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.crypto.core.signing.SigningKey;
-import dev.keyline.crypto.core.signing.VerifyingKey;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -17,8 +16,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -30,7 +27,6 @@ import org.slf4j.LoggerFactory;
  */
 final class FallbackKeys {
     private static final Logger LOG = LoggerFactory.getLogger(FallbackKeys.class);
-    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
     private final String namespace;
     private final AesGcm aead;
@@ -127,36 +123,10 @@ final class FallbackKeys {
             problems.add("fallbackSigningKeyFile: " + file + " is not readable");
             return null;
         }
-        byte[] pkcs8 = null;
-        String publicPem = null;
-        Matcher m = PEM.matcher(text);
-        while (m.find()) {
-            if (m.group(1).equals("PRIVATE KEY")) {
-                try {
-                    pkcs8 = Base64.getMimeDecoder().decode(m.group(2));
-                } catch (IllegalArgumentException e) {
-                    pkcs8 = null;
-                }
-            } else if (m.group(1).equals("PUBLIC KEY")) {
-                publicPem = m.group();
-            }
-        }
-        if (pkcs8 == null || publicPem == null) {
-            problems.add("fallbackSigningKeyFile: " + file + " must hold a PKCS#8 PRIVATE KEY block and its PUBLIC KEY block");
-            return null;
-        }
         try {
-            CryptoProviders providers = CryptoProviders.defaults();
-            VerifyingKey pub = VerifyingKey.fromPem(algorithm, publicPem, providers);
-            SigningKey key = SigningKey.fromPkcs8(algorithm, SecretBytes.wrap(pkcs8), pub, providers);
-            byte[] probe = "keyline fallback key pair check".getBytes(StandardCharsets.US_ASCII);
-            if (!pub.verify(probe, key.sign(probe))) {
-                problems.add("fallbackSigningKeyFile: " + file + ": the PUBLIC KEY is not the public half of the PRIVATE KEY");
-                return null;
-            }
-            return key;
+            return SigningKey.fromKeyPairPem(algorithm, text, CryptoProviders.defaults());
         } catch (CryptoException e) {
-            problems.add("fallbackSigningKeyFile: " + file + " is not a " + algorithm + " key pair (" + e.reason() + ")");
+            problems.add("fallbackSigningKeyFile: " + file + ": " + e.getMessage());
             return null;
         }
     }

@@ -23,8 +23,6 @@ import java.util.Base64;
 import java.util.HexFormat;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * Signs JWTs in this process with one key: an asymmetric key read from a PEM file (the
@@ -37,7 +35,6 @@ import java.util.regex.Pattern;
  * that verifiers may have cached with the old public key.
  */
 public final class LocalSigner implements KmsSigner {
-    private static final Pattern PEM = Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
 
     private final JwtKey key;
     private final SigningKey asymmetric;
@@ -104,58 +101,26 @@ public final class LocalSigner implements KmsSigner {
      */
     public static void writeNewKeyFile(Path file, KeyAlgorithm algorithm, SecureRandom random) {
         SigningKey k = SigningKey.generate(algorithm, random, CryptoProviders.defaults());
-        SecretBytes pkcs8 = k.pkcs8();
-        byte[] der = pkcs8.toByteArray();
         try {
-            String pem = "-----BEGIN PRIVATE KEY-----\n" + Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
-                    + "\n-----END PRIVATE KEY-----\n" + k.verifyingKey().pem();
+            String pem = k.keyPairPem();
             Files.deleteIfExists(file);
             try {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             } catch (UnsupportedOperationException e) {
+                // A file system without POSIX permissions (not Linux): the best available.
                 Files.createFile(file);
             }
             Files.writeString(file, pem, StandardCharsets.US_ASCII, StandardOpenOption.TRUNCATE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
-        } finally {
-            Arrays.fill(der, (byte) 0);
-            pkcs8.destroy();
         }
     }
 
     static SigningKey parsePem(String text, KeyAlgorithm algorithm, String source) {
-        byte[] pkcs8 = null;
-        String publicPem = null;
-        Matcher m = PEM.matcher(text);
-        while (m.find()) {
-            if (m.group(1).equals("PRIVATE KEY")) {
-                try {
-                    pkcs8 = Base64.getMimeDecoder().decode(m.group(2));
-                } catch (IllegalArgumentException e) {
-                    pkcs8 = null;
-                }
-            } else if (m.group(1).equals("PUBLIC KEY")) {
-                publicPem = m.group();
-            }
-        }
-        if (pkcs8 == null || publicPem == null) {
-            throw new CryptoException(Reason.INVALID_CONFIG, source + " must hold a PKCS#8 PRIVATE KEY block and its PUBLIC KEY block");
-        }
         try {
-            CryptoProviders providers = CryptoProviders.defaults();
-            VerifyingKey pub = VerifyingKey.fromPem(algorithm, publicPem, providers);
-            SigningKey key = SigningKey.fromPkcs8(algorithm, SecretBytes.wrap(pkcs8), pub, providers);
-            byte[] probe = "keyline token signer key pair check".getBytes(StandardCharsets.US_ASCII);
-            if (!pub.verify(probe, key.sign(probe))) {
-                throw new CryptoException(Reason.INVALID_CONFIG, source + ": the PUBLIC KEY is not the public half of the PRIVATE KEY");
-            }
-            return key;
+            return SigningKey.fromKeyPairPem(algorithm, text, CryptoProviders.defaults());
         } catch (CryptoException e) {
-            if (e.reason() == Reason.INVALID_CONFIG) {
-                throw e;
-            }
-            throw new CryptoException(Reason.INVALID_CONFIG, source + " is not a " + algorithm + " key pair (" + e.reason() + ")");
+            throw new CryptoException(Reason.INVALID_CONFIG, source + ": " + e.getMessage());
         }
     }
 

@@ -69,6 +69,58 @@ public final class SigningKey {
         }
     }
 
+    private static final java.util.regex.Pattern PEM_BLOCK =
+            java.util.regex.Pattern.compile("-----BEGIN ([A-Z ]+)-----([A-Za-z0-9+/=\\s]+)-----END \\1-----");
+
+    /**
+     * Reads a key pair file: a PKCS#8 {@code PRIVATE KEY} PEM block and its {@code PUBLIC KEY}
+     * block (what {@link #keyPairPem()} writes, or {@code openssl genpkey} plus {@code openssl pkey
+     * -pubout} concatenated). Fails with INVALID_ARGUMENT, naming what is wrong but no key bytes,
+     * when a block is missing, the key is not of {@code algorithm}, or the halves do not belong together.
+     */
+    public static SigningKey fromKeyPairPem(KeyAlgorithm algorithm, String text, CryptoProviders providers) {
+        byte[] pkcs8 = null;
+        String publicPem = null;
+        java.util.regex.Matcher m = PEM_BLOCK.matcher(text);
+        while (m.find()) {
+            if (m.group(1).equals("PRIVATE KEY")) {
+                try {
+                    pkcs8 = java.util.Base64.getMimeDecoder().decode(m.group(2));
+                } catch (IllegalArgumentException e) {
+                    pkcs8 = null;
+                }
+            } else if (m.group(1).equals("PUBLIC KEY")) {
+                publicPem = m.group();
+            }
+        }
+        if (pkcs8 == null || publicPem == null) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "must hold a PKCS#8 PRIVATE KEY block and its PUBLIC KEY block");
+        }
+        SigningKey key;
+        try {
+            VerifyingKey pub = VerifyingKey.fromPem(algorithm, publicPem, providers);
+            key = fromPkcs8(algorithm, SecretBytes.wrap(pkcs8), pub, providers);
+        } catch (CryptoException e) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "is not a " + algorithm + " key pair (" + e.reason() + ")");
+        }
+        byte[] probe = "keyline key pair check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        if (!key.verifyingKey().verify(probe, key.sign(probe))) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "the PUBLIC KEY is not the public half of the PRIVATE KEY");
+        }
+        return key;
+    }
+
+    /** The key pair in the format {@link #fromKeyPairPem} reads. Holds the private key: write it only to a 0600 file. */
+    public String keyPairPem() {
+        byte[] der = privateKey.getEncoded();
+        try {
+            return "-----BEGIN PRIVATE KEY-----\n" + java.util.Base64.getMimeEncoder(64, new byte[] {'\n'}).encodeToString(der)
+                    + "\n-----END PRIVATE KEY-----\n" + verifyingKey.pem();
+        } finally {
+            Arrays.fill(der, (byte) 0);
+        }
+    }
+
     public KeyAlgorithm algorithm() {
         return scheme.algorithm;
     }
