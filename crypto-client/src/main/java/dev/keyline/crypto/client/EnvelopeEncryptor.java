@@ -4,15 +4,12 @@ import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
-import dev.keyline.crypto.core.aead.AeadCiphertext;
 import dev.keyline.crypto.core.aead.AesGcm;
 import dev.keyline.crypto.core.keys.KeyId;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
 import java.nio.ByteBuffer;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -42,8 +39,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Decryption unwraps the data key with {@link CryptoClient#decrypt} — under the exact key
  * version the envelope names, so envelopes written before a rotation still open after it, on any
- * replica — and caches the unwrapped key for {@code maxAge} under the SHA-256 of the envelope
- * header (which holds the wrapped key). Envelopes wrapped under the fallback key are marked in
+ * replica — and caches the unwrapped key for {@code maxAge} under the envelope header's bytes
+ * (which hold the wrapped key, never the plain one). Envelopes wrapped under the fallback key are marked in
  * their flags and name the fallback key id; the client unwraps those locally, so they stay
  * readable after the service is back.
  *
@@ -141,14 +138,8 @@ public final class EnvelopeEncryptor {
         Objects.requireNonNull(plaintext, "plaintext");
         Objects.requireNonNull(aad, "aad");
         DataKeyEntry key = acquire(plaintext.length);
-        byte[] header = key.header;
-        AeadCiphertext c = key.aead.encrypt(plaintext, EnvelopeFormat.dataAad(header, header.length, aad), random);
-        // The body is iv ‖ ciphertext ‖ tag, exactly AeadCiphertext's concatenated form.
-        byte[] body = c.concatenated();
-        byte[] out = new byte[header.length + body.length];
-        System.arraycopy(header, 0, out, 0, header.length);
-        System.arraycopy(body, 0, out, header.length, body.length);
-        return out;
+        // header ‖ iv ‖ ciphertext ‖ tag, with AAD header ‖ caller AAD, written in one pass.
+        return key.aead.encryptFramed(key.header, plaintext, aad, random);
     }
 
     /**
@@ -159,14 +150,10 @@ public final class EnvelopeEncryptor {
     public byte[] decrypt(byte[] envelope, byte[] aad) {
         Objects.requireNonNull(envelope, "envelope");
         Objects.requireNonNull(aad, "aad");
-        EnvelopeFormat.Parsed p = EnvelopeFormat.parse(envelope);
-        AesGcm aead = unwrap(envelope, p);
-        int ivAt = p.dataOffset();
-        int tagAt = envelope.length - AesGcm.TAG_BYTES;
-        AeadCiphertext sealed = AeadCiphertext.of(Arrays.copyOfRange(envelope, ivAt + AesGcm.IV_BYTES, tagAt),
-                Arrays.copyOfRange(envelope, ivAt, ivAt + AesGcm.IV_BYTES), Arrays.copyOfRange(envelope, tagAt, envelope.length));
+        int headerLength = EnvelopeFormat.headerLength(envelope);
+        AesGcm aead = unwrap(envelope, headerLength);
         try {
-            return aead.decrypt(sealed, EnvelopeFormat.dataAad(envelope, p.headerLength(), aad));
+            return aead.decryptFramed(envelope, headerLength, aad);
         } catch (CryptoException e) {
             throw e.withCorrelationId(RequestContext.current().correlationId());
         }
@@ -184,15 +171,18 @@ public final class EnvelopeEncryptor {
     private static final class DataKeyEntry {
         final AesGcm aead;
         final byte[] header;
-        final Instant created;
+        final Instant expiresAt;
+        /** When a successor is fetched ahead of expiry. */
+        final Instant refreshAt;
         final boolean fallback;
         final AtomicLong messages = new AtomicLong();
         final AtomicLong bytes = new AtomicLong();
 
-        DataKeyEntry(AesGcm aead, byte[] header, Instant created, boolean fallback) {
+        DataKeyEntry(AesGcm aead, byte[] header, Instant expiresAt, Instant refreshAt, boolean fallback) {
             this.aead = aead;
             this.header = header;
-            this.created = created;
+            this.expiresAt = expiresAt;
+            this.refreshAt = refreshAt;
             this.fallback = fallback;
         }
     }
@@ -209,7 +199,7 @@ public final class EnvelopeEncryptor {
             Instant now = clock.instant();
             if (e != null && fresh(e, now) && reserve(e, length)) {
                 dataKeyHits.increment();
-                if (!now.isBefore(e.created.plus(maxAge).minus(refreshBefore))) {
+                if (!now.isBefore(e.refreshAt)) {
                     refreshAhead(e);
                 }
                 return e;
@@ -239,7 +229,7 @@ public final class EnvelopeEncryptor {
     }
 
     private boolean fresh(DataKeyEntry e, Instant now) {
-        return now.isBefore(e.created.plus(maxAge));
+        return now.isBefore(e.expiresAt);
     }
 
     private boolean reserve(DataKeyEntry e, int length) {
@@ -291,9 +281,10 @@ public final class EnvelopeEncryptor {
             byte[] header = EnvelopeFormat.header(dk.wrappedKey());
             if (!dk.fallback()) {
                 // Our own envelopes decrypt without unwrapping through the service.
-                unwrapped.put(hash(header, header.length), aead);
+                unwrapped.put(headerKey(header, header.length), aead);
             }
-            return new DataKeyEntry(aead, header, clock.instant(), dk.fallback());
+            Instant created = clock.instant();
+            return new DataKeyEntry(aead, header, created.plus(maxAge), created.plus(maxAge).minus(refreshBefore), dk.fallback());
         } finally {
             dk.plaintextKey().destroy();
         }
@@ -301,13 +292,18 @@ public final class EnvelopeEncryptor {
 
     // ----------------------------------------------------------------------------- decrypt side
 
-    private AesGcm unwrap(byte[] envelope, EnvelopeFormat.Parsed p) {
-        ByteBuffer h = hash(envelope, p.headerLength());
-        AesGcm cached = unwrapped.getIfPresent(h);
+    /**
+     * The data key of an envelope, from the cache (keyed by the header bytes, which hold the
+     * wrapped key: no parsing and no copy on a hit) or unwrapped through the service once.
+     */
+    private AesGcm unwrap(byte[] envelope, int headerLength) {
+        AesGcm cached = unwrapped.getIfPresent(ByteBuffer.wrap(envelope, 0, headerLength));
         (cached != null ? unwrapHits : unwrapMisses).increment();
         if (cached != null) {
             return cached;
         }
+        ByteBuffer h = headerKey(envelope, headerLength);
+        EnvelopeFormat.Parsed p = EnvelopeFormat.parse(envelope);
         return unwraps.load(h, RequestContext.current().correlationId(), () -> {
             AesGcm raced = unwrapped.getIfPresent(h);
             if (raced != null) {
@@ -327,14 +323,9 @@ public final class EnvelopeEncryptor {
         });
     }
 
-    private static ByteBuffer hash(byte[] bytes, int length) {
-        try {
-            MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            sha.update(bytes, 0, length);
-            return ByteBuffer.wrap(sha.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is missing from the JDK", e);
-        }
+    /** A cache key holding a copy of the header (ByteBuffer equality and hash are by content). */
+    private static ByteBuffer headerKey(byte[] bytes, int length) {
+        return ByteBuffer.wrap(Arrays.copyOf(bytes, length));
     }
 
     private static long nanos(Instant t) {

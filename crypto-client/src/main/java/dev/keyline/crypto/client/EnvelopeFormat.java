@@ -52,28 +52,39 @@ final class EnvelopeFormat {
         return out;
     }
 
-    /** AAD of the data: header ‖ caller AAD (the header is self-delimiting, so this is unambiguous). */
-    static byte[] dataAad(byte[] header, int headerLength, byte[] callerAad) {
-        byte[] out = new byte[headerLength + callerAad.length];
-        System.arraycopy(header, 0, out, 0, headerLength);
-        System.arraycopy(callerAad, 0, out, headerLength, callerAad.length);
-        return out;
+    /** A parsed envelope: its header length (where the data IV starts) and its wrapped key. */
+    record Parsed(int headerLength, EncryptResult wrapped) { }
+
+    /**
+     * The length of the envelope's header, after checking its version, flags and that every length
+     * field fits in the bytes present with room for the data IV and tag. Reads no key id: the
+     * cheap first step of decryption, enough to look the data key up by its header.
+     */
+    static int headerLength(byte[] envelope) {
+        int p = 0;
+        int version = u8(envelope, p++);
+        if (version != VERSION) {
+            throw malformed("unsupported envelope format version " + version);
+        }
+        int flags = u8(envelope, p++);
+        if ((flags & ~KNOWN_FLAGS) != 0) {
+            throw malformed("unknown envelope flags");
+        }
+        p += 1 + u8(envelope, p);   // key id
+        p += 1 + u8(envelope, p);   // wrapping IV
+        p += 1 + u8(envelope, p);   // wrapped data key
+        p += AesGcm.TAG_BYTES;      // wrapping tag
+        if (envelope.length - p < AesGcm.IV_BYTES + AesGcm.TAG_BYTES) {
+            throw malformed("envelope is truncated");
+        }
+        return p;
     }
 
-    /** A parsed envelope: its header length and wrapped key, and where the data starts. */
-    record Parsed(int headerLength, EncryptResult wrapped, int dataOffset) { }
-
     static Parsed parse(byte[] envelope) {
+        int headerLength = headerLength(envelope);
         try {
-            int p = 0;
-            int version = u8(envelope, p++);
-            if (version != VERSION) {
-                throw malformed("unsupported envelope format version " + version);
-            }
-            int flags = u8(envelope, p++);
-            if ((flags & ~KNOWN_FLAGS) != 0) {
-                throw malformed("unknown envelope flags");
-            }
+            int p = 2;
+            int flags = envelope[1] & 0xff;
             int kidLen = u8(envelope, p++);
             KeyId kid = KeyId.parse(new String(slice(envelope, p, kidLen), StandardCharsets.US_ASCII));
             p += kidLen;
@@ -84,12 +95,8 @@ final class EnvelopeFormat {
             byte[] ct = slice(envelope, p, ctLen);
             p += ctLen;
             byte[] tag = slice(envelope, p, AesGcm.TAG_BYTES);
-            p += AesGcm.TAG_BYTES;
-            if (envelope.length - p < AesGcm.IV_BYTES + AesGcm.TAG_BYTES) {
-                throw malformed("envelope is truncated");
-            }
             EncryptResult wrapped = new EncryptResult(kid, KeyAlgorithm.AES_256_GCM, ct, iv, tag, (flags & FLAG_FALLBACK) != 0);
-            return new Parsed(p, wrapped, p);
+            return new Parsed(headerLength, wrapped);
         } catch (CryptoException e) {
             if (e.reason() == Reason.DECRYPTION_FAILED) {
                 throw e;

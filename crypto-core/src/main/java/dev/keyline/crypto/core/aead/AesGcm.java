@@ -126,6 +126,62 @@ public final class AesGcm {
         }
     }
 
+    /**
+     * Encrypts with a fresh random IV into one array: {@code prefix ‖ iv ‖ ciphertext ‖ tag},
+     * authenticating {@code prefix ‖ extraAad} as the AAD. The same as {@link #encrypt} with that
+     * AAD, laid out for formats that carry a self-delimiting header before the sealed body, without
+     * intermediate copies. Read back with {@link #decryptFramed}.
+     */
+    public byte[] encryptFramed(byte[] prefix, byte[] plaintext, byte[] extraAad, SecureRandom random) {
+        byte[] out = new byte[prefix.length + IV_BYTES + plaintext.length + TAG_BYTES];
+        System.arraycopy(prefix, 0, out, 0, prefix.length);
+        byte[] iv = new byte[IV_BYTES];
+        random.nextBytes(iv);
+        System.arraycopy(iv, 0, out, prefix.length, IV_BYTES);
+        try {
+            Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
+            cipher.updateAAD(prefix);
+            if (extraAad.length > 0) {
+                cipher.updateAAD(extraAad);
+            }
+            int written = cipher.doFinal(plaintext, 0, plaintext.length, out, prefix.length + IV_BYTES);
+            if (written != plaintext.length + TAG_BYTES) {
+                throw new CryptoException(Reason.ENCRYPTION_FAILED, "AES-GCM encryption wrote an unexpected length");
+            }
+            return out;
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new CryptoException(Reason.ENCRYPTION_FAILED, "AES-GCM encryption failed", e);
+        }
+    }
+
+    /**
+     * Decrypts {@code framed = prefix ‖ iv ‖ ciphertext ‖ tag} as written by
+     * {@link #encryptFramed}, where the prefix is the first {@code prefixLength} bytes and the AAD
+     * is {@code prefix ‖ extraAad}. Fails with {@link Reason#DECRYPTION_FAILED} on any change or a
+     * body too short to hold an IV and a tag.
+     */
+    public byte[] decryptFramed(byte[] framed, int prefixLength, byte[] extraAad) {
+        int ivAt = prefixLength;
+        int sealedLength = framed.length - ivAt - IV_BYTES;
+        if (prefixLength < 0 || sealedLength < TAG_BYTES) {
+            throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed: too short for an IV and a tag");
+        }
+        try {
+            Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, framed, ivAt, IV_BYTES));
+            cipher.updateAAD(framed, 0, prefixLength);
+            if (extraAad.length > 0) {
+                cipher.updateAAD(extraAad);
+            }
+            return cipher.doFinal(framed, ivAt + IV_BYTES, sealedLength);
+        } catch (AEADBadTagException e) {
+            throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM authentication failed");
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed", e);
+        }
+    }
+
     @Override
     public String toString() {
         return "AesGcm[key redacted, " + provider.getName() + "]";

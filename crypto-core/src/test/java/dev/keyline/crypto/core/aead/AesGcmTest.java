@@ -150,6 +150,55 @@ class AesGcmTest {
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void decryptFramed_ofAnyPrefixPlaintextAndAad_returnsThePlaintextAndMatchesTheUnframedForm() {
+        qt().withExamples(EXAMPLES)
+                .forAll(Gens.bytes(0, 200), Gens.bytes(0, 2048), Gens.bytes(0, 64))
+                .checkAssert((prefix, plaintext, aad) -> {
+                    AesGcm aead = newAead(key());
+                    byte[] framed = aead.encryptFramed(prefix, plaintext, aad, TestKeys.RANDOM);
+
+                    assertThat(framed).hasSize(prefix.length + AesGcm.IV_BYTES + plaintext.length + AesGcm.TAG_BYTES);
+                    assertThat(Arrays.copyOf(framed, prefix.length)).isEqualTo(prefix);
+                    assertThat(aead.decryptFramed(framed, prefix.length, aad)).isEqualTo(plaintext);
+                    // The body is the ordinary iv ‖ ciphertext ‖ tag under AAD prefix ‖ aad.
+                    byte[] body = Arrays.copyOfRange(framed, prefix.length, framed.length);
+                    byte[] fullAad = Arrays.copyOf(prefix, prefix.length + aad.length);
+                    System.arraycopy(aad, 0, fullAad, prefix.length, aad.length);
+                    assertThat(aead.decrypt(AeadCiphertext.fromConcatenated(body), fullAad)).isEqualTo(plaintext);
+                });
+    }
+
+    @Test
+    void decryptFramed_afterAnySingleBitChangeOfFrameOrAad_failsWithDecryptionFailed() {
+        qt().withExamples(EXAMPLES)
+                .forAll(Gens.bytes(0, 64), Gens.bytes(0, 256), Gens.bytes(1, 32), Generate.range(0, Integer.MAX_VALUE))
+                .checkAssert((prefix, plaintext, aad, bitSeed) -> {
+                    AesGcm aead = newAead(key());
+                    byte[] framed = aead.encryptFramed(prefix, plaintext, aad, TestKeys.RANDOM);
+                    int bits = (framed.length + aad.length) * 8;
+                    int bit = bitSeed % bits;
+                    byte[] badFrame = framed.clone();
+                    byte[] badAad = aad.clone();
+                    if (bit < framed.length * 8) {
+                        badFrame[bit / 8] ^= (byte) (1 << (bit % 8));
+                    } else {
+                        int b = bit - framed.length * 8;
+                        badAad[b / 8] ^= (byte) (1 << (b % 8));
+                    }
+
+                    assertDecryptionFails(() -> aead.decryptFramed(badFrame, prefix.length, badAad));
+                });
+    }
+
+    @Test
+    void decryptFramed_tooShortForIvAndTag_failsWithDecryptionFailed() {
+        AesGcm aead = newAead(key());
+
+        assertDecryptionFails(() -> aead.decryptFramed(new byte[10 + AesGcm.IV_BYTES + AesGcm.TAG_BYTES - 1], 10, new byte[0]));
+        assertDecryptionFails(() -> aead.decryptFramed(new byte[40], 41, new byte[0]));
+    }
+
     private static byte[] key() {
         byte[] key = new byte[AesGcm.KEY_BYTES];
         TestKeys.RANDOM.nextBytes(key);
