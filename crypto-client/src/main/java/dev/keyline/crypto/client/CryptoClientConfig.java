@@ -200,7 +200,6 @@ public final class CryptoClientConfig {
         private static final Pattern HOST = Pattern.compile("[A-Za-z0-9](?:[A-Za-z0-9.-]{0,252})|\\[[0-9A-Fa-f:.]{2,45}\\]");
         private static final Pattern TOKEN = Pattern.compile("[\\x21-\\x7e]{1,4096}");
         private static final Pattern CLIENT_NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");
-        private static final Pattern NAMESPACE = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
         /** A bound on the latency batching may add to every sign call; useful lingers are a few hundred microseconds. */
         private static final Duration MAX_SIGN_BATCH_LINGER = Duration.ofMillis(100);
 
@@ -418,7 +417,7 @@ public final class CryptoClientConfig {
             if (tlsServerName != null && (tlsServerName.isBlank() || !HOST.matcher(tlsServerName).matches())) {
                 p.add("tlsServerName: must be a host name");
             }
-            boolean namespaceOk = fallbackNamespace != null && NAMESPACE.matcher(fallbackNamespace).matches();
+            boolean namespaceOk = KeyId.validName(fallbackNamespace);
             if (!namespaceOk) {
                 p.add("fallbackNamespace: must match [a-z0-9][a-z0-9._-]{0,63}");
             }
@@ -505,7 +504,7 @@ public final class CryptoClientConfig {
         private FallbackKeys loadFallbackKeys(List<String> p, boolean forReal) {
             boolean anyConfigured = fallbackAesKey != null || fallbackAesKeyFile != null || fallbackSigningKey != null
                     || fallbackSigningKeyFile != null;
-            String ns = fallbackNamespace != null && NAMESPACE.matcher(fallbackNamespace).matches() ? fallbackNamespace : "keyline-fallback";
+            String ns = KeyId.validName(fallbackNamespace) ? fallbackNamespace : "keyline-fallback";
             if (!fallbackEnabled) {
                 if (anyConfigured) {
                     p.add("fallbackEnabled: fallback keys are configured but fallback is off");

@@ -479,7 +479,7 @@ final class GrpcCryptoClient implements CryptoClient {
 
     /** The key a response names must be the one asked for: same key, and the same version when one was named. */
     private static KeyId checkKeyId(KeyId requested, KeyId named) {
-        if (!named.ringName().equals(requested.ringName())) {
+        if (!named.sameRing(requested)) {
             throw new CryptoException(Reason.ALGORITHM_MISMATCH, "asked for key " + requested.ringName() + " but the response names " + named);
         }
         if (named.version() < 1) {

@@ -22,10 +22,12 @@ final class KeyCache {
     /** A public key as the service described it, parsed once. */
     record CachedPublicKey(PublicKeyInfo info, VerifyingKey key) { }
 
-    private final Cache<String, KeyMetadata> metadata;
-    private final Cache<String, CachedPublicKey> publicKeys;
-    private final SingleFlight<String, KeyMetadata> metadataLoads = new SingleFlight<>();
-    private final SingleFlight<String, CachedPublicKey> publicKeyLoads = new SingleFlight<>();
+    /** By the unversioned key id (the key ring). */
+    private final Cache<KeyId, KeyMetadata> metadata;
+    /** By the concrete version's key id. */
+    private final Cache<KeyId, CachedPublicKey> publicKeys;
+    private final SingleFlight<KeyId, KeyMetadata> metadataLoads = new SingleFlight<>();
+    private final SingleFlight<KeyId, CachedPublicKey> publicKeyLoads = new SingleFlight<>();
     private final Counter metadataHits;
     private final Counter metadataMisses;
     private final Counter publicKeyHits;
@@ -47,7 +49,7 @@ final class KeyCache {
 
     /** The cached metadata of {@code id}'s key, else what {@code load} fetches (then cached). */
     KeyMetadata metadata(KeyId id, String correlationId, Supplier<KeyMetadata> load) {
-        String ring = id.ringName();
+        KeyId ring = id.unversioned();
         KeyMetadata cached = metadata.getIfPresent(ring);
         (cached != null ? metadataHits : metadataMisses).increment();
         if (cached != null) {
@@ -65,11 +67,11 @@ final class KeyCache {
     }
 
     void put(KeyMetadata m) {
-        metadata.put(m.ringName(), m);
+        metadata.put(m.keyId().unversioned(), m);
     }
 
     void invalidate(KeyId id) {
-        metadata.invalidate(id.ringName());
+        metadata.invalidate(id.unversioned());
     }
 
     /**
@@ -77,15 +79,16 @@ final class KeyCache {
      * cached primary means the key was rotated, so its cached metadata is dropped.
      */
     void observe(KeyId used) {
-        KeyMetadata cached = metadata.getIfPresent(used.ringName());
+        KeyId ring = used.unversioned();
+        KeyMetadata cached = metadata.getIfPresent(ring);
         if (cached != null && used.version() > cached.primaryVersion()) {
-            metadata.invalidate(used.ringName());
+            metadata.invalidate(ring);
         }
     }
 
     /** The public key of the concrete version {@code id}, else what {@code load} fetches (then cached). */
     CachedPublicKey publicKey(KeyId id, String correlationId, Supplier<CachedPublicKey> load) {
-        String key = id.toString();
+        KeyId key = id;
         CachedPublicKey cached = publicKeys.getIfPresent(key);
         (cached != null ? publicKeyHits : publicKeyMisses).increment();
         if (cached != null) {

@@ -44,7 +44,12 @@ public record KeyMetadata(KeyId keyId, KeyAlgorithm algorithm, KeyState state, i
     }
 
     public Optional<VersionInfo> version(int version) {
-        return versions.stream().filter(v -> v.version == version).findFirst();
+        for (VersionInfo v : versions) {
+            if (v.version == version) {
+                return Optional.of(v);
+            }
+        }
+        return Optional.empty();
     }
 
     /**

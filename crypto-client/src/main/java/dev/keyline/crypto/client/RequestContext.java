@@ -1,5 +1,7 @@
 package dev.keyline.crypto.client;
 
+import dev.keyline.crypto.core.CharClass;
+import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import io.opentelemetry.api.baggage.Baggage;
@@ -8,8 +10,6 @@ import io.opentelemetry.api.trace.propagation.W3CTraceContextPropagator;
 import io.opentelemetry.context.Context;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
@@ -35,9 +35,8 @@ public record RequestContext(String correlationId, String traceparent, String tr
     public static final String BAGGAGE_CORRELATION_ID = "correlation_id";
 
     /** What the crypto service accepts unchanged as a correlation id (it replaces anything else). */
-    private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final Pattern TRACEPARENT = Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
-    private static final Pattern TRACESTATE = Pattern.compile("[\\x20-\\x7e]{0,512}");
+    private static final CharClass TRACESTATE = CharClass.printableAscii();
     private static final RequestContext EMPTY = new RequestContext("", "", "");
     private static final ThreadLocal<RequestContext> SCOPE = new ThreadLocal<>();
 
@@ -46,7 +45,7 @@ public record RequestContext(String correlationId, String traceparent, String tr
         correlationId = correlationId == null ? "" : correlationId;
         traceparent = traceparent == null ? "" : traceparent;
         tracestate = tracestate == null ? "" : tracestate;
-        if (!correlationId.isEmpty() && !CORRELATION_ID.matcher(correlationId).matches()) {
+        if (!correlationId.isEmpty() && !CorrelationIds.isValid(correlationId)) {
             throw new CryptoException(Reason.INVALID_ARGUMENT, "correlation id must match [A-Za-z0-9._:-]{1,128}");
         }
         if (!traceparent.isEmpty()) {
@@ -55,7 +54,7 @@ public record RequestContext(String correlationId, String traceparent, String tr
                 throw new CryptoException(Reason.INVALID_ARGUMENT, "traceparent must be a W3C traceparent (version-traceid-spanid-flags)");
             }
         }
-        if (!TRACESTATE.matcher(tracestate).matches()) {
+        if (!TRACESTATE.matches(tracestate, 0, 512)) {
             throw new CryptoException(Reason.INVALID_ARGUMENT, "tracestate must be printable ASCII, at most 512 characters");
         }
         if (traceparent.isEmpty() && !tracestate.isEmpty()) {
@@ -70,19 +69,7 @@ public record RequestContext(String correlationId, String traceparent, String tr
 
     /** A context with a fresh random correlation id. */
     public static RequestContext newCorrelation() {
-        return of(randomId());
-    }
-
-    /**
-     * A random UUID-shaped id. Correlation ids need to be unique, not unpredictable, so this uses
-     * {@link ThreadLocalRandom} rather than {@code UUID.randomUUID()}'s shared SecureRandom, which
-     * would serialize busy callers.
-     */
-    private static String randomId() {
-        ThreadLocalRandom r = ThreadLocalRandom.current();
-        long hi = (r.nextLong() & ~0xF000L) | 0x4000L;
-        long lo = (r.nextLong() & 0x3FFFFFFFFFFFFFFFL) | 0x8000000000000000L;
-        return new UUID(hi, lo).toString();
+        return of(CorrelationIds.newId());
     }
 
     /** This context with a W3C trace context. */
@@ -146,7 +133,7 @@ public record RequestContext(String correlationId, String traceparent, String tr
         String correlationId = base.correlationId;
         if (correlationId.isEmpty()) {
             String fromBaggage = Baggage.fromContext(otel).getEntryValue(BAGGAGE_CORRELATION_ID);
-            if (fromBaggage != null && CORRELATION_ID.matcher(fromBaggage).matches()) {
+            if (CorrelationIds.isValid(fromBaggage)) {
                 correlationId = fromBaggage;
             }
         }
@@ -155,7 +142,7 @@ public record RequestContext(String correlationId, String traceparent, String tr
             W3CTraceContextPropagator.getInstance().inject(otel, carrier, (map, k, v) -> map.put(k, v));
             String tp = carrier.getOrDefault("traceparent", "");
             String ts = carrier.getOrDefault("tracestate", "");
-            if (TRACEPARENT.matcher(tp).matches() && TRACESTATE.matcher(ts).matches()) {
+            if (TRACEPARENT.matcher(tp).matches() && TRACESTATE.matches(ts, 0, 512)) {
                 return new RequestContext(correlationId, tp, ts);
             }
         }
@@ -164,7 +151,7 @@ public record RequestContext(String correlationId, String traceparent, String tr
 
     /** This context, with a fresh correlation id when it has none. */
     RequestContext withCorrelationIdOrNew() {
-        return correlationId.isEmpty() ? new RequestContext(randomId(), traceparent, tracestate) : this;
+        return correlationId.isEmpty() ? new RequestContext(CorrelationIds.newId(), traceparent, tracestate) : this;
     }
 
     /** A scope opened by {@link #with}; close it on the same thread, once. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keyline.crypto.client.RequestContext;
+import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.iam.IamException;
@@ -28,9 +29,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,7 +52,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class IamHttpApi {
     private static final Logger LOG = LoggerFactory.getLogger(IamHttpApi.class);
-    private static final Pattern CORRELATION_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final String CORRELATION_HEADER = "x-correlation-id";
     private static final io.javalin.config.Key<Long> MAX_BODY = new io.javalin.config.Key<>("iam.maxBodyBytes");
 
@@ -292,8 +290,8 @@ public final class IamHttpApi {
     private static Handler in(Handler h) {
         return ctx -> {
             String cid = ctx.header(CORRELATION_HEADER);
-            if (cid == null || !CORRELATION_ID.matcher(cid).matches()) {
-                cid = UUID.randomUUID().toString();
+            if (!CorrelationIds.isValid(cid)) {
+                cid = CorrelationIds.newId();
             }
             ctx.header(CORRELATION_HEADER, cid);
             RequestContext rc = RequestContext.of(cid);

@@ -68,7 +68,7 @@ public final class DecisionSigner {
         long start = System.nanoTime();
         try {
             SignResult r = client.sign(signingKey, claims.canonicalPayload());
-            if (r.fallback() || !r.keyId().ringName().equals(signingKey.ringName()) || r.algorithm() != KeyAlgorithm.ECDSA_P256_SHA256) {
+            if (r.fallback() || !r.keyId().sameRing(signingKey) || r.algorithm() != KeyAlgorithm.ECDSA_P256_SHA256) {
                 metrics.crypto("sign", "failure", System.nanoTime() - start);
                 metrics.fallback("sign");
                 LOG.atWarn().addKeyValue("key_id", r.keyId().toString()).addKeyValue("correlation_id", RequestContext.current().correlationId())
@@ -136,7 +136,7 @@ public final class DecisionSigner {
     }
 
     private Verification check(byte[] payload, byte[] signature, KeyId keyId) {
-        if (!keyId.ringName().equals(signingKey.ringName()) || keyId.version() < 1) {
+        if (!keyId.sameRing(signingKey) || keyId.version() < 1) {
             return invalid("SIGNATURE_INVALID", "key_id is not a version of " + signingKey.ringName());
         }
         try {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.crypto.client.RequestContext;
+import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.token.clients.Client;
 import dev.keyline.token.clients.ClientRegistry;
@@ -30,7 +31,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -268,12 +268,7 @@ public final class TokenHttpApi {
         String cid = ctx.header("X-Correlation-Id");
         String traceparent = ctx.header("traceparent");
         String tracestate = ctx.header("tracestate");
-        RequestContext rc;
-        try {
-            rc = RequestContext.of(cid == null || cid.isEmpty() ? newCorrelationId() : cid);
-        } catch (CryptoException e) {
-            rc = RequestContext.of(newCorrelationId());
-        }
+        RequestContext rc = RequestContext.of(CorrelationIds.isValid(cid) ? cid : CorrelationIds.newId());
         if (traceparent != null) {
             try {
                 rc = rc.withTrace(traceparent, tracestate == null ? "" : tracestate);
@@ -282,15 +277,6 @@ public final class TokenHttpApi {
             }
         }
         return rc;
-    }
-
-    /**
-     * A random correlation id. It needs to be unique, not secret, so it comes from the fast
-     * thread-local generator rather than {@code UUID.randomUUID()}'s SecureRandom.
-     */
-    private static String newCorrelationId() {
-        java.util.concurrent.ThreadLocalRandom r = java.util.concurrent.ThreadLocalRandom.current();
-        return new UUID(r.nextLong(), r.nextLong()).toString();
     }
 
     /** Every failure to its RFC 6749 error: the one place this mapping lives. */

@@ -222,7 +222,7 @@ public final class SigningKeys {
         } catch (CryptoException e) {
             return false;
         }
-        if (!id.ringName().equals(ring.ringName()) || id.version() < 1) {
+        if (!id.sameRing(ring) || id.version() < 1) {
             return false;
         }
         if (state.versions.containsKey(id.version())) {
@@ -282,7 +282,7 @@ public final class SigningKeys {
         } catch (CryptoException e) {
             return Optional.empty();
         }
-        if (!id.ringName().equals(ring.ringName())) {
+        if (!id.sameRing(ring)) {
             return Optional.empty();
         }
         return Optional.ofNullable(state.versions.get(id.version()));

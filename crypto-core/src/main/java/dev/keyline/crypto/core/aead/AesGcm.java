@@ -4,6 +4,7 @@ import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.provider.CryptoProviders;
+import dev.keyline.crypto.core.provider.InstancePool;
 import java.security.GeneralSecurityException;
 import java.security.Provider;
 import java.security.SecureRandom;
@@ -33,10 +34,13 @@ public final class AesGcm {
 
     private final SecretKeySpec key;
     private final Provider provider;
+    /** Ciphers of this key, reused: see {@link InstancePool}. Every use initializes with a fresh IV. */
+    private final InstancePool<Cipher> ciphers;
 
     private AesGcm(SecretKeySpec key, Provider provider) {
         this.key = key;
         this.provider = provider;
+        this.ciphers = new InstancePool<>(() -> Cipher.getInstance(TRANSFORMATION, provider));
     }
 
     /** AES-256-GCM under {@code key} (32 bytes). */
@@ -72,25 +76,36 @@ public final class AesGcm {
     public AeadCiphertext encrypt(byte[] plaintext, byte[] aad, SecureRandom random) {
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
-        return encryptWithIv(plaintext, aad, iv);
+        try {
+            byte[] out = ciphers.use(cipher -> seal(cipher, plaintext, aad, iv));
+            int ctLen = out.length - TAG_BYTES;
+            return AeadCiphertext.owning(Arrays.copyOf(out, ctLen), iv, Arrays.copyOfRange(out, ctLen, out.length));
+        } catch (GeneralSecurityException | IllegalArgumentException e) {
+            throw new CryptoException(Reason.ENCRYPTION_FAILED, "AES-GCM encryption failed", e);
+        }
+    }
+
+    private byte[] seal(Cipher cipher, byte[] plaintext, byte[] aad, byte[] iv) throws GeneralSecurityException {
+        cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
+        if (aad.length > 0) {
+            cipher.updateAAD(aad);
+        }
+        return cipher.doFinal(plaintext);
     }
 
     /**
      * Encrypts with a caller-chosen IV of at least 8 bytes (12 is the norm). The IV must never
      * repeat under one key. A shorter IV fails with {@link Reason#INVALID_ARGUMENT}, since
-     * {@link #decrypt} would refuse the result.
+     * {@link #decrypt} would refuse the result. Uses a fresh Cipher each time (providers refuse a
+     * reused Cipher the IV it last encrypted with), so this is the slower path; it exists for
+     * published test vectors.
      */
     public AeadCiphertext encryptWithIv(byte[] plaintext, byte[] aad, byte[] iv) {
         if (iv.length < MIN_IV_BYTES) {
             throw new CryptoException(Reason.INVALID_ARGUMENT, "AES-GCM IV must be at least " + MIN_IV_BYTES + " bytes");
         }
         try {
-            Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
-            if (aad.length > 0) {
-                cipher.updateAAD(aad);
-            }
-            byte[] out = cipher.doFinal(plaintext);
+            byte[] out = seal(Cipher.getInstance(TRANSFORMATION, provider), plaintext, aad, iv);
             int ctLen = out.length - TAG_BYTES;
             return AeadCiphertext.owning(Arrays.copyOf(out, ctLen), iv.clone(), Arrays.copyOfRange(out, ctLen, out.length));
         } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -109,16 +124,19 @@ public final class AesGcm {
             throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed: bad IV or tag length");
         }
         try {
-            Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
-            if (aad.length > 0) {
-                cipher.updateAAD(aad);
-            }
-            byte[] ct = sealed.rawCiphertext();
-            byte[] input = new byte[ct.length + TAG_BYTES];
-            System.arraycopy(ct, 0, input, 0, ct.length);
-            System.arraycopy(tag, 0, input, ct.length, TAG_BYTES);
-            return cipher.doFinal(input);
+            return ciphers.use(cipher -> {
+                cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
+                if (aad.length > 0) {
+                    cipher.updateAAD(aad);
+                }
+                byte[] ct = sealed.rawCiphertext();
+                // Ciphertext then tag, without first concatenating them; a provider may release
+                // plaintext from update() or only from doFinal(), so both write into one buffer.
+                byte[] out = new byte[cipher.getOutputSize(ct.length + TAG_BYTES)];
+                int n = cipher.update(ct, 0, ct.length, out, 0);
+                n += cipher.doFinal(tag, 0, TAG_BYTES, out, n);
+                return n == out.length ? out : Arrays.copyOf(out, n);
+            });
         } catch (AEADBadTagException e) {
             throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM authentication failed");
         } catch (GeneralSecurityException | IllegalArgumentException e) {
@@ -139,13 +157,14 @@ public final class AesGcm {
         random.nextBytes(iv);
         System.arraycopy(iv, 0, out, prefix.length, IV_BYTES);
         try {
-            Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
-            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
-            cipher.updateAAD(prefix);
-            if (extraAad.length > 0) {
-                cipher.updateAAD(extraAad);
-            }
-            int written = cipher.doFinal(plaintext, 0, plaintext.length, out, prefix.length + IV_BYTES);
+            int written = ciphers.use(cipher -> {
+                cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
+                cipher.updateAAD(prefix);
+                if (extraAad.length > 0) {
+                    cipher.updateAAD(extraAad);
+                }
+                return cipher.doFinal(plaintext, 0, plaintext.length, out, prefix.length + IV_BYTES);
+            });
             if (written != plaintext.length + TAG_BYTES) {
                 throw new CryptoException(Reason.ENCRYPTION_FAILED, "AES-GCM encryption wrote an unexpected length");
             }
@@ -168,13 +187,14 @@ public final class AesGcm {
             throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed: too short for an IV and a tag");
         }
         try {
-            Cipher cipher = Cipher.getInstance(TRANSFORMATION, provider);
-            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, framed, ivAt, IV_BYTES));
-            cipher.updateAAD(framed, 0, prefixLength);
-            if (extraAad.length > 0) {
-                cipher.updateAAD(extraAad);
-            }
-            return cipher.doFinal(framed, ivAt + IV_BYTES, sealedLength);
+            return ciphers.use(cipher -> {
+                cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, framed, ivAt, IV_BYTES));
+                cipher.updateAAD(framed, 0, prefixLength);
+                if (extraAad.length > 0) {
+                    cipher.updateAAD(extraAad);
+                }
+                return cipher.doFinal(framed, ivAt + IV_BYTES, sealedLength);
+            });
         } catch (AEADBadTagException e) {
             throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM authentication failed");
         } catch (GeneralSecurityException | IllegalArgumentException e) {

@@ -1,26 +1,24 @@
 package dev.keyline.crypto.core.keys;
 
+import dev.keyline.crypto.core.CharClass;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
-import java.util.regex.Pattern;
 
 /**
  * A key, or one version of it. Text form {@code namespace/id/version}; version 0 (or an absent
  * version in text) means "the primary version" on input. Outputs always name a concrete version.
  */
 public record KeyId(String namespace, String id, int version) {
-    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-    /**
-     * Canonical decimal: ASCII digits, no sign, no leading zero. Integer.parseInt alone would also
-     * take "+1", "01" and non-ASCII digits, giving one key several spellings.
-     */
-    private static final Pattern VERSION = Pattern.compile("0|[1-9][0-9]{0,9}");
+    /** Names are {@code [a-z0-9][a-z0-9._-]{0,63}}: a first character, then the rest. */
+    private static final CharClass NAME_FIRST = CharClass.of("a-z0-9");
+    private static final CharClass NAME_REST = CharClass.of("a-z0-9._-");
+    private static final CharClass DIGITS = CharClass.of("0-9");
 
     public KeyId {
-        if (namespace == null || !NAME.matcher(namespace).matches()) {
+        if (!validName(namespace)) {
             throw invalid("namespace must match [a-z0-9][a-z0-9._-]{0,63}");
         }
-        if (id == null || !NAME.matcher(id).matches()) {
+        if (!validName(id)) {
             throw invalid("id must match [a-z0-9][a-z0-9._-]{0,63}");
         }
         if (version < 0) {
@@ -50,7 +48,7 @@ public record KeyId(String namespace, String id, int version) {
         }
         int version = 0;
         if (parts.length == 3) {
-            if (!VERSION.matcher(parts[2]).matches()) {
+            if (!canonicalDecimal(parts[2])) {
                 throw invalid("key id version must be a non-negative integer without sign or leading zeros");
             }
             try {
@@ -75,6 +73,11 @@ public record KeyId(String namespace, String id, int version) {
         return new KeyId(namespace, id, v);
     }
 
+    /** Whether {@code other} names the same key ring (namespace and id), whatever the versions. */
+    public boolean sameRing(KeyId other) {
+        return namespace.equals(other.namespace) && id.equals(other.id);
+    }
+
     /** {@code namespace/id}, the name of the key ring regardless of version. */
     public String ringName() {
         return namespace + "/" + id;
@@ -83,6 +86,20 @@ public record KeyId(String namespace, String id, int version) {
     @Override
     public String toString() {
         return namespace + "/" + id + "/" + version;
+    }
+
+    /** Whether {@code s} is a valid namespace or id: {@code [a-z0-9][a-z0-9._-]{0,63}}. */
+    public static boolean validName(String s) {
+        return s != null && !s.isEmpty() && NAME_FIRST.contains(s.charAt(0)) && NAME_REST.matches(s, 1, 64);
+    }
+
+    /**
+     * Canonical decimal {@code 0|[1-9][0-9]{0,9}}: ASCII digits, no sign, no leading zero.
+     * Integer.parseInt alone would also take "+1", "01" and non-ASCII digits, giving one key
+     * several spellings.
+     */
+    private static boolean canonicalDecimal(String s) {
+        return DIGITS.matches(s, 1, 10) && (s.length() == 1 || s.charAt(0) != '0');
     }
 
     private static CryptoException invalid(String message) {

@@ -5,6 +5,7 @@ import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.provider.CryptoProviders;
+import dev.keyline.crypto.core.provider.InstancePool;
 import java.security.GeneralSecurityException;
 import java.security.KeyFactory;
 import java.security.KeyPair;
@@ -25,12 +26,21 @@ public final class SigningKey {
     private final PrivateKey privateKey;
     private final VerifyingKey verifyingKey;
     private final Provider provider;
+    private final InstancePool<Signature> signers;
 
     private SigningKey(SignatureScheme scheme, PrivateKey privateKey, VerifyingKey verifyingKey, Provider provider) {
         this.scheme = scheme;
         this.privateKey = privateKey;
         this.verifyingKey = verifyingKey;
         this.provider = provider;
+        this.signers = new InstancePool<>(() -> {
+            Signature sig = Signature.getInstance(scheme.signatureName, provider);
+            if (scheme.pss != null) {
+                sig.setParameter(scheme.pss);
+            }
+            sig.initSign(privateKey);
+            return sig;
+        });
     }
 
     /** A new key pair of {@code algorithm}. */
@@ -137,13 +147,10 @@ public final class SigningKey {
     /** Signs {@code data}; ECDSA signatures are DER. */
     public byte[] sign(byte[] data) {
         try {
-            Signature sig = Signature.getInstance(scheme.signatureName, provider);
-            if (scheme.pss != null) {
-                sig.setParameter(scheme.pss);
-            }
-            sig.initSign(privateKey);
-            sig.update(data);
-            return sig.sign();
+            return signers.use(sig -> {
+                sig.update(data);
+                return sig.sign();
+            });
         } catch (GeneralSecurityException e) {
             throw new CryptoException(Reason.SIGNATURE_FAILED, scheme.algorithm + " signing failed", e);
         }

@@ -4,6 +4,7 @@ import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.provider.CryptoProviders;
+import dev.keyline.crypto.core.provider.InstancePool;
 import java.math.BigInteger;
 import java.security.AlgorithmParameters;
 import java.security.GeneralSecurityException;
@@ -31,11 +32,21 @@ public final class VerifyingKey {
     private final byte[] spki;
     private final Provider provider;
 
+    private final InstancePool<Signature> verifiers;
+
     private VerifyingKey(SignatureScheme scheme, PublicKey publicKey, byte[] spki, Provider provider) {
         this.scheme = scheme;
         this.publicKey = publicKey;
         this.spki = spki;
         this.provider = provider;
+        this.verifiers = new InstancePool<>(() -> {
+            Signature sig = Signature.getInstance(scheme.signatureName, provider);
+            if (scheme.pss != null) {
+                sig.setParameter(scheme.pss);
+            }
+            sig.initVerify(publicKey);
+            return sig;
+        });
     }
 
     /** Imports an X.509 SubjectPublicKeyInfo (DER) public key and checks it fits {@code algorithm}. */
@@ -108,13 +119,10 @@ public final class VerifyingKey {
             return false;
         }
         try {
-            Signature sig = Signature.getInstance(scheme.signatureName, provider);
-            if (scheme.pss != null) {
-                sig.setParameter(scheme.pss);
-            }
-            sig.initVerify(publicKey);
-            sig.update(data);
-            return sig.verify(signature);
+            return verifiers.use(sig -> {
+                sig.update(data);
+                return sig.verify(signature);
+            });
         } catch (GeneralSecurityException | RuntimeException e) {
             // Malformed signatures make some providers throw instead of answering false.
             return false;

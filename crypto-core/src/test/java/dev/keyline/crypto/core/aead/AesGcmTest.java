@@ -199,6 +199,48 @@ class AesGcmTest {
         assertDecryptionFails(() -> aead.decryptFramed(new byte[40], 41, new byte[0]));
     }
 
+    /**
+     * One key used from several threads, with tampered ciphertexts mixed in: the reused Cipher
+     * engines never carry state from a failed or earlier call into the next.
+     */
+    @Test
+    void encryptAndDecrypt_concurrentlyWithFailuresInBetween_answerEachCallOnItsOwn() throws Exception {
+        AesGcm aead = newAead(key());
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            java.util.List<java.util.concurrent.Future<Boolean>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < 200; i++) {
+                        byte[] pt = new byte[i];
+                        Arrays.fill(pt, (byte) seed);
+                        byte[] aad = {(byte) seed, (byte) i};
+                        AeadCiphertext sealed = aead.encrypt(pt, aad, TestKeys.RANDOM);
+                        byte[] framed = aead.encryptFramed(aad, pt, aad, TestKeys.RANDOM);
+                        byte[] bad = framed.clone();
+                        bad[bad.length - 1] ^= 1;
+                        try {
+                            aead.decryptFramed(bad, aad.length, aad);
+                            return false;
+                        } catch (CryptoException expected) {
+                            // and the next call must still work
+                        }
+                        if (!Arrays.equals(aead.decrypt(sealed, aad), pt) || !Arrays.equals(aead.decryptFramed(framed, aad.length, aad), pt)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (var r : runs) {
+                assertThat(r.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     private static byte[] key() {
         byte[] key = new byte[AesGcm.KEY_BYTES];
         TestKeys.RANDOM.nextBytes(key);

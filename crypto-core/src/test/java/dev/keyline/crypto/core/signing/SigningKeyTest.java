@@ -49,6 +49,41 @@ class SigningKeyTest {
         }
     }
 
+    /**
+     * One key used from several threads, with rejected and malformed signatures mixed in: the
+     * reused Signature engines never leak state from one call into the next.
+     */
+    @ParameterizedTest
+    @MethodSource("asymmetric")
+    void signAndVerify_concurrentlyWithFailuresInBetween_answerEachCallOnItsOwn(KeyAlgorithm algorithm) throws Exception {
+        SigningKey key = TestKeys.signingKey(algorithm);
+        VerifyingKey pub = key.verifyingKey();
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
+        try {
+            List<java.util.concurrent.Future<Boolean>> runs = new java.util.ArrayList<>();
+            for (int t = 0; t < 4; t++) {
+                int seed = t;
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < 50; i++) {
+                        byte[] data = ("message " + seed + "/" + i).getBytes(StandardCharsets.UTF_8);
+                        byte[] sig = key.sign(data);
+                        byte[] other = key.sign(DATA);
+                        byte[] garbage = new byte[] {0x30, 0x03, 0x02, 0x01, (byte) i};
+                        if (pub.verify(data, other) || pub.verify(data, garbage) || !pub.verify(data, sig) || !pub.verify(DATA, other)) {
+                            return false;
+                        }
+                    }
+                    return true;
+                }));
+            }
+            for (var r : runs) {
+                assertThat(r.get()).isTrue();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("asymmetric")
     void sign_underJdkOnly_verifiesUnderNativePreferred(KeyAlgorithm algorithm) {

@@ -1,19 +1,40 @@
 package dev.keyline.crypto.service.audit;
 
 import java.time.Instant;
+import java.util.List;
 
 /**
  * One operation as the audit log records it. Holds names and outcomes only: never plaintext,
  * ciphertext, signatures or key material.
+ *
+ * @param items for a batch call, what its items did, grouped by key version, outcome and reason
+ *     with a count each (empty for other calls): every key a batch used and every outcome it had
+ *     is named, on the batch's one line
  */
 public record AuditEvent(Instant time, String caller, String operation, String keyId, String outcome, String reason,
-        String correlationId, String traceId, long durationMicros) {
+        String correlationId, String traceId, long durationMicros, List<Item> items) {
+
+    /** Items of a batch with the same key version, outcome and reason. */
+    public record Item(String keyId, String outcome, String reason, int count) {
+        public Item {
+            keyId = orEmpty(keyId);
+            reason = orEmpty(reason);
+        }
+    }
+
     public AuditEvent {
         caller = orEmpty(caller);
         keyId = orEmpty(keyId);
         reason = orEmpty(reason);
         correlationId = orEmpty(correlationId);
         traceId = orEmpty(traceId);
+        items = items == null ? List.of() : List.copyOf(items);
+    }
+
+    /** A call that is not a batch. */
+    public AuditEvent(Instant time, String caller, String operation, String keyId, String outcome, String reason,
+            String correlationId, String traceId, long durationMicros) {
+        this(time, caller, operation, keyId, outcome, reason, correlationId, traceId, durationMicros, List.of());
     }
 
     private static String orEmpty(String s) {

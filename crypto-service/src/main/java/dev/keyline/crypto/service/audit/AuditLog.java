@@ -3,7 +3,6 @@ package dev.keyline.crypto.service.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedWriter;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -12,10 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -143,8 +139,9 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private void run() {
-        try (BufferedWriter out = Files.newBufferedWriter(file, StandardCharsets.UTF_8, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND)) {
+        LineEncoder encoder = new LineEncoder();
+        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND), 1 << 16)) {
             List<AuditEvent> batch = new java.util.ArrayList<>(1024);
             while (true) {
                 AuditEvent first = queue.take();
@@ -156,10 +153,10 @@ public final class AuditLog implements AutoCloseable {
                         stop = true;
                         continue;
                     }
-                    String line = toLine(e, prevHash);
+                    byte[] line = encoder.encode(e, prevHash);
                     out.write(line);
                     out.write('\n');
-                    prevHash = sha256(line);
+                    prevHash = encoder.sha256Hex(line);
                     written.incrementAndGet();
                 }
                 out.flush();
@@ -182,32 +179,151 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** The JSON line of {@code e} chained to {@code prev}, as the writer writes it. */
     static String toLine(AuditEvent e, String prev) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("time", e.time().toString());
-        m.put("caller", e.caller());
-        m.put("operation", e.operation());
-        m.put("key_id", e.keyId());
-        m.put("outcome", e.outcome());
-        if (!e.reason().isEmpty()) {
-            m.put("reason", e.reason());
-        }
-        m.put("correlation_id", e.correlationId());
-        m.put("trace_id", e.traceId());
-        m.put("duration_us", e.durationMicros());
-        m.put("prev", prev);
-        try {
-            return JSON.writeValueAsString(m);
-        } catch (JsonProcessingException ex) {
-            throw new IllegalStateException(ex);
-        }
+        return new String(new LineEncoder().encode(e, prev), StandardCharsets.UTF_8);
     }
 
     static String sha256(String line) {
-        try {
-            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(line.getBytes(StandardCharsets.UTF_8)));
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+        return new LineEncoder().sha256Hex(line.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * Writes audit lines: one JSON object per event with its fields in a fixed order, strings
+     * escaped as JSON requires (quote, backslash, control characters; other characters as UTF-8),
+     * then hashes them. The writer thread owns one and reuses its buffer and digest, since this
+     * runs once per audited call.
+     */
+    static final class LineEncoder {
+        private static final char[] HEX = "0123456789abcdef".toCharArray();
+        /** For {@code \\u00XX} escapes, spelled as Jackson spells them. */
+        private static final char[] UPPER_HEX = "0123456789ABCDEF".toCharArray();
+        private final StringBuilder sb = new StringBuilder(512);
+        private final MessageDigest sha;
+        private long cachedSecond = Long.MIN_VALUE;
+        private String cachedSecondText = "";
+
+        LineEncoder() {
+            try {
+                sha = MessageDigest.getInstance("SHA-256");
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("SHA-256 is missing from the JDK", e);
+            }
+        }
+
+        byte[] encode(AuditEvent e, String prev) {
+            sb.setLength(0);
+            sb.append("{\"time\":\"");
+            appendTime(e.time());
+            sb.append('"');
+            field("caller", e.caller());
+            field("operation", e.operation());
+            field("key_id", e.keyId());
+            field("outcome", e.outcome());
+            if (!e.reason().isEmpty()) {
+                field("reason", e.reason());
+            }
+            if (!e.items().isEmpty()) {
+                sb.append(",\"items\":[");
+                for (int i = 0; i < e.items().size(); i++) {
+                    AuditEvent.Item item = e.items().get(i);
+                    sb.append(i == 0 ? "{" : ",{");
+                    sb.append("\"key_id\":");
+                    string(item.keyId());
+                    field("outcome", item.outcome());
+                    if (!item.reason().isEmpty()) {
+                        field("reason", item.reason());
+                    }
+                    sb.append(",\"count\":").append(item.count()).append('}');
+                }
+                sb.append(']');
+            }
+            field("correlation_id", e.correlationId());
+            field("trace_id", e.traceId());
+            sb.append(",\"duration_us\":").append(e.durationMicros());
+            field("prev", prev);
+            sb.append('}');
+            return sb.toString().getBytes(StandardCharsets.UTF_8);
+        }
+
+        String sha256Hex(byte[] line) {
+            byte[] d = sha.digest(line);
+            char[] out = new char[d.length * 2];
+            for (int i = 0; i < d.length; i++) {
+                out[2 * i] = HEX[(d[i] >> 4) & 0xf];
+                out[2 * i + 1] = HEX[d[i] & 0xf];
+            }
+            return new String(out);
+        }
+
+        private void field(String name, String value) {
+            sb.append(",\"").append(name).append("\":");
+            string(value);
+        }
+
+        private void string(String value) {
+            sb.append('"');
+            int plain = 0;
+            while (plain < value.length()) {
+                char c = value.charAt(plain);
+                if (c < 0x20 || c == '"' || c == '\\') {
+                    break;
+                }
+                plain++;
+            }
+            // Most values need no escaping: copy them whole.
+            sb.append(value, 0, plain);
+            for (int i = plain; i < value.length(); i++) {
+                char c = value.charAt(i);
+                switch (c) {
+                    case '"' -> sb.append("\\\"");
+                    case '\\' -> sb.append("\\\\");
+                    case '\n' -> sb.append("\\n");
+                    case '\r' -> sb.append("\\r");
+                    case '\t' -> sb.append("\\t");
+                    case '\b' -> sb.append("\\b");
+                    case '\f' -> sb.append("\\f");
+                    default -> {
+                        if (c < 0x20) {
+                            sb.append("\\u00").append(UPPER_HEX[c >> 4]).append(UPPER_HEX[c & 0xf]);
+                        } else {
+                            sb.append(c);
+                        }
+                    }
+                }
+            }
+            sb.append('"');
+        }
+
+        /** ISO-8601 as {@link Instant#toString} writes it (fraction in groups of three digits, as needed). */
+        private void appendTime(java.time.Instant t) {
+            long second = t.getEpochSecond();
+            if (second != cachedSecond) {
+                String whole = java.time.Instant.ofEpochSecond(second).toString();
+                cachedSecondText = whole.substring(0, whole.length() - 1);
+                cachedSecond = second;
+            }
+            sb.append(cachedSecondText);
+            int nano = t.getNano();
+            if (nano != 0) {
+                sb.append('.');
+                if (nano % 1_000_000 == 0) {
+                    digits(nano / 1_000_000, 3);
+                } else if (nano % 1_000 == 0) {
+                    digits(nano / 1_000, 6);
+                } else {
+                    digits(nano, 9);
+                }
+            }
+            sb.append('Z');
+        }
+
+        private void digits(int value, int width) {
+            String v = Integer.toString(value);
+            for (int i = v.length(); i < width; i++) {
+                sb.append('0');
+            }
+            sb.append(v);
         }
     }
 

@@ -1,8 +1,8 @@
 package dev.keyline.crypto.service.grpc;
 
+import dev.keyline.crypto.core.CorrelationIds;
 import io.grpc.Context;
 import io.grpc.Metadata;
-import java.util.UUID;
 import java.util.regex.Pattern;
 
 /**
@@ -17,7 +17,6 @@ public record RequestContext(String correlationId, String traceparent, String tr
     static final Context.Key<RequestContext> KEY = Context.key("keyline-request-context");
 
     private static final Pattern TRACEPARENT_FORMAT = Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
-    private static final Pattern SAFE_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
     private static final RequestContext NONE = new RequestContext("", "", "", "", "");
 
     public static RequestContext current() {
@@ -28,8 +27,8 @@ public record RequestContext(String correlationId, String traceparent, String tr
     /** Reads the context from request headers; malformed values are replaced, never trusted. */
     public static RequestContext from(Metadata headers) {
         String cid = headers.get(CORRELATION_ID);
-        if (cid == null || !SAFE_ID.matcher(cid).matches()) {
-            cid = UUID.randomUUID().toString();
+        if (!CorrelationIds.isValid(cid)) {
+            cid = CorrelationIds.newId();
         }
         String tp = headers.get(TRACEPARENT);
         String traceId = "";

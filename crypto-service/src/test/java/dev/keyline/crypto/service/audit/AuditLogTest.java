@@ -12,6 +12,78 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class AuditLogTest {
+
+    /** What the lines looked like when Jackson wrote them from a map: the hand-written encoder must agree byte for byte. */
+    private static String jacksonLine(AuditEvent e, String prev) throws Exception {
+        java.util.Map<String, Object> m = new java.util.LinkedHashMap<>();
+        m.put("time", e.time().toString());
+        m.put("caller", e.caller());
+        m.put("operation", e.operation());
+        m.put("key_id", e.keyId());
+        m.put("outcome", e.outcome());
+        if (!e.reason().isEmpty()) {
+            m.put("reason", e.reason());
+        }
+        if (!e.items().isEmpty()) {
+            List<Object> items = new ArrayList<>();
+            for (AuditEvent.Item i : e.items()) {
+                java.util.Map<String, Object> im = new java.util.LinkedHashMap<>();
+                im.put("key_id", i.keyId());
+                im.put("outcome", i.outcome());
+                if (!i.reason().isEmpty()) {
+                    im.put("reason", i.reason());
+                }
+                im.put("count", i.count());
+                items.add(im);
+            }
+            m.put("items", items);
+        }
+        m.put("correlation_id", e.correlationId());
+        m.put("trace_id", e.traceId());
+        m.put("duration_us", e.durationMicros());
+        m.put("prev", prev);
+        return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m);
+    }
+
+    @Test
+    void toLine_anyEvent_isTheSameJsonJacksonWritesAndParsesBack() {
+        String alphabet = "aZ09 _-/:.\"\\\n\r\t\b\f\u0000\u0001\u001f\u007féü€😀";
+        org.quicktheories.core.Gen<String> text = org.quicktheories.generators.Generate.intArrays(
+                org.quicktheories.generators.Generate.range(0, 12), org.quicktheories.generators.Generate.range(0, alphabet.length() - 1))
+                .map(idx -> {
+                    StringBuilder b = new StringBuilder();
+                    for (int k : idx) {
+                        b.append(alphabet.charAt(k));
+                    }
+                    return b.toString();
+                });
+        org.quicktheories.QuickTheory.qt().withExamples(300)
+                .forAll(org.quicktheories.generators.SourceDSL.longs().between(-100_000_000_000L, 300_000_000_000L),
+                        org.quicktheories.generators.SourceDSL.integers().between(0, 999_999_999), text, text)
+                .checkAssert((second, nano, a, b) -> {
+                    int n = switch (nano % 4) {
+                        case 0 -> 0;
+                        case 1 -> (nano / 1_000_000) * 1_000_000;
+                        case 2 -> (nano / 1_000) * 1_000;
+                        default -> nano;
+                    };
+                    List<AuditEvent.Item> items = nano % 3 == 0 ? List.of()
+                            : List.of(new AuditEvent.Item(a, "ok", "", nano % 100), new AuditEvent.Item(b, "error", a, 1));
+                    AuditEvent e = new AuditEvent(Instant.ofEpochSecond(second, n), a, "Encrypt", b, "ok", nano % 2 == 0 ? "" : a,
+                            b, a, nano, items);
+                    String line = AuditLog.toLine(e, "0".repeat(64));
+                    try {
+                        // Compared as the UTF-8 bytes that reach the file (a lone surrogate becomes '?' either way).
+                        String jackson = jacksonLine(e, "0".repeat(64));
+                        assertThat(line).isEqualTo(new String(jackson.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                                java.nio.charset.StandardCharsets.UTF_8));
+                        assertThat(new com.fasterxml.jackson.databind.ObjectMapper().readTree(line).path("operation").asText())
+                                .isEqualTo("Encrypt");
+                    } catch (Exception ex) {
+                        throw new AssertionError(ex);
+                    }
+                });
+    }
     @TempDir
     Path dir;
 

@@ -200,13 +200,38 @@ class GrpcServiceAuditTest {
                 .build());
 
         List<JsonNode> lines = linesWith(cid);
-        assertThat(lines).extracting(n -> n.path("operation").asText(), n -> n.path("key_id").asText(), n -> n.path("outcome").asText(),
-                n -> n.path("reason").asText())
-                .containsExactlyInAnyOrder(
-                        org.assertj.core.groups.Tuple.tuple("Decrypt", "aud/aes/1", "ok", ""),
-                        org.assertj.core.groups.Tuple.tuple("Decrypt", "aud/aes/1", "error", "DECRYPTION_FAILED"),
-                        org.assertj.core.groups.Tuple.tuple("Decrypt", "aud/ghost/1", "error", "KEY_NOT_FOUND"),
-                        org.assertj.core.groups.Tuple.tuple("BatchDecrypt", "", "ok", ""));
+        assertThat(lines).hasSize(1);
+        JsonNode batch = lines.get(0);
+        assertThat(batch.path("operation").asText()).isEqualTo("BatchDecrypt");
+        assertThat(batch.path("outcome").asText()).isEqualTo("ok");
+        List<JsonNode> items = new ArrayList<>();
+        batch.path("items").forEach(items::add);
+        assertThat(items).extracting(n -> n.path("key_id").asText(), n -> n.path("outcome").asText(), n -> n.path("reason").asText(),
+                n -> n.path("count").asInt())
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("aud/aes/1", "ok", "", 1),
+                        org.assertj.core.groups.Tuple.tuple("aud/aes/1", "error", "DECRYPTION_FAILED", 1),
+                        org.assertj.core.groups.Tuple.tuple("aud/ghost/1", "error", "KEY_NOT_FOUND", 1));
+    }
+
+    @Test
+    void batchEncrypt_manyItemsOfOneKey_isOneLineCountingThem() throws Exception {
+        String cid = newCorrelationId();
+        EncryptRequest one = EncryptRequest.newBuilder().setKeyId(aes).setPlaintext(bytes("x")).build();
+        dev.keyline.crypto.v1.BatchEncryptRequest.Builder b = dev.keyline.crypto.v1.BatchEncryptRequest.newBuilder();
+        for (int i = 0; i < 25; i++) {
+            b.addItems(one);
+        }
+
+        ls.stub(headers(ls.adminToken, cid)).batchEncrypt(b.build());
+
+        List<JsonNode> lines = linesWith(cid);
+        assertThat(lines).hasSize(1);
+        JsonNode items = lines.get(0).path("items");
+        assertThat(items.size()).isEqualTo(1);
+        assertThat(items.get(0).path("key_id").asText()).isEqualTo("aud/aes/1");
+        assertThat(items.get(0).path("outcome").asText()).isEqualTo("ok");
+        assertThat(items.get(0).path("count").asInt()).isEqualTo(25);
     }
 
     @Test
