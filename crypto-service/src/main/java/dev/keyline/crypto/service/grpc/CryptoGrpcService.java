@@ -1,6 +1,7 @@
 package dev.keyline.crypto.service.grpc;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.aead.AeadCiphertext;
@@ -200,7 +201,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
         KeyId id = c.authorize(req.getKeyId(), Operation.DECRYPT);
         AeadCiphertext ct = AeadCiphertext.of(req.getCiphertext().toByteArray(), req.getIv().toByteArray(), req.getTag().toByteArray());
         byte[] pt = ops.decrypt(id, ct, req.getAad().toByteArray());
-        return DecryptResponse.newBuilder().setPlaintext(ByteString.copyFrom(pt)).build();
+        return DecryptResponse.newBuilder().setPlaintext(UnsafeByteOperations.unsafeWrap(pt)).build();
     }
 
     @Override
@@ -212,7 +213,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
         KeyId id = c.authorize(req.getKeyId(), Operation.SIGN);
         KeyOperations.Signed s = ops.sign(id, req.getData().toByteArray());
         c.used(s.keyId());
-        return SignResponse.newBuilder().setSignature(ByteString.copyFrom(s.signature())).setKeyId(ProtoMapping.keyId(s.keyId()))
+        return SignResponse.newBuilder().setSignature(UnsafeByteOperations.unsafeWrap(s.signature())).setKeyId(ProtoMapping.keyId(s.keyId()))
                 .setAlgorithm(ProtoMapping.algorithm(s.algorithm())).build();
     }
 

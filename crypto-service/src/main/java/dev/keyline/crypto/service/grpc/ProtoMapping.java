@@ -1,8 +1,10 @@
 package dev.keyline.crypto.service.grpc;
 
-import com.google.protobuf.ByteString;
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.protobuf.Duration;
 import com.google.protobuf.Timestamp;
+import com.google.protobuf.UnsafeByteOperations;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
@@ -31,8 +33,17 @@ final class ProtoMapping {
         return KeyId.of(p.getNamespace(), p.getId(), p.getVersion());
     }
 
+    /**
+     * Proto key ids of the versions answers name, kept so that each answer reuses one immutable
+     * message (whose serialized size protobuf has already worked out) instead of building it per
+     * item.
+     */
+    private static final Cache<KeyId, dev.keyline.crypto.v1.KeyId> PROTO_KEY_IDS =
+            Caffeine.newBuilder().maximumSize(10_000).build();
+
     static dev.keyline.crypto.v1.KeyId keyId(KeyId k) {
-        return dev.keyline.crypto.v1.KeyId.newBuilder().setNamespace(k.namespace()).setId(k.id()).setVersion(k.version()).build();
+        return PROTO_KEY_IDS.get(k, id -> dev.keyline.crypto.v1.KeyId.newBuilder().setNamespace(id.namespace()).setId(id.id())
+                .setVersion(id.version()).build());
     }
 
     static KeyAlgorithm algorithm(dev.keyline.crypto.v1.KeyAlgorithm p) {
@@ -99,9 +110,10 @@ final class ProtoMapping {
 
     static EncryptResponse encrypted(KeyOperations.Encrypted e) {
         return EncryptResponse.newBuilder()
-                .setCiphertext(ByteString.copyFrom(e.ciphertext().ciphertext()))
-                .setIv(ByteString.copyFrom(e.ciphertext().iv()))
-                .setTag(ByteString.copyFrom(e.ciphertext().tag()))
+                // Each accessor returns a fresh copy, which the response can own without copying again.
+                .setCiphertext(UnsafeByteOperations.unsafeWrap(e.ciphertext().ciphertext()))
+                .setIv(UnsafeByteOperations.unsafeWrap(e.ciphertext().iv()))
+                .setTag(UnsafeByteOperations.unsafeWrap(e.ciphertext().tag()))
                 .setKeyId(keyId(e.keyId()))
                 .setAlgorithm(algorithm(e.algorithm()))
                 .build();

@@ -40,10 +40,12 @@ public final class KeyRegistry {
     private final InstantSource clock;
     private final Duration metadataTtl;
     private final Duration deletionDelay;
-    private final ConcurrentHashMap<String, CachedRing> rings = new ConcurrentHashMap<>();
-    private final Cache<String, KeyMaterial> materials = Caffeine.newBuilder().maximumSize(10_000).build();
+    /** By unversioned key id. */
+    private final ConcurrentHashMap<KeyId, CachedRing> rings = new ConcurrentHashMap<>();
+    /** By concrete version's key id. */
+    private final Cache<KeyId, KeyMaterial> materials = Caffeine.newBuilder().maximumSize(10_000).build();
 
-    private record CachedRing(KeyRing ring, Instant loadedAt) { }
+    private record CachedRing(KeyRing ring, long expiresAtMillis) { }
 
     /** A usable version of a key and its material. */
     public record Resolved(KeyRing ring, KeyVersion version, KeyMaterial material) {
@@ -73,7 +75,7 @@ public final class KeyRegistry {
         KeyRing ring = KeyRing.create(name, algorithm, rotationPeriod, now, wrapped);
         store.create(ring);
         remember(ring);
-        materials.put(name.withVersion(1).toString(), material);
+        materials.put(name.withVersion(1), material);
         return ring;
     }
 
@@ -142,7 +144,7 @@ public final class KeyRegistry {
         KeyVersion version = ring.versionFor(op, id.version());
         KeyId versioned = ring.name().withVersion(version.version());
         KeyRing finalRing = ring;
-        KeyMaterial material = materials.get(versioned.toString(), k -> unwrap(finalRing, version));
+        KeyMaterial material = materials.get(versioned, k -> unwrap(finalRing, version));
         return new Resolved(ring, version, material);
     }
 
@@ -210,7 +212,7 @@ public final class KeyRegistry {
                 // Destroyed or disabled versions must not stay usable through the material cache.
                 for (KeyVersion v : next.versions()) {
                     if (v.state() == KeyState.DESTROYED) {
-                        materials.invalidate(next.name().withVersion(v.version()).toString());
+                        materials.invalidate(next.name().withVersion(v.version()));
                     }
                 }
                 return next;
@@ -229,8 +231,8 @@ public final class KeyRegistry {
     }
 
     private KeyRing cached(KeyId id) {
-        CachedRing c = rings.get(id.ringName());
-        if (c != null && c.loadedAt.plus(metadataTtl).isAfter(clock.instant())) {
+        CachedRing c = rings.get(id.unversioned());
+        if (c != null && c.expiresAtMillis > clock.millis()) {
             return c.ring;
         }
         return reload(id);
@@ -252,7 +254,7 @@ public final class KeyRegistry {
     }
 
     private void remember(KeyRing ring) {
-        rings.merge(ring.name().ringName(), new CachedRing(ring, clock.instant()),
+        rings.merge(ring.name().unversioned(), new CachedRing(ring, clock.millis() + metadataTtl.toMillis()),
                 (old, neu) -> old.ring.revision() > neu.ring.revision() ? old : neu);
     }
 

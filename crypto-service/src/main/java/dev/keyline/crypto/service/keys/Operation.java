@@ -12,8 +12,10 @@ public enum Operation {
     /** Read metadata and public keys only. */
     READ;
 
+    private final String grantName = name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+
     public String grantName() {
-        return name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+        return grantName;
     }
 
     public static Operation fromGrantName(String s) {
