@@ -121,6 +121,28 @@ class TokenHttpApiTest {
     }
 
     @Test
+    void token_oversizedChunkedBody_withoutContentLength_is413() {
+        byte[] big = ("grant_type=client_credentials&scope=" + "a".repeat(10_000)).getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(http.base() + "/oauth2/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Authorization", Http.basic("svc", SECRET))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(big))).build());
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(413);
+        assertThat(json(r).path("error").asText()).isEqualTo("invalid_request");
+    }
+
+    @Test
+    void token_smallChunkedBody_withoutContentLength_isServed() {
+        byte[] form = "grant_type=client_credentials".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(http.base() + "/oauth2/token"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Authorization", Http.basic("svc", SECRET))
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(form))).build());
+
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(json(r).path("access_token").asText()).isNotEmpty();
+    }
+
+    @Test
     void token_garbageBodies_neverServerError() {
         String auth = Http.basic("svc", SECRET);
         for (String body : new String[] {"&&&", "=", "=x", "grant_type", "%", "grant_type=client_credentials&%ff=1", "\u0000\u0001",
