@@ -29,6 +29,11 @@ final class LoadLoop {
         }
     }
 
+    /** The faster of two runs of the same benchmark ({@code a} may be null). */
+    static Result best(Result a, Result b) {
+        return a == null || b.opsPerSecond() > a.opsPerSecond() ? b : a;
+    }
+
     static Result run(String name, int concurrency, Duration warmup, Duration measure, double itemsPerCall,
             Supplier<ListenableFuture<?>> call) throws InterruptedException {
         drive(concurrency, warmup, call, null, new AtomicLong(), new AtomicLong());

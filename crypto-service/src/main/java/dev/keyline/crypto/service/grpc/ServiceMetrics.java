@@ -13,7 +13,10 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class ServiceMetrics {
     private final MeterRegistry registry;
-    private final ConcurrentHashMap<String, Counter> counters = new ConcurrentHashMap<>();
+    /** A counter's labels; a record key avoids building a string per call. */
+    private record Labels(String operation, String outcome, String reason) { }
+
+    private final ConcurrentHashMap<Labels, Counter> counters = new ConcurrentHashMap<>();
     private final ConcurrentHashMap<String, Timer> timers = new ConcurrentHashMap<>();
 
     public ServiceMetrics(MeterRegistry registry) {
@@ -21,7 +24,7 @@ public final class ServiceMetrics {
     }
 
     public void record(String operation, String outcome, String reason, long nanos) {
-        counters.computeIfAbsent(operation + '|' + outcome + '|' + reason, k -> Counter.builder("keyline.crypto.operations")
+        counters.computeIfAbsent(new Labels(operation, outcome, reason), k -> Counter.builder("keyline.crypto.operations")
                 .description("Crypto service operations by outcome")
                 .tag("operation", operation).tag("outcome", outcome).tag("reason", reason.isEmpty() ? "none" : reason)
                 .register(registry)).increment();
