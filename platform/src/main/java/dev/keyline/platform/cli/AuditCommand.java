@@ -1,6 +1,7 @@
 package dev.keyline.platform.cli;
 
 import dev.keyline.crypto.service.audit.AuditLog;
+import dev.keyline.crypto.service.store.MasterKey;
 import dev.keyline.platform.Keyline;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -28,7 +29,8 @@ public final class AuditCommand implements Callable<Integer> {
     }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Check that every line carries the SHA-256 of the line before it. Exit 1 at the first break.")
+            description = "Check that every line carries the SHA-256 of the line before it, and that the log still holds the "
+                    + "lines its checkpoint attests (authenticated with the master key when it is here). Exit 1 at the first problem.")
     static final class Verify extends AdminCommand {
         @Parameters(paramLabel = "FILE", arity = "0..1",
                 description = "The log (default $KEYLINE_CRYPTO_AUDIT_LOG, else $KEYLINE_DATA_DIR/audit.log).")
@@ -43,7 +45,12 @@ public final class AuditCommand implements Callable<Integer> {
             if (!Files.isRegularFile(log)) {
                 throw CliFailure.usage("no audit log at " + log.toAbsolutePath() + " (pass the file, or --data-dir)");
             }
-            AuditLog.Verification v = AuditLog.verify(log);
+            // With the master key that wrote the log (KEYLINE_MASTER_KEY or the data directory's
+            // master.key) the checkpoint must be there and authentic; without it, it is only compared.
+            Map<String, String> env = env();
+            var masterKey = MasterKey.loadExisting(env.get(MasterKey.ENV), ServiceConnection.dataDir(dataDir.apply(env)).resolve("master.key"),
+                    new java.security.SecureRandom());
+            AuditLog.Verification v = AuditLog.verify(log, masterKey.map(MasterKey::auditCheckpointMac).orElse(null));
             if (out.json()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("file", log.toString());
@@ -51,15 +58,21 @@ public final class AuditCommand implements Callable<Integer> {
                 m.put("lines_checked", v.lines());
                 m.put("first_bad_line", v.ok() ? null : v.firstBadLine());
                 m.put("problem", v.ok() ? null : v.problem());
+                m.put("checkpoint", v.checkpoint());
                 out.json(m);
             } else if (v.ok()) {
-                out.line(log + ": " + v.lines() + " lines checked, the hash chain is intact");
+                out.line(log + ": " + v.lines() + " lines checked, the hash chain is intact; checkpoint " + switch (v.checkpoint()) {
+                    case "verified" -> "verified: no line was removed before it";
+                    case "unauthenticated" -> "matches, but is not authenticated (no master key here: set KEYLINE_MASTER_KEY or --data-dir)";
+                    default -> "missing: removal of the last lines cannot be ruled out";
+                });
             }
             if (!v.ok()) {
                 long n = v.firstBadLine();
                 // A line's prev covers the line before it, so an edit of line k shows at line k+1.
                 String where = n > 1 ? "; line " + (n - 1) + " or " + n + " was changed, or lines were removed or inserted there" : "";
-                out.error(log + ": the hash chain is broken at line " + n + ": " + v.problem() + where);
+                out.error(v.checkpoint().equals("failed") ? log + ": " + v.problem()
+                        : log + ": the hash chain is broken at line " + n + ": " + v.problem() + where);
                 return Keyline.FAILED;
             }
             return Keyline.OK;

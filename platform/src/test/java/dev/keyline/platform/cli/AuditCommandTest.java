@@ -55,7 +55,31 @@ class AuditCommandTest {
 
         assertThat(lines).isGreaterThanOrEqualTo(7);
         assertThat(r.exitCode()).as(r.toString()).isZero();
-        assertThat(r.outLine()).endsWith(": " + lines + " lines checked, the hash chain is intact");
+        assertThat(r.outLine()).endsWith(": " + lines + " lines checked, the hash chain is intact; checkpoint verified: "
+                + "no line was removed before it");
+    }
+
+    @Test
+    void verify_aCopyCutShortWithItsCheckpoint_failsOnTheCheckpoint() throws Exception {
+        Path log = service.server().config().auditLog();
+        Path checkpoint = dev.keyline.crypto.service.audit.AuditLog.checkpointOf(log);
+        // The service attests new lines within a fraction of a second: wait until it covers them all.
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(5);
+        long n = Files.readAllLines(log).size();
+        while (System.nanoTime() < deadline && !Files.readString(checkpoint).contains("\"lines\":" + n + ",")) {
+            Thread.sleep(20);
+        }
+        List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+        Path copy = Files.write(work.resolve("audit.log"), lines.subList(0, lines.size() - 2), StandardCharsets.UTF_8);
+        Files.copy(checkpoint, dev.keyline.crypto.service.audit.AuditLog.checkpointOf(copy));
+
+        Result r = Cli.run(env, "audit", "verify", copy.toString());
+        Result withoutCheckpoint = Cli.run(env, "audit", "verify", Files.write(work.resolve("other.log"), lines).toString());
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(1);
+        assertThat(r.err()).contains("attests " + lines.size() + " lines", "removed from the end");
+        assertThat(withoutCheckpoint.exitCode()).as(withoutCheckpoint.toString()).isEqualTo(1);
+        assertThat(withoutCheckpoint.err()).contains("no checkpoint");
     }
 
     @Test

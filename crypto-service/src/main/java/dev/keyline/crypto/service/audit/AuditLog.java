@@ -3,6 +3,7 @@ package dev.keyline.crypto.service.audit;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyline.crypto.core.mac.HmacSha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -24,6 +26,15 @@ import org.slf4j.LoggerFactory;
  * it ({@code prev}), so removing or editing a line breaks the chain that {@link #verify} checks.
  * Lines are written by one background thread; {@link #record} blocks only when the queue is
  * full, so a slow disk slows callers down rather than losing audit lines.
+ *
+ * <h2>Checkpoint</h2>
+ * The chain alone cannot show that lines were cut off the end. So the writer also keeps a
+ * checkpoint next to the log ({@code audit.log.checkpoint}): the number of lines written, the
+ * SHA-256 of the last one, and an HMAC-SHA256 over both under a key derived from the master key,
+ * rewritten atomically at most {@value #CHECKPOINT_INTERVAL_MS} ms after new lines (and on close).
+ * {@link #verify(Path, HmacSha256)} then refuses a log shorter than its checkpoint, or whose line
+ * at that position is not the attested one; forging a checkpoint needs the master key. Lines
+ * written in the last interval before a crash are not yet attested; lines lost earlier are found.
  */
 public final class AuditLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
@@ -31,6 +42,9 @@ public final class AuditLog implements AutoCloseable {
     private static final String GENESIS = "0".repeat(64);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final AuditEvent POISON = new AuditEvent(java.time.Instant.EPOCH, "", "", "", "", "", "", "", 0);
+    static final long CHECKPOINT_INTERVAL_MS = 200;
+    private static final String CHECKPOINT_SUFFIX = ".checkpoint";
+    private static final String CHECKPOINT_LABEL = "keyline-audit-checkpoint-v1|";
 
     private final Path file;
     private final BlockingQueue<AuditEvent> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
@@ -41,28 +55,59 @@ public final class AuditLog implements AutoCloseable {
     private final Object progress = new Object();
     private volatile IOException failure;
     private String prevHash;
+    /** Lines in the file; the writer thread's after start. */
+    private long lines;
+    /** Null: no checkpoint is kept. */
+    private final HmacSha256 checkpointMac;
 
-    private AuditLog(Path file, String prevHash) {
+    private AuditLog(Path file, String prevHash, long lines, HmacSha256 checkpointMac) {
         this.file = file;
         this.prevHash = prevHash;
+        this.lines = lines;
+        this.checkpointMac = checkpointMac;
         this.writerThread = Thread.ofPlatform().name("keyline-audit").daemon(true).unstarted(this::run);
     }
 
-    /** Opens {@code file} for appending, continuing the chain of what it already holds. */
+    /** Opens {@code file} for appending, continuing its chain, without a checkpoint (tests, tools). */
     public static AuditLog open(Path file) {
+        return open(file, null);
+    }
+
+    /**
+     * Opens {@code file} for appending, continuing the chain of what it already holds, and keeps
+     * its checkpoint authenticated with {@code checkpointMac} (see the class comment). A log that
+     * no longer holds what its checkpoint attests (lines were cut off while the service was down)
+     * is reported as an error and the old checkpoint kept beside it as evidence.
+     */
+    public static AuditLog open(Path file, HmacSha256 checkpointMac) {
         try {
             Path dir = file.toAbsolutePath().getParent();
             if (dir != null) {
                 Files.createDirectories(dir);
             }
             String prev = GENESIS;
+            long count = 0;
             if (Files.exists(file)) {
-                String last = lastLine(file);
-                if (last != null) {
-                    prev = sha256(last);
+                try (var it = Files.lines(file, StandardCharsets.UTF_8)) {
+                    for (var lines = it.iterator(); lines.hasNext(); ) {
+                        String l = lines.next();
+                        if (!l.isEmpty()) {
+                            prev = sha256(l);
+                            count++;
+                        }
+                    }
                 }
             }
-            AuditLog log = new AuditLog(file, prev);
+            if (checkpointMac != null) {
+                String problem = checkAgainstCheckpoint(file, checkpointMac);
+                if (problem != null) {
+                    Path kept = checkpointOf(file).resolveSibling(checkpointOf(file).getFileName() + ".mismatch-" + System.currentTimeMillis());
+                    Files.move(checkpointOf(file), kept);
+                    LOG.error("the audit log {} does not hold what its checkpoint attests ({}); lines may have been removed. "
+                            + "The old checkpoint is kept as {}; new lines continue the chain", file, problem, kept);
+                }
+            }
+            AuditLog log = new AuditLog(file, prev, count, checkpointMac);
             log.writerThread.start();
             return log;
         } catch (IOException e) {
@@ -70,17 +115,9 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    private static String lastLine(Path file) throws IOException {
-        String last = null;
-        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
-            for (var it = lines.iterator(); it.hasNext(); ) {
-                String l = it.next();
-                if (!l.isEmpty()) {
-                    last = l;
-                }
-            }
-        }
-        return last;
+    /** The checkpoint file of {@code log}. */
+    public static Path checkpointOf(Path log) {
+        return log.resolveSibling(log.getFileName() + CHECKPOINT_SUFFIX);
     }
 
     /** Queues one event; blocks while the queue is full. */
@@ -143,8 +180,26 @@ public final class AuditLog implements AutoCloseable {
         try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
                 StandardOpenOption.APPEND), 1 << 16)) {
             List<AuditEvent> batch = new java.util.ArrayList<>(1024);
+            long checkpointedLines = -1;
+            long lastCheckpoint = 0;
             while (true) {
-                AuditEvent first = queue.take();
+                boolean due = checkpointMac != null && checkpointedLines != lines;
+                AuditEvent first;
+                if (due) {
+                    long wait = lastCheckpoint + CHECKPOINT_INTERVAL_MS - System.currentTimeMillis();
+                    first = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.MILLISECONDS);
+                    if (System.currentTimeMillis() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) {
+                        out.flush();
+                        writeCheckpoint(encoder);
+                        checkpointedLines = lines;
+                        lastCheckpoint = System.currentTimeMillis();
+                    }
+                    if (first == null) {
+                        continue;
+                    }
+                } else {
+                    first = queue.take();
+                }
                 batch.add(first);
                 queue.drainTo(batch, 1023);
                 boolean stop = false;
@@ -157,9 +212,13 @@ public final class AuditLog implements AutoCloseable {
                     out.write(line);
                     out.write('\n');
                     prevHash = encoder.sha256Hex(line);
+                    lines++;
                     written.incrementAndGet();
                 }
                 out.flush();
+                if (stop && checkpointMac != null && checkpointedLines != lines) {
+                    writeCheckpoint(encoder);
+                }
                 synchronized (progress) {
                     progress.notifyAll();
                 }
@@ -177,6 +236,20 @@ public final class AuditLog implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** Writes the checkpoint for the lines written so far: to a temporary file, then renamed over the old one. */
+    private void writeCheckpoint(LineEncoder encoder) throws IOException {
+        Path target = checkpointOf(file);
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        String mac = encoder.hex(checkpointMac.compute(checkpointData(lines, prevHash)));
+        Files.writeString(tmp, "{\"lines\":" + lines + ",\"last\":\"" + prevHash + "\",\"mac\":\"" + mac + "\"}\n",
+                StandardCharsets.US_ASCII);
+        Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    private static byte[] checkpointData(long lines, String lastHash) {
+        return (CHECKPOINT_LABEL + lines + "|" + lastHash).getBytes(StandardCharsets.US_ASCII);
     }
 
     /** The JSON line of {@code e} chained to {@code prev}, as the writer writes it. */
@@ -247,7 +320,10 @@ public final class AuditLog implements AutoCloseable {
         }
 
         String sha256Hex(byte[] line) {
-            byte[] d = sha.digest(line);
+            return hex(sha.digest(line));
+        }
+
+        String hex(byte[] d) {
             char[] out = new char[d.length * 2];
             for (int i = 0; i < d.length; i++) {
                 out[2 * i] = HEX[(d[i] >> 4) & 0xf];
@@ -327,37 +403,108 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
-    /** The result of checking a log's hash chain. */
-    public record Verification(long lines, long firstBadLine, String problem) {
+    /**
+     * The result of checking a log.
+     *
+     * @param firstBadLine the first line that breaks the chain or the checkpoint, 0 when none does
+     * @param checkpoint what was found of the checkpoint: {@code verified} (present, authentic and
+     *     matching), {@code unauthenticated} (present and matching, but no key to check its HMAC),
+     *     {@code missing}, {@code failed} (the problem is the checkpoint's), or {@code not checked}
+     *     (the chain broke first)
+     */
+    public record Verification(long lines, long firstBadLine, String problem, String checkpoint) {
         public boolean ok() {
             return firstBadLine == 0;
         }
     }
 
-    /** Checks that every line's {@code prev} is the SHA-256 of the line before it. */
+    /** Checks the chain, and the checkpoint where there is one, without the key to authenticate it. */
     public static Verification verify(Path file) throws IOException {
+        return verify(file, null);
+    }
+
+    /**
+     * Checks that every line's {@code prev} is the SHA-256 of the line before it, and that the log
+     * still holds the lines its checkpoint attests. With {@code checkpointMac} (derived from the
+     * master key that wrote the log) the checkpoint must exist and be authentic; without it, a
+     * present checkpoint is still compared but cannot be trusted, and a missing one is noted.
+     */
+    public static Verification verify(Path file, HmacSha256 checkpointMac) throws IOException {
         String prev = GENESIS;
         long n = 0;
+        Checkpoint cp = Checkpoint.read(checkpointOf(file));
+        String attested = null;
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             for (var it = lines.iterator(); it.hasNext(); ) {
                 String line = it.next();
                 n++;
                 if (line.isEmpty()) {
-                    return new Verification(n, n, "empty line");
+                    return new Verification(n, n, "empty line", "not checked");
                 }
                 JsonNode node;
                 try {
                     node = JSON.readTree(line);
                 } catch (JsonProcessingException e) {
-                    return new Verification(n, n, "not JSON");
+                    return new Verification(n, n, "not JSON", "not checked");
                 }
                 if (!prev.equals(node.path("prev").asText())) {
-                    return new Verification(n, n, "prev does not match the SHA-256 of the line before");
+                    return new Verification(n, n, "prev does not match the SHA-256 of the line before", "not checked");
                 }
                 prev = sha256(line);
+                if (cp != null && n == cp.lines()) {
+                    attested = prev;
+                }
             }
         }
-        return new Verification(n, 0, "");
+        if (cp == null) {
+            return checkpointMac == null ? new Verification(n, 0, "", "missing")
+                    : new Verification(n, n + 1, "no checkpoint file " + checkpointOf(file).getFileName()
+                            + ": removal of the last lines cannot be ruled out", "failed");
+        }
+        if (!cp.wellFormed()) {
+            return new Verification(n, n + 1, "the checkpoint file is malformed", "failed");
+        }
+        if (checkpointMac != null && !checkpointMac.verify(checkpointData(cp.lines(), cp.last()), HexFormat.of().parseHex(cp.mac()))) {
+            return new Verification(n, n + 1, "the checkpoint's HMAC does not match (edited, or written under another master key)",
+                    "failed");
+        }
+        if (n < cp.lines()) {
+            return new Verification(n, n + 1, "the log ends at line " + n + " but its checkpoint attests " + cp.lines()
+                    + " lines: lines were removed from the end", "failed");
+        }
+        if (cp.lines() > 0 && !cp.last().equals(attested) || cp.lines() == 0 && !cp.last().equals(GENESIS)) {
+            return new Verification(n, cp.lines(), "line " + cp.lines() + " is not the line the checkpoint attests", "failed");
+        }
+        return new Verification(n, 0, "", checkpointMac == null ? "unauthenticated" : "verified");
+    }
+
+    /** Null when {@code log} does not hold what its checkpoint attests, else what is wrong. */
+    private static String checkAgainstCheckpoint(Path log, HmacSha256 mac) throws IOException {
+        if (!Files.exists(checkpointOf(log))) {
+            return null;
+        }
+        Verification v = verify(log, mac);
+        return v.ok() ? null : v.problem();
+    }
+
+    /** The checkpoint as read from its file; fields are empty when it is malformed. */
+    private record Checkpoint(long lines, String last, String mac) {
+        boolean wellFormed() {
+            return lines >= 0 && last.matches("[0-9a-f]{64}") && mac.matches("[0-9a-f]{64}");
+        }
+
+        static Checkpoint read(Path file) throws IOException {
+            if (!Files.exists(file)) {
+                return null;
+            }
+            try {
+                JsonNode n = JSON.readTree(Files.readString(file, StandardCharsets.US_ASCII));
+                return new Checkpoint(n.path("lines").canConvertToLong() ? n.path("lines").asLong(-1) : -1, n.path("last").asText(""),
+                        n.path("mac").asText(""));
+            } catch (IOException | RuntimeException e) {
+                return new Checkpoint(-1, "", "");
+            }
+        }
     }
 
     @Override

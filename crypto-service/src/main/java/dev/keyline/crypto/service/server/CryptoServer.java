@@ -96,11 +96,11 @@ public final class CryptoServer implements AutoCloseable {
         Server openedGrpc = null;
         try {
             this.access = new AccessControl(store, random, clock, java.time.Duration.ofSeconds(5));
-            this.createdAdminToken = ensureAdmin(random);
+            this.createdAdminToken = ensureAdmin();
             this.keys = new KeyRegistry(store, masterKey, CryptoProviders.defaults(), random, clock, config.metadataTtl(),
                     config.pendingDeletionDelay());
             this.operations = new KeyOperations(keys, random, config.maxPayloadBytes());
-            openedAudit = AuditLog.open(config.auditLog());
+            openedAudit = AuditLog.open(config.auditLog(), masterKey.auditCheckpointMac());
             this.audit = openedAudit;
             this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(meters);
@@ -146,7 +146,16 @@ public final class CryptoServer implements AutoCloseable {
         return new CryptoServer(config, transport, withHttp, clock, new SecureRandom(), List.copyOf(interceptors));
     }
 
-    private Optional<String> ensureAdmin(SecureRandom random) {
+    /**
+     * Creates the admin caller when the store has no caller yet. Under the store-wide lock, so that
+     * of several replicas starting at once on an empty PostgreSQL exactly one creates it (and writes
+     * its token); the others find it there, or find the lock taken, and leave it alone.
+     */
+    private Optional<String> ensureAdmin() {
+        return store.runExclusive("keyline-create-admin", this::createAdminIfNoCaller).flatMap(token -> token);
+    }
+
+    private Optional<String> createAdminIfNoCaller() {
         Path file = config.path(ADMIN_TOKEN_FILE);
         if (!access.list().isEmpty()) {
             return Optional.empty();

@@ -54,6 +54,30 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
      * {@code jdbc:postgresql://host:port/db}. {@code schema} selects a PostgreSQL schema (created
      * when absent); empty means the default.
      */
+    /**
+     * Creates the PostgreSQL schema once, before the pool opens. Replicas starting together race
+     * here: PostgreSQL's CREATE SCHEMA IF NOT EXISTS can still fail with a unique violation when
+     * another session creates the same schema at that moment, which then means the schema is there.
+     */
+    private static void createSchemaIfMissing(String jdbcUrl, String user, String password, String schema) {
+        java.util.Properties props = new java.util.Properties();
+        if (user != null && !user.isEmpty()) {
+            props.setProperty("user", user);
+        }
+        if (password != null && !password.isEmpty()) {
+            props.setProperty("password", password);
+        }
+        props.setProperty("connectTimeout", "10");
+        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, props); java.sql.Statement st = c.createStatement()) {
+            st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema.replace("\"", "") + "\"");
+        } catch (SQLException e) {
+            boolean raced = "23505".equals(e.getSQLState()) || "42P06".equals(e.getSQLState());
+            if (!raced) {
+                throw new CryptoException(Reason.INVALID_CONFIG, "cannot open the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e));
+            }
+        }
+    }
+
     public static JdbcKeyStore open(String jdbcUrl, String user, String password, String schema) {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         Dialect dialect;
@@ -78,8 +102,8 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
                 cfg.setPassword(password);
             }
             if (schema != null && !schema.isEmpty()) {
+                createSchemaIfMissing(jdbcUrl, user, password, schema);
                 cfg.setSchema(schema);
-                cfg.setConnectionInitSql("CREATE SCHEMA IF NOT EXISTS \"" + schema.replace("\"", "") + "\"");
             }
         } else {
             throw new CryptoException(Reason.INVALID_CONFIG, "key store URL must start with jdbc:sqlite: or jdbc:postgresql:");

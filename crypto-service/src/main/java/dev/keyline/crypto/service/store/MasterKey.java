@@ -7,6 +7,7 @@ import dev.keyline.crypto.core.aead.AeadCiphertext;
 import dev.keyline.crypto.core.aead.AesGcm;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.core.mac.HmacSha256;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -32,6 +33,7 @@ public final class MasterKey {
     private final SecureRandom random;
     private final String fingerprint;
     private final Source source;
+    private final HmacSha256 auditCheckpointMac;
 
     /** Where the master key came from. */
     public enum Source { ENVIRONMENT, FILE_EXISTING, FILE_CREATED, GIVEN }
@@ -41,6 +43,28 @@ public final class MasterKey {
         this.random = random;
         this.source = source;
         this.fingerprint = fingerprint(key);
+        this.auditCheckpointMac = HmacSha256.of(derive(key, "keyline/audit-checkpoint/v1"));
+    }
+
+    /** A subkey for one purpose: HMAC-SHA256(master key, label), so the master key itself is used only for wrapping. */
+    private static SecretBytes derive(SecretBytes key, String label) {
+        return SecretBytes.wrap(HmacSha256.of(key).compute(label.getBytes(StandardCharsets.US_ASCII)));
+    }
+
+    /** The MAC that authenticates the audit log's checkpoint (a key derived from this master key). */
+    public HmacSha256 auditCheckpointMac() {
+        return auditCheckpointMac;
+    }
+
+    /**
+     * The master key from {@code envValue} or an existing {@code file}, like {@link #load}, but
+     * never creates one: empty when neither is there. For tools that read what a service wrote.
+     */
+    public static java.util.Optional<MasterKey> loadExisting(String envValue, Path file, SecureRandom random) {
+        if ((envValue == null || envValue.isBlank()) && !Files.exists(file)) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(load(envValue, file, random));
     }
 
     public static MasterKey of(SecretBytes key, SecureRandom random) {

@@ -152,4 +152,108 @@ class AuditLogTest {
                 "\"trace_id\":\"4bf92f3577b34da6a3ce929d0e0e4736\"", "\"duration_us\":40", "\"prev\":\"" + "0".repeat(64) + "\"");
         assertThat(lines.get(1)).contains("\"prev\":\"" + AuditLog.sha256(lines.get(0)) + "\"");
     }
+
+    private static final dev.keyline.crypto.core.mac.HmacSha256 MAC =
+            dev.keyline.crypto.core.mac.HmacSha256.of(dev.keyline.crypto.core.SecretBytes.wrap(new byte[32]));
+
+    private Path writeCheckpointed(int n) throws Exception {
+        Path file = dir.resolve("cp.log");
+        try (AuditLog log = AuditLog.open(file, MAC)) {
+            for (int i = 0; i < n; i++) {
+                log.record(event(i));
+            }
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+        }
+        return file;
+    }
+
+    @Test
+    void checkpoint_ofAnIntactLog_verifiesWithTheKey() throws Exception {
+        Path file = writeCheckpointed(8);
+
+        AuditLog.Verification v = AuditLog.verify(file, MAC);
+
+        assertThat(v.ok()).as(v.problem()).isTrue();
+        assertThat(v.checkpoint()).isEqualTo("verified");
+        assertThat(AuditLog.verify(file).checkpoint()).isEqualTo("unauthenticated");
+    }
+
+    @Test
+    void checkpoint_afterTheLastLinesAreCutOff_failsVerification() throws Exception {
+        Path file = writeCheckpointed(8);
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, lines.subList(0, 6));
+
+        AuditLog.Verification v = AuditLog.verify(file, MAC);
+
+        // The chain of the six remaining lines is intact: only the checkpoint shows the loss.
+        assertThat(v.ok()).isFalse();
+        assertThat(v.checkpoint()).isEqualTo("failed");
+        assertThat(v.problem()).contains("attests 8 lines", "removed from the end");
+        assertThat(AuditLog.verify(file).ok()).as("without the key the checkpoint is still compared").isFalse();
+    }
+
+    @Test
+    void checkpoint_editedToMatchATruncatedLog_failsItsHmac() throws Exception {
+        Path file = writeCheckpointed(8);
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, lines.subList(0, 5));
+        Path cp = AuditLog.checkpointOf(file);
+        String forged = "{\"lines\":5,\"last\":\"" + AuditLog.sha256(lines.get(4)) + "\",\"mac\":\""
+                + com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(Files.readString(cp)).path("mac").asText() + "\"}";
+        Files.writeString(cp, forged);
+
+        AuditLog.Verification v = AuditLog.verify(file, MAC);
+
+        assertThat(v.ok()).isFalse();
+        assertThat(v.problem()).contains("HMAC");
+        assertThat(AuditLog.verify(file, dev.keyline.crypto.core.mac.HmacSha256.of(dev.keyline.crypto.core.SecretBytes.wrap(new byte[] {
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}))).ok())
+                .as("another master key's MAC").isFalse();
+    }
+
+    @Test
+    void checkpoint_deleted_failsWithTheKeyAndIsNotedWithout() throws Exception {
+        Path file = writeCheckpointed(3);
+        Files.delete(AuditLog.checkpointOf(file));
+
+        assertThat(AuditLog.verify(file, MAC).ok()).isFalse();
+        assertThat(AuditLog.verify(file, MAC).problem()).contains("no checkpoint");
+        assertThat(AuditLog.verify(file).ok()).isTrue();
+        assertThat(AuditLog.verify(file).checkpoint()).isEqualTo("missing");
+    }
+
+    @Test
+    void checkpoint_whileIdle_catchesUpWithoutAClose() throws Exception {
+        Path file = dir.resolve("idle.log");
+        try (AuditLog log = AuditLog.open(file, MAC)) {
+            for (int i = 0; i < 4; i++) {
+                log.record(event(i));
+            }
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (System.nanoTime() < deadline && !Files.readString(AuditLog.checkpointOf(file)).contains("\"lines\":4,")) {
+                Thread.sleep(20);
+            }
+            assertThat(Files.readString(AuditLog.checkpointOf(file))).contains("\"lines\":4,");
+            assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo("verified");
+        }
+    }
+
+    @Test
+    void reopen_ofALogCutShortWhileClosed_keepsTheOldCheckpointAsEvidenceAndGoesOn() throws Exception {
+        Path file = writeCheckpointed(6);
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, lines.subList(0, 4));
+
+        try (AuditLog log = AuditLog.open(file, MAC)) {
+            log.record(event(9));
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+        }
+
+        try (var kept = Files.list(dir)) {
+            assertThat(kept.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("cp.log.checkpoint.mismatch-"));
+        }
+        assertThat(AuditLog.verify(file, MAC).ok()).as("the new checkpoint attests the log as it now is").isTrue();
+    }
 }

@@ -82,6 +82,55 @@ class ReplicasOnPostgresTest {
         }
     }
 
+    @TempDir
+    Path dirC;
+
+    /**
+     * Three replicas starting at the same moment on an empty schema: exactly one creates the admin
+     * caller and writes its token, and that token works on every replica (none replaced it).
+     */
+    @Test
+    void replicasStartingTogether_onAnEmptyStore_createExactlyOneAdmin() throws Exception {
+        String schema = "kl_race_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+        byte[] mk = new byte[32];
+        new SecureRandom().nextBytes(mk);
+        String masterKey = Base64.getEncoder().encodeToString(mk);
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(3);
+        java.util.List<CryptoServer> servers = new java.util.ArrayList<>();
+        try {
+            java.util.concurrent.CyclicBarrier together = new java.util.concurrent.CyclicBarrier(3);
+            java.util.List<java.util.concurrent.Future<CryptoServer>> starts = new java.util.ArrayList<>();
+            for (Path dir : java.util.List.of(dirA, dirB, dirC)) {
+                starts.add(pool.submit(() -> {
+                    together.await();
+                    return replica(dir, schema, masterKey);
+                }));
+            }
+            for (var f : starts) {
+                servers.add(f.get(60, TimeUnit.SECONDS));
+            }
+
+            java.util.List<String> tokens = servers.stream().flatMap(s -> s.createdAdminToken().stream()).toList();
+            assertThat(tokens).hasSize(1);
+            assertThat(servers.stream().filter(s -> java.nio.file.Files.exists(s.adminTokenFile())).count()).isEqualTo(1);
+            for (CryptoServer s : servers) {
+                ManagedChannel ch = channel(s);
+                try {
+                    assertThat(stub(ch, tokens.get(0)).listKeys(dev.keyline.crypto.v1.ListKeysRequest.getDefaultInstance()).getKeysList())
+                            .isEmpty();
+                } finally {
+                    ch.shutdownNow();
+                }
+            }
+        } finally {
+            servers.forEach(CryptoServer::close);
+            pool.shutdownNow();
+            try (Connection c = DriverManager.getConnection(URL, USER, ""); Statement s = c.createStatement()) {
+                s.execute("DROP SCHEMA IF EXISTS " + schema + " CASCADE");
+            }
+        }
+    }
+
     private static EncryptRequest enc(String text) {
         return EncryptRequest.newBuilder().setKeyId(KEY).setPlaintext(ByteString.copyFromUtf8(text)).setAad(ByteString.copyFromUtf8(text)).build();
     }
