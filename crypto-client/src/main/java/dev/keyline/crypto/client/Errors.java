@@ -23,15 +23,31 @@ final class Errors {
     static boolean isTransient(Throwable t) {
         if (t instanceof StatusRuntimeException sre) {
             Status.Code c = sre.getStatus().getCode();
-            return c == Status.Code.UNAVAILABLE || c == Status.Code.DEADLINE_EXCEEDED || c == Status.Code.RESOURCE_EXHAUSTED;
+            return c == Status.Code.UNAVAILABLE || c == Status.Code.DEADLINE_EXCEEDED
+                    || c == Status.Code.RESOURCE_EXHAUSTED && !tooLarge(sre.getStatus());
         }
         return false;
+    }
+
+    /**
+     * Whether gRPC refused a message for its size (the service's inbound limit, or this client's
+     * for an answer). The code is RESOURCE_EXHAUSTED like an overload, but sending the same message
+     * again cannot succeed: it is the caller's INVALID_ARGUMENT, never retried and never counted
+     * against the circuit breaker.
+     */
+    private static boolean tooLarge(Status status) {
+        String d = status.getDescription();
+        return status.getCode() == Status.Code.RESOURCE_EXHAUSTED && d != null && d.contains("exceeds maximum size");
     }
 
     /** The client-side exception for a failed call; transient failures become CRYPTO_SERVICE_UNAVAILABLE. */
     static CryptoException fromStatus(StatusRuntimeException e, String operation, String correlationId, int attempts) {
         Status status = e.getStatus();
         String description = status.getDescription() == null ? status.getCode().name() : status.getDescription();
+        if (tooLarge(status)) {
+            return new CryptoException(Reason.INVALID_ARGUMENT, operation + " was refused for its size: " + description
+                    + " (the service accepts payloads up to its KEYLINE_CRYPTO_MAX_PAYLOAD_BYTES; split the work or send less)", correlationId, e);
+        }
         if (isTransient(e)) {
             return new CryptoException(Reason.CRYPTO_SERVICE_UNAVAILABLE, "crypto service unavailable for " + operation + " after " + attempts
                     + " attempt" + (attempts == 1 ? "" : "s") + ": " + status.getCode() + " (" + description + ")", correlationId, e);

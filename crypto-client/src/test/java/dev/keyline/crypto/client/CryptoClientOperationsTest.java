@@ -219,6 +219,35 @@ class CryptoClientOperationsTest {
         }
     }
 
+    /**
+     * A message over gRPC's size limit comes back as RESOURCE_EXHAUSTED, the code of an overload;
+     * the client must still see it as the caller's mistake: INVALID_ARGUMENT, one attempt, no
+     * breaker count, no fallback, and the service stays usable.
+     */
+    @Test
+    void encrypt_overTheTransportSizeLimit_isInvalidArgumentWithoutRetryOrBreaker(@TempDir Path data) {
+        CryptoServiceConfig small = CryptoServiceConfig.defaults(data).grpcPort(0).httpPort(0).maxPayloadBytes(1024).build();
+        try (CryptoServer server = CryptoServer.start(small, new CryptoServer.Network(), false, InstantSource.system())) {
+            String token = server.createdAdminToken().orElseThrow();
+            KeyId key = KeyId.of("size", "aes");
+            server.keys().create(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+            CryptoClientConfig config = CryptoClientConfig.builder().endpoint("127.0.0.1:" + server.grpcPort()).authToken(token)
+                    .circuitBreaker(50f, 4, 2, Duration.ofMinutes(1), 1).build();
+            try (CryptoClient c = CryptoClientFactory.builder(config).meterRegistry(new io.micrometer.core.instrument.simple.SimpleMeterRegistry())
+                    .build()) {
+                byte[] huge = new byte[200 * 1024];
+                for (int i = 0; i < 4; i++) {
+                    CryptoException e = catchThrowableOfType(CryptoException.class, () -> c.encrypt(key, huge, new byte[0]));
+                    assertThat(e.reason()).as(e.getMessage()).isEqualTo(Reason.INVALID_ARGUMENT);
+                    assertThat(e.getMessage()).contains("refused for its size");
+                }
+                assertThat(((GrpcCryptoClient) c).circuitState()).isEqualTo(HealthStatus.CircuitState.CLOSED);
+                byte[] small1 = new byte[100];
+                assertThat(c.decrypt(c.encrypt(key, small1, new byte[0]), new byte[0])).isEqualTo(small1);
+            }
+        }
+    }
+
     @Test
     void client_overLoopbackWithTwoReplicas_spreadsCallsRoundRobin(@TempDir Path shared) throws Exception {
         FaultInjector countsA = new FaultInjector();

@@ -115,7 +115,7 @@ final class TokenBench {
                     .crypto(CryptoClientConfig.builder().clientName("token-service").endpoint("127.0.0.1:" + crypto.grpcPort())
                             .authToken(callerToken).callerHasFallback(true)
                             // The token service's own default (KEYLINE_TOKEN_SIGN_BATCH_*): coalesce concurrent signs.
-                            .signBatching(64, java.time.Duration.ofNanos(300_000)).build())
+                            .signBatching(64, dev.keyline.token.server.TokenServerConfig.DEFAULT_SIGN_BATCH_LINGER).build())
                     .build();
             try (TokenServer server = TokenServer.start(config)) {
                 URI url = URI.create(server.baseUrl() + "/oauth2/token");

@@ -71,7 +71,7 @@ class TokenServerConfigTest {
         assertThat(crypto.signBatchLinger()).isEqualTo(Duration.ofNanos(500_000));
         assertThat(crypto.signBatchMaxItems()).isEqualTo(32);
         assertThat(TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc")).crypto().orElseThrow()
-                .signBatchLinger()).as("on by default, 300 µs").isEqualTo(Duration.ofNanos(300_000));
+                .signBatchLinger()).as("on by default, 1 ms").isEqualTo(Duration.ofMillis(1));
         assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc",
                 "KEYLINE_TOKEN_SIGN_BATCH_LINGER", "PT5S", "KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS", "0")))
                 .isInstanceOf(IllegalArgumentException.class)
