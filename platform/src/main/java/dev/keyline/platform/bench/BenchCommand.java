@@ -231,8 +231,8 @@ public final class BenchCommand implements Callable<Integer> {
             Instant started = Instant.now();
             String loadBefore = Machine.loadAverage();
             // Crypto: 14 rows, 12 warm-up runs, 6 alternating client/stub rounds at half warm-up and 8 envelope/raw
-            // rounds at half of both; token: 2 runs after a warm-up of both signing paths; IAM: 5 scenarios.
-            long estimate = 31L * seconds + 42L * warmup + 15;
+            // rounds at half of both; token: 2 runs after 2 rounds of both signing paths at twice the warm-up; IAM: 5 scenarios.
+            long estimate = 31L * seconds + 48L * warmup + 15;
             progress.step(String.format(java.util.Locale.ROOT, "bench all: token, crypto and IAM suites, about %d:%02d (load average %s)",
                     estimate / 60, estimate % 60, loadBefore));
 
