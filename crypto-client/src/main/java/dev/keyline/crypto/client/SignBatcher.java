@@ -25,10 +25,11 @@ import org.slf4j.LoggerFactory;
  * same version, 0 included):
  * <ul>
  *   <li>a call that finds no sign RPC of its key in flight and no batch open is sent at once as a
- *       plain Sign RPC, in its own thread — at low load batching adds nothing;</li>
+ *       plain Sign RPC, in its own thread — at low load batching adds nothing; so is a call whose
+ *       data is over {@value #ALONE_ABOVE_BYTES} bytes;</li>
  *   <li>otherwise it joins the key's open batch (opening one if there is none). A batch is sent as
  *       one BatchSign RPC when it holds {@code maxItems} calls — by the call that filled it, at
- *       once — or {@code linger} after its first call joined — by that call, its leader — so no
+ *       once, as is a batch whose data reached {@value #MAX_BATCH_DATA_BYTES} bytes — or {@code linger} after its first call joined — by that call, its leader — so no
  *       call waits longer than the linger for its batch to leave.</li>
  * </ul>
  * A BatchSign RPC runs on a virtual thread of its own, so that one caller's interruption cannot
@@ -61,6 +62,14 @@ final class SignBatcher {
         /** One BatchSign RPC for {@code batchCall}; its items in request order. */
         List<BatchSignItem> batchSign(Call batchCall, BatchSignRequest request);
     }
+
+    /** Data larger than this is signed alone: batching gains nothing on it and it would crowd a batch. */
+    static final int ALONE_ABOVE_BYTES = 64 * 1024;
+    /**
+     * A batch leaves once its data reaches this, so that many concurrent large items never add up
+     * to a message over the service's inbound limit (2 x its payload limit, 1 MiB by default).
+     */
+    static final int MAX_BATCH_DATA_BYTES = 512 * 1024;
 
     private final int maxItems;
     private final long lingerNanos;
@@ -104,6 +113,8 @@ final class SignBatcher {
         final KeyId keyId;
         final List<Item> items;
         final String correlationId = RequestContext.newCorrelation().correlationId();
+        /** Data bytes of the items; changed only inside {@code lanes.compute}, like {@code items}. */
+        long bytes;
         /** Attempts of the batch RPC, set before any answer is completed. */
         volatile int attempts;
 
@@ -150,7 +161,8 @@ final class SignBatcher {
         Arrival[] arrival = new Arrival[1];
         lanes.compute(keyId, (k, current) -> {
             Lane lane = current != null ? current : new Lane();
-            if (lane.open == null && lane.inFlight == 0) {
+            int size = item.request.getData().size();
+            if (lane.open == null && lane.inFlight == 0 || size > ALONE_ABOVE_BYTES) {
                 lane.inFlight++;
                 arrival[0] = new Arrival(Role.ALONE, null);
                 return lane;
@@ -161,7 +173,8 @@ final class SignBatcher {
             }
             Batch b = lane.open;
             b.items.add(item);
-            if (b.items.size() >= maxItems) {
+            b.bytes += size;
+            if (b.items.size() >= maxItems || b.bytes >= MAX_BATCH_DATA_BYTES) {
                 // Full: it leaves now, and the next call opens a new batch.
                 lane.open = null;
                 lane.inFlight++;

@@ -169,6 +169,44 @@ class SignBatcherTest {
         }
     }
 
+    /**
+     * Large data: a batch leaves once its data reaches {@link SignBatcher#MAX_BATCH_DATA_BYTES}, so
+     * concurrent large items never add up to a message over the service's limit, and data over
+     * {@link SignBatcher#ALONE_ABOVE_BYTES} is never batched.
+     */
+    @Test
+    void sign_largeData_batchesCappedByBytesAndHugeItemsAlone() throws Exception {
+        try (CryptoClient c = batchingClient(fx.config(), 64, LONG_LINGER, new SimpleMeterRegistry())) {
+            c.getKeyMetadata(ecKey);
+            VerifyingKey ec = publicKey(c, ecKey.withVersion(1), KeyAlgorithm.ECDSA_P256_SHA256);
+            List<KeyId> keys = new ArrayList<>();
+            List<byte[]> data = new ArrayList<>();
+            for (int i = 0; i < 10; i++) {
+                keys.add(ecKey);
+                byte[] d = new byte[60 * 1024];
+                d[0] = (byte) i;
+                data.add(d);
+            }
+            for (int i = 0; i < 2; i++) {
+                keys.add(ecKey);
+                byte[] d = new byte[SignBatcher.ALONE_ABOVE_BYTES + 1];
+                d[0] = (byte) (100 + i);
+                data.add(d);
+            }
+            fx.faults.reset();
+
+            List<Outcome> outcomes = signConcurrently(c, keys, data, true);
+
+            // 9 x 60 KiB reach 512 KiB and leave at once; the 10th leaves alone in a second batch.
+            assertThat(fx.faults.count("BatchSign")).isEqualTo(2);
+            assertThat(fx.faults.count("Sign")).as("the held sign and the two large items").isEqualTo(3);
+            for (Outcome o : outcomes) {
+                assertThat(o.error()).isNull();
+                assertThat(ec.verify(o.data(), o.result().signature())).isTrue();
+            }
+        }
+    }
+
     @Test
     void sign_oneItemRefusedByTheService_failsOnlyThatCaller() throws Exception {
         int n = 6;

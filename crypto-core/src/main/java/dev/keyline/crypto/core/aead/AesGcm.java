@@ -182,8 +182,12 @@ public final class AesGcm {
      */
     public byte[] decryptFramed(byte[] framed, int prefixLength, byte[] extraAad) {
         int ivAt = prefixLength;
+        // Checked before any arithmetic that could overflow (prefixLength near Integer.MAX_VALUE).
+        if (prefixLength < 0 || prefixLength > framed.length - IV_BYTES - TAG_BYTES) {
+            throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed: too short for an IV and a tag");
+        }
         int sealedLength = framed.length - ivAt - IV_BYTES;
-        if (prefixLength < 0 || sealedLength < TAG_BYTES) {
+        if (sealedLength < TAG_BYTES) {
             throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed: too short for an IV and a tag");
         }
         try {

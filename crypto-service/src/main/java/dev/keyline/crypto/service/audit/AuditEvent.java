@@ -2,6 +2,7 @@ package dev.keyline.crypto.service.audit;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 
 /**
  * One operation as the audit log records it. Holds names and outcomes only: never plaintext,
@@ -18,12 +19,16 @@ public record AuditEvent(Instant time, String caller, String operation, String k
     public record Item(String keyId, String outcome, String reason, int count) {
         public Item {
             keyId = orEmpty(keyId);
+            outcome = orEmpty(outcome);
             reason = orEmpty(reason);
         }
     }
 
     public AuditEvent {
+        Objects.requireNonNull(time, "time");
         caller = orEmpty(caller);
+        operation = orEmpty(operation);
+        outcome = orEmpty(outcome);
         keyId = orEmpty(keyId);
         reason = orEmpty(reason);
         correlationId = orEmpty(correlationId);

@@ -35,6 +35,12 @@ import org.slf4j.LoggerFactory;
  * {@link #verify(Path, HmacSha256)} then refuses a log shorter than its checkpoint, or whose line
  * at that position is not the attested one; forging a checkpoint needs the master key. Lines
  * written in the last interval before a crash are not yet attested; lines lost earlier are found.
+ * A service that opens a log its checkpoint does not match (or a non-empty log without one)
+ * writes an {@code AuditLogCheck} error line into the chain before going on.
+ *
+ * <p>Limits: the chain is unkeyed, so someone who can rewrite the files while the service is
+ * stopped can replace log and checkpoint with an older, consistent pair, or delete both. Ship the
+ * log to an append-only store when that is in the threat model.
  */
 public final class AuditLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
@@ -98,17 +104,29 @@ public final class AuditLog implements AutoCloseable {
                     }
                 }
             }
+            String problem = null;
             if (checkpointMac != null) {
-                String problem = checkAgainstCheckpoint(file, checkpointMac);
-                if (problem != null) {
+                boolean hasCheckpoint = Files.exists(checkpointOf(file));
+                problem = hasCheckpoint ? checkAgainstCheckpoint(file, checkpointMac)
+                        : count > 0 ? "no checkpoint file " + checkpointOf(file).getFileName() : null;
+                if (problem != null && hasCheckpoint) {
                     Path kept = checkpointOf(file).resolveSibling(checkpointOf(file).getFileName() + ".mismatch-" + System.currentTimeMillis());
                     Files.move(checkpointOf(file), kept);
                     LOG.error("the audit log {} does not hold what its checkpoint attests ({}); lines may have been removed. "
                             + "The old checkpoint is kept as {}; new lines continue the chain", file, problem, kept);
+                } else if (problem != null) {
+                    LOG.error("the audit log {} has lines but no checkpoint: it may have been cut short and its checkpoint deleted; "
+                            + "new lines continue the chain", file);
                 }
             }
             AuditLog log = new AuditLog(file, prev, count, checkpointMac);
             log.writerThread.start();
+            if (problem != null) {
+                // The finding goes into the chain itself, before anything else is written and the new
+                // checkpoint attests the log as it now is: a restart does not silently bless a cut.
+                log.record(new AuditEvent(java.time.Instant.now(), "keyline", "AuditLogCheck", "", "error",
+                        problem.startsWith("no checkpoint") ? "CHECKPOINT_MISSING" : "CHECKPOINT_MISMATCH", "", "", 0));
+            }
             return log;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the audit log " + file, e);
@@ -122,6 +140,9 @@ public final class AuditLog implements AutoCloseable {
 
     /** Queues one event; blocks while the queue is full. */
     public void record(AuditEvent event) {
+        if (failure != null) {
+            throw new IllegalStateException("the audit log writer has failed; refusing to run operations that cannot be audited");
+        }
         try {
             queue.put(event);
             enqueued.incrementAndGet();
@@ -181,18 +202,20 @@ public final class AuditLog implements AutoCloseable {
                 StandardOpenOption.APPEND), 1 << 16)) {
             List<AuditEvent> batch = new java.util.ArrayList<>(1024);
             long checkpointedLines = -1;
-            long lastCheckpoint = 0;
+            // Monotonic time: a wall-clock step must not hold back the checkpoint.
+            long lastCheckpoint = System.nanoTime() - TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS);
+            long interval = TimeUnit.MILLISECONDS.toNanos(CHECKPOINT_INTERVAL_MS);
             while (true) {
                 boolean due = checkpointMac != null && checkpointedLines != lines;
                 AuditEvent first;
                 if (due) {
-                    long wait = lastCheckpoint + CHECKPOINT_INTERVAL_MS - System.currentTimeMillis();
-                    first = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.MILLISECONDS);
-                    if (System.currentTimeMillis() - lastCheckpoint >= CHECKPOINT_INTERVAL_MS) {
+                    long wait = lastCheckpoint + interval - System.nanoTime();
+                    first = wait <= 0 ? queue.poll() : queue.poll(wait, TimeUnit.NANOSECONDS);
+                    if (System.nanoTime() - lastCheckpoint >= interval) {
                         out.flush();
                         writeCheckpoint(encoder);
                         checkpointedLines = lines;
-                        lastCheckpoint = System.currentTimeMillis();
+                        lastCheckpoint = System.nanoTime();
                     }
                     if (first == null) {
                         continue;
@@ -203,6 +226,7 @@ public final class AuditLog implements AutoCloseable {
                 batch.add(first);
                 queue.drainTo(batch, 1023);
                 boolean stop = false;
+                int n = 0;
                 for (AuditEvent e : batch) {
                     if (e == POISON) {
                         stop = true;
@@ -213,9 +237,11 @@ public final class AuditLog implements AutoCloseable {
                     out.write('\n');
                     prevHash = encoder.sha256Hex(line);
                     lines++;
-                    written.incrementAndGet();
+                    n++;
                 }
                 out.flush();
+                // Counted as written only once handed to the OS, which is what flush() promises.
+                written.addAndGet(n);
                 if (stop && checkpointMac != null && checkpointedLines != lines) {
                     writeCheckpoint(encoder);
                 }
@@ -227,14 +253,16 @@ public final class AuditLog implements AutoCloseable {
                     return;
                 }
             }
-        } catch (IOException e) {
-            failure = e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (IOException | RuntimeException | Error e) {
+            // Any failure stops the writer for good: record it so health says DOWN and record()
+            // refuses at once instead of blocking callers on a queue nobody drains.
+            failure = e instanceof IOException io ? io : new IOException("audit writer failed: " + e, e);
             synchronized (progress) {
                 progress.notifyAll();
             }
-            LOG.error("audit log writer failed; operations will report the audit check DOWN: {}", e.getMessage());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+            LOG.error("audit log writer failed; operations will report the audit check DOWN: {}", failure.getMessage());
         }
     }
 
@@ -509,7 +537,13 @@ public final class AuditLog implements AutoCloseable {
 
     @Override
     public void close() {
-        record(POISON);
+        if (failure == null) {
+            try {
+                record(POISON);
+            } catch (IllegalStateException writerFailed) {
+                return;
+            }
+        }
         try {
             writerThread.join(10_000);
         } catch (InterruptedException e) {

@@ -152,7 +152,8 @@ public final class CryptoServer implements AutoCloseable {
      * its token); the others find it there, or find the lock taken, and leave it alone.
      */
     private Optional<String> ensureAdmin() {
-        return store.runExclusive("keyline-create-admin", this::createAdminIfNoCaller).flatMap(token -> token);
+        // Per schema: deployments sharing one PostgreSQL database in different schemas do not contend.
+        return store.runExclusive("keyline-create-admin:" + config.storeSchema(), this::createAdminIfNoCaller).flatMap(token -> token);
     }
 
     private Optional<String> createAdminIfNoCaller() {

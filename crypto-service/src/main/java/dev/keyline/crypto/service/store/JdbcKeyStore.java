@@ -68,8 +68,22 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
             props.setProperty("password", password);
         }
         props.setProperty("connectTimeout", "10");
-        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, props); java.sql.Statement st = c.createStatement()) {
-            st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema.replace("\"", "") + "\"");
+        if (schema.indexOf('"') >= 0 || schema.indexOf('\0') >= 0) {
+            throw new CryptoException(Reason.INVALID_CONFIG, "the key store schema name may not contain '\"' or NUL");
+        }
+        try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, props)) {
+            // Looked up first, so a role without CREATE on the database can use a schema made for it.
+            try (PreparedStatement ps = c.prepareStatement("SELECT 1 FROM pg_namespace WHERE nspname = ?")) {
+                ps.setString(1, schema);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next()) {
+                        return;
+                    }
+                }
+            }
+            try (java.sql.Statement st = c.createStatement()) {
+                st.execute("CREATE SCHEMA IF NOT EXISTS \"" + schema + "\"");
+            }
         } catch (SQLException e) {
             boolean raced = "23505".equals(e.getSQLState()) || "42P06".equals(e.getSQLState());
             if (!raced) {

@@ -61,10 +61,7 @@ public final class MasterKey {
      * never creates one: empty when neither is there. For tools that read what a service wrote.
      */
     public static java.util.Optional<MasterKey> loadExisting(String envValue, Path file, SecureRandom random) {
-        if ((envValue == null || envValue.isBlank()) && !Files.exists(file)) {
-            return java.util.Optional.empty();
-        }
-        return java.util.Optional.of(load(envValue, file, random));
+        return java.util.Optional.ofNullable(load(envValue, file, random, false));
     }
 
     public static MasterKey of(SecretBytes key, SecureRandom random) {
@@ -76,6 +73,11 @@ public final class MasterKey {
      * {@code file}, which is created with mode 0600 when absent.
      */
     public static MasterKey load(String envValue, Path file, SecureRandom random) {
+        return load(envValue, file, random, true);
+    }
+
+    /** Null when there is no key and {@code create} is false. */
+    private static MasterKey load(String envValue, Path file, SecureRandom random, boolean create) {
         if (envValue != null && !envValue.isBlank()) {
             byte[] raw;
             try {
@@ -101,6 +103,9 @@ public final class MasterKey {
                     throw new CryptoException(Reason.INVALID_CONFIG, file + " must hold base64 of 32 bytes");
                 }
                 return new MasterKey(SecretBytes.wrap(raw), random, Source.FILE_EXISTING);
+            }
+            if (!create) {
+                return null;
             }
             byte[] raw = new byte[AesGcm.KEY_BYTES];
             random.nextBytes(raw);

@@ -254,6 +254,36 @@ class AuditLogTest {
         try (var kept = Files.list(dir)) {
             assertThat(kept.map(p -> p.getFileName().toString())).anyMatch(n -> n.startsWith("cp.log.checkpoint.mismatch-"));
         }
+        List<String> after = Files.readAllLines(file);
+        assertThat(after).hasSize(6);
+        assertThat(after.get(4)).as("the finding is in the chain before the next line")
+                .contains("\"operation\":\"AuditLogCheck\"", "\"outcome\":\"error\"", "\"reason\":\"CHECKPOINT_MISMATCH\"");
         assertThat(AuditLog.verify(file, MAC).ok()).as("the new checkpoint attests the log as it now is").isTrue();
+    }
+
+    @Test
+    void reopen_ofALogWhoseCheckpointWasDeleted_recordsThatInTheChain() throws Exception {
+        Path file = writeCheckpointed(3);
+        Files.delete(AuditLog.checkpointOf(file));
+
+        try (AuditLog log = AuditLog.open(file, MAC)) {
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+        }
+
+        List<String> after = Files.readAllLines(file);
+        assertThat(after).hasSize(4);
+        assertThat(after.get(3)).contains("\"operation\":\"AuditLogCheck\"", "\"reason\":\"CHECKPOINT_MISSING\"");
+    }
+
+    @Test
+    void reopen_ofAnIntactLog_addsNoFinding() throws Exception {
+        Path file = writeCheckpointed(3);
+
+        try (AuditLog log = AuditLog.open(file, MAC)) {
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+        }
+
+        assertThat(Files.readAllLines(file)).hasSize(3);
+        assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo("verified");
     }
 }
