@@ -159,6 +159,15 @@ public final class EnvelopeEncryptor {
         }
     }
 
+    /**
+     * The length of an envelope's header (everything before the data IV), after checking the
+     * format version and that every length field fits; {@code DECRYPTION_FAILED} otherwise. For
+     * stores that keep the header and the sealed data in separate fields.
+     */
+    public static int headerLength(byte[] envelope) {
+        return EnvelopeFormat.headerLength(envelope);
+    }
+
     /** Reads an envelope's header: format version, wrapping key id, fallback flag. */
     public static Header describe(byte[] envelope) {
         EnvelopeFormat.Parsed p = EnvelopeFormat.parse(envelope);

@@ -41,7 +41,7 @@ public record EncryptedCacheEntry(byte[] ciphertext, byte[] iv, byte[] tag, Stri
 
     /** Splits an envelope ({@link EnvelopeEncryptor} format v1) into the stored fields. */
     static EncryptedCacheEntry fromEnvelope(byte[] envelope, long cachedAt, long expiresAt) {
-        int header = headerLength(envelope);
+        int header = EnvelopeEncryptor.headerLength(envelope);
         int tagAt = envelope.length - TAG_BYTES;
         return new EncryptedCacheEntry(Arrays.copyOfRange(envelope, header + IV_BYTES, tagAt), Arrays.copyOfRange(envelope, header,
                 header + IV_BYTES), Arrays.copyOfRange(envelope, tagAt, envelope.length), EnvelopeEncryptor.describe(envelope).wrappingKeyId()
@@ -98,15 +98,6 @@ public record EncryptedCacheEntry(byte[] ciphertext, byte[] iv, byte[] tag, Stri
             throw new IllegalArgumentException(field + " is missing or not an integer");
         }
         return v.asLong();
-    }
-
-    /** Length of the envelope header (format v1): version, flags, key id, wrapping IV, wrapped key, wrapping tag. */
-    private static int headerLength(byte[] e) {
-        int at = 2;
-        at += 1 + (e[at] & 0xff); // key id
-        at += 1 + (e[at] & 0xff); // wrapping IV
-        at += 1 + (e[at] & 0xff); // wrapped data key
-        return at + TAG_BYTES;
     }
 
     @Override

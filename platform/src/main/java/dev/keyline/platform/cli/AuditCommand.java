@@ -58,20 +58,20 @@ public final class AuditCommand implements Callable<Integer> {
                 m.put("lines_checked", v.lines());
                 m.put("first_bad_line", v.ok() ? null : v.firstBadLine());
                 m.put("problem", v.ok() ? null : v.problem());
-                m.put("checkpoint", v.checkpoint());
+                m.put("checkpoint", v.checkpoint().name().toLowerCase(java.util.Locale.ROOT));
                 out.json(m);
             } else if (v.ok()) {
                 out.line(log + ": " + v.lines() + " lines checked, the hash chain is intact; checkpoint " + switch (v.checkpoint()) {
-                    case "verified" -> "verified: no line was removed before it";
-                    case "unauthenticated" -> "matches, but is not authenticated (no master key here: set KEYLINE_MASTER_KEY or --data-dir)";
-                    default -> "missing: removal of the last lines cannot be ruled out";
+                    case VERIFIED -> "verified: no line was removed before it";
+                    case UNAUTHENTICATED -> "matches, but is not authenticated (no master key here: set KEYLINE_MASTER_KEY or --data-dir)";
+                    case MISSING, FAILED, NOT_CHECKED -> "missing: removal of the last lines cannot be ruled out";
                 });
             }
             if (!v.ok()) {
                 long n = v.firstBadLine();
                 // A line's prev covers the line before it, so an edit of line k shows at line k+1.
                 String where = n > 1 ? "; line " + (n - 1) + " or " + n + " was changed, or lines were removed or inserted there" : "";
-                out.error(v.checkpoint().equals("failed") ? log + ": " + v.problem()
+                out.error(v.checkpoint() == AuditLog.CheckpointStatus.FAILED ? log + ": " + v.problem()
                         : log + ": the hash chain is broken at line " + n + ": " + v.problem() + where);
                 return Keyline.FAILED;
             }

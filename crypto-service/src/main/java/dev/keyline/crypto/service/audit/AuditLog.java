@@ -91,8 +91,12 @@ public final class AuditLog implements AutoCloseable {
             if (dir != null) {
                 Files.createDirectories(dir);
             }
+            // One pass over the log: its length, its last hash, and the hash at the line the
+            // checkpoint attests (the chain itself is for `keyline audit verify` to check).
+            Checkpoint cp = checkpointMac == null ? null : Checkpoint.read(checkpointOf(file));
             String prev = GENESIS;
             long count = 0;
+            String attested = null;
             if (Files.exists(file)) {
                 try (var it = Files.lines(file, StandardCharsets.UTF_8)) {
                     for (var lines = it.iterator(); lines.hasNext(); ) {
@@ -100,16 +104,17 @@ public final class AuditLog implements AutoCloseable {
                         if (!l.isEmpty()) {
                             prev = sha256(l);
                             count++;
+                            if (cp != null && count == cp.lines()) {
+                                attested = prev;
+                            }
                         }
                     }
                 }
             }
             String problem = null;
-            if (checkpointMac != null) {
-                boolean hasCheckpoint = Files.exists(checkpointOf(file));
-                problem = hasCheckpoint ? checkAgainstCheckpoint(file, checkpointMac)
-                        : count > 0 ? "no checkpoint file " + checkpointOf(file).getFileName() : null;
-                if (problem != null && hasCheckpoint) {
+            if (checkpointMac != null && (cp != null || count > 0)) {
+                problem = checkpointProblem(cp, checkpointMac, count, attested, checkpointOf(file));
+                if (problem != null && cp != null) {
                     Path kept = checkpointOf(file).resolveSibling(checkpointOf(file).getFileName() + ".mismatch-" + System.currentTimeMillis());
                     Files.move(checkpointOf(file), kept);
                     LOG.error("the audit log {} does not hold what its checkpoint attests ({}); lines may have been removed. "
@@ -125,7 +130,7 @@ public final class AuditLog implements AutoCloseable {
                 // The finding goes into the chain itself, before anything else is written and the new
                 // checkpoint attests the log as it now is: a restart does not silently bless a cut.
                 log.record(new AuditEvent(java.time.Instant.now(), "keyline", "AuditLogCheck", "", "error",
-                        problem.startsWith("no checkpoint") ? "CHECKPOINT_MISSING" : "CHECKPOINT_MISMATCH", "", "", 0));
+                        cp == null ? "CHECKPOINT_MISSING" : "CHECKPOINT_MISMATCH", "", "", 0));
             }
             return log;
         } catch (IOException e) {
@@ -431,16 +436,27 @@ public final class AuditLog implements AutoCloseable {
         }
     }
 
+    /** What {@link #verify} found of a log's checkpoint. */
+    public enum CheckpointStatus {
+        /** Present, authentic under the master key, and the log still holds what it attests. */
+        VERIFIED,
+        /** Present and matching, but there was no key to check its HMAC. */
+        UNAUTHENTICATED,
+        /** Absent, and no key was given to require it. */
+        MISSING,
+        /** The problem found is the checkpoint's: absent while required, forged, or not matching the log. */
+        FAILED,
+        /** The hash chain broke first. */
+        NOT_CHECKED
+    }
+
     /**
      * The result of checking a log.
      *
-     * @param firstBadLine the first line that breaks the chain or the checkpoint, 0 when none does
-     * @param checkpoint what was found of the checkpoint: {@code verified} (present, authentic and
-     *     matching), {@code unauthenticated} (present and matching, but no key to check its HMAC),
-     *     {@code missing}, {@code failed} (the problem is the checkpoint's), or {@code not checked}
-     *     (the chain broke first)
+     * @param firstBadLine the first line that breaks the chain; {@code lines + 1} for a checkpoint
+     *     problem (the problem field says which line it concerns); 0 when there is none
      */
-    public record Verification(long lines, long firstBadLine, String problem, String checkpoint) {
+    public record Verification(long lines, long firstBadLine, String problem, CheckpointStatus checkpoint) {
         public boolean ok() {
             return firstBadLine == 0;
         }
@@ -466,17 +482,9 @@ public final class AuditLog implements AutoCloseable {
             for (var it = lines.iterator(); it.hasNext(); ) {
                 String line = it.next();
                 n++;
-                if (line.isEmpty()) {
-                    return new Verification(n, n, "empty line", "not checked");
-                }
-                JsonNode node;
-                try {
-                    node = JSON.readTree(line);
-                } catch (JsonProcessingException e) {
-                    return new Verification(n, n, "not JSON", "not checked");
-                }
-                if (!prev.equals(node.path("prev").asText())) {
-                    return new Verification(n, n, "prev does not match the SHA-256 of the line before", "not checked");
+                String broken = line.isEmpty() ? "empty line" : chainProblem(line, prev);
+                if (broken != null) {
+                    return new Verification(n, n, broken, CheckpointStatus.NOT_CHECKED);
                 }
                 prev = sha256(line);
                 if (cp != null && n == cp.lines()) {
@@ -484,35 +492,48 @@ public final class AuditLog implements AutoCloseable {
                 }
             }
         }
-        if (cp == null) {
-            return checkpointMac == null ? new Verification(n, 0, "", "missing")
-                    : new Verification(n, n + 1, "no checkpoint file " + checkpointOf(file).getFileName()
-                            + ": removal of the last lines cannot be ruled out", "failed");
+        if (cp == null && checkpointMac == null) {
+            return new Verification(n, 0, "", CheckpointStatus.MISSING);
         }
-        if (!cp.wellFormed()) {
-            return new Verification(n, n + 1, "the checkpoint file is malformed", "failed");
+        String problem = checkpointProblem(cp, checkpointMac, n, attested, checkpointOf(file));
+        if (problem != null) {
+            return new Verification(n, n + 1, problem, CheckpointStatus.FAILED);
         }
-        if (checkpointMac != null && !checkpointMac.verify(checkpointData(cp.lines(), cp.last()), HexFormat.of().parseHex(cp.mac()))) {
-            return new Verification(n, n + 1, "the checkpoint's HMAC does not match (edited, or written under another master key)",
-                    "failed");
-        }
-        if (n < cp.lines()) {
-            return new Verification(n, n + 1, "the log ends at line " + n + " but its checkpoint attests " + cp.lines()
-                    + " lines: lines were removed from the end", "failed");
-        }
-        if (cp.lines() > 0 && !cp.last().equals(attested) || cp.lines() == 0 && !cp.last().equals(GENESIS)) {
-            return new Verification(n, cp.lines(), "line " + cp.lines() + " is not the line the checkpoint attests", "failed");
-        }
-        return new Verification(n, 0, "", checkpointMac == null ? "unauthenticated" : "verified");
+        return new Verification(n, 0, "", checkpointMac == null ? CheckpointStatus.UNAUTHENTICATED : CheckpointStatus.VERIFIED);
     }
 
-    /** Null when {@code log} does not hold what its checkpoint attests, else what is wrong. */
-    private static String checkAgainstCheckpoint(Path log, HmacSha256 mac) throws IOException {
-        if (!Files.exists(checkpointOf(log))) {
-            return null;
+    /** Null when {@code line} links to {@code prev}, else why it does not. */
+    private static String chainProblem(String line, String prev) {
+        try {
+            return prev.equals(JSON.readTree(line).path("prev").asText()) ? null : "prev does not match the SHA-256 of the line before";
+        } catch (JsonProcessingException e) {
+            return "not JSON";
         }
-        Verification v = verify(log, mac);
-        return v.ok() ? null : v.problem();
+    }
+
+    /**
+     * Null when a log of {@code lines} lines, whose line at the checkpoint's position hashes to
+     * {@code attested}, is what checkpoint {@code cp} attests (authenticated with {@code mac} when
+     * given); else what is wrong. A missing checkpoint ({@code cp} null) is a problem here: callers
+     * that tolerate one do not ask.
+     */
+    private static String checkpointProblem(Checkpoint cp, HmacSha256 mac, long lines, String attested, Path checkpointFile) {
+        if (cp == null) {
+            return "no checkpoint file " + checkpointFile.getFileName() + ": removal of the last lines cannot be ruled out";
+        }
+        if (!cp.wellFormed()) {
+            return "the checkpoint file is malformed";
+        }
+        if (mac != null && !mac.verify(checkpointData(cp.lines(), cp.last()), HexFormat.of().parseHex(cp.mac()))) {
+            return "the checkpoint's HMAC does not match (edited, or written under another master key)";
+        }
+        if (lines < cp.lines()) {
+            return "the log ends at line " + lines + " but its checkpoint attests " + cp.lines() + " lines: lines were removed from the end";
+        }
+        if (!cp.last().equals(cp.lines() == 0 ? GENESIS : attested)) {
+            return "line " + cp.lines() + " is not the line the checkpoint attests";
+        }
+        return null;
     }
 
     /** The checkpoint as read from its file; fields are empty when it is malformed. */

@@ -174,8 +174,8 @@ class AuditLogTest {
         AuditLog.Verification v = AuditLog.verify(file, MAC);
 
         assertThat(v.ok()).as(v.problem()).isTrue();
-        assertThat(v.checkpoint()).isEqualTo("verified");
-        assertThat(AuditLog.verify(file).checkpoint()).isEqualTo("unauthenticated");
+        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+        assertThat(AuditLog.verify(file).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.UNAUTHENTICATED);
     }
 
     @Test
@@ -188,7 +188,7 @@ class AuditLogTest {
 
         // The chain of the six remaining lines is intact: only the checkpoint shows the loss.
         assertThat(v.ok()).isFalse();
-        assertThat(v.checkpoint()).isEqualTo("failed");
+        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.FAILED);
         assertThat(v.problem()).contains("attests 8 lines", "removed from the end");
         assertThat(AuditLog.verify(file).ok()).as("without the key the checkpoint is still compared").isFalse();
     }
@@ -212,6 +212,31 @@ class AuditLogTest {
                 .as("another master key's MAC").isFalse();
     }
 
+    /**
+     * A rewritten log whose chain was recomputed (the chain is unkeyed) and that keeps its length:
+     * only the checkpoint's hash of the attested line shows the edit.
+     */
+    @Test
+    void checkpoint_ofALogRewrittenWithARecomputedChain_failsOnTheAttestedLine() throws Exception {
+        Path file = writeCheckpointed(5);
+        List<String> lines = new ArrayList<>(Files.readAllLines(file));
+        lines.set(2, lines.get(2).replace("\"outcome\":\"ok\"", "\"outcome\":\"error\""));
+        String prev = "0".repeat(64);
+        for (int i = 0; i < lines.size(); i++) {
+            String relinked = lines.get(i).replaceFirst("\"prev\":\"[0-9a-f]{64}\"", "\"prev\":\"" + prev + "\"");
+            lines.set(i, relinked);
+            prev = AuditLog.sha256(relinked);
+        }
+        Files.write(file, lines);
+        assertThat(AuditLog.verify(file).checkpoint()).as("the chain alone").isNotEqualTo(AuditLog.CheckpointStatus.NOT_CHECKED);
+
+        AuditLog.Verification v = AuditLog.verify(file, MAC);
+
+        assertThat(v.ok()).isFalse();
+        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.FAILED);
+        assertThat(v.problem()).contains("line 5 is not the line the checkpoint attests");
+    }
+
     @Test
     void checkpoint_deleted_failsWithTheKeyAndIsNotedWithout() throws Exception {
         Path file = writeCheckpointed(3);
@@ -220,7 +245,7 @@ class AuditLogTest {
         assertThat(AuditLog.verify(file, MAC).ok()).isFalse();
         assertThat(AuditLog.verify(file, MAC).problem()).contains("no checkpoint");
         assertThat(AuditLog.verify(file).ok()).isTrue();
-        assertThat(AuditLog.verify(file).checkpoint()).isEqualTo("missing");
+        assertThat(AuditLog.verify(file).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.MISSING);
     }
 
     @Test
@@ -236,7 +261,7 @@ class AuditLogTest {
                 Thread.sleep(20);
             }
             assertThat(Files.readString(AuditLog.checkpointOf(file))).contains("\"lines\":4,");
-            assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo("verified");
+            assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
         }
     }
 
@@ -284,6 +309,6 @@ class AuditLogTest {
         }
 
         assertThat(Files.readAllLines(file)).hasSize(3);
-        assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo("verified");
+        assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
     }
 }
