@@ -1,5 +1,6 @@
 package dev.keyline.crypto.client;
 
+import dev.keyline.crypto.core.provider.CryptoProviders;
 import io.grpc.ManagedChannel;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -66,7 +67,7 @@ public final class CryptoClientFactory {
         public CryptoClient build() {
             ManagedChannel ch = channel != null ? channel : Channels.open(config);
             return new GrpcCryptoClient(config, ch, clock, new ClientMetrics(meterRegistry, config.clientName()),
-                    random != null ? random : new SecureRandom());
+                    random != null ? random : CryptoProviders.defaults().secureRandom());
         }
     }
 }

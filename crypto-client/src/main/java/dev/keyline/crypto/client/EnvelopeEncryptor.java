@@ -5,7 +5,9 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.aead.AesGcm;
+import dev.keyline.crypto.core.aead.IvRandom;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.core.provider.CryptoProviders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
@@ -105,7 +107,8 @@ public final class EnvelopeEncryptor {
         this.maxBytes = b.maxBytes;
         this.refreshBefore = b.refreshBefore;
         this.clock = b.clock;
-        this.random = b.random;
+        // Only IVs come from here (data keys come from the service): drawn in blocks.
+        this.random = b.random instanceof IvRandom ? b.random : new IvRandom(b.random);
         this.metrics = new ClientMetrics(b.meterRegistry, b.clientName);
         this.dataKeyHits = metrics.cache("data_key", true);
         this.dataKeyMisses = metrics.cache("data_key", false);
@@ -356,7 +359,7 @@ public final class EnvelopeEncryptor {
         private Duration refreshBefore = Duration.ofSeconds(30);
         private String context = "";
         private InstantSource clock = InstantSource.system();
-        private SecureRandom random = new SecureRandom();
+        private SecureRandom random = CryptoProviders.defaults().secureRandom();
         private MeterRegistry meterRegistry = Metrics.globalRegistry;
         private String clientName = "keyline";
         private int maxCachedDecryptionKeys = 10_000;
@@ -373,6 +376,7 @@ public final class EnvelopeEncryptor {
         /** Bound into every data key's wrapping: envelopes open only under the same context. */
         public Builder context(String v) { context = v; return this; }
         public Builder clock(InstantSource v) { clock = v; return this; }
+        /** The source of data IVs (drawn in blocks through {@link IvRandom}). */
         public Builder random(SecureRandom v) { random = v; return this; }
         public Builder meterRegistry(MeterRegistry v) { meterRegistry = v; return this; }
         public Builder clientName(String v) { clientName = v; return this; }

@@ -13,22 +13,26 @@ import picocli.CommandLine.Command;
         description = "Show which JCA provider serves each algorithm here (set KEYLINE_CRYPTO_PROVIDER=jdk to use only the JDK's).")
 public final class ProvidersCommand extends AdminCommand {
     static final String NATIVE = "native provider";
+    static final String RANDOM = "random";
 
     @Override
     int run(Printer out) {
         Map<String, String> report = CryptoProviders.defaults().report();
         Map<String, String> algorithms = new LinkedHashMap<>(report);
         String nativeStatus = algorithms.remove(NATIVE);
+        String random = algorithms.remove(RANDOM);
         if (out.json()) {
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("algorithms", algorithms);
             m.put("native_provider", nativeStatus);
+            m.put("random", random);
             out.json(m);
         } else {
             List<List<String>> rows = new ArrayList<>();
             algorithms.forEach((alg, provider) -> rows.add(List.of(alg, provider)));
             out.table(List.of("ALGORITHM", "PROVIDER"), rows);
             out.line("");
+            out.line("random numbers (IVs, nonces, keys): " + random);
             out.line("native provider (Amazon Corretto Crypto Provider): " + nativeStatus);
         }
         return Keyline.OK;

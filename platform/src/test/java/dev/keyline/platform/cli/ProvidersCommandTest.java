@@ -17,11 +17,14 @@ class ProvidersCommandTest {
     void providers_json_namesTheProviderOfEveryAlgorithm() throws Exception {
         Result r = Cli.run(Map.of(), "providers", "--json");
 
-        JsonNode algorithms = new ObjectMapper().readTree(r.out()).get("algorithms");
+        JsonNode json = new ObjectMapper().readTree(r.out());
+        JsonNode algorithms = json.get("algorithms");
         assertThat(r.exitCode()).isZero();
         for (KeyAlgorithm a : KeyAlgorithm.values()) {
             assertThat(algorithms.get(a.name()).asText()).isEqualTo(CryptoProviders.defaults().report().get(a.name()));
         }
+        assertThat(algorithms.size()).isEqualTo(KeyAlgorithm.values().length);
+        assertThat(json.get("random").asText()).isEqualTo(CryptoProviders.defaults().report().get("random"));
     }
 
     @Test
@@ -31,6 +34,6 @@ class ProvidersCommandTest {
         assertThat(r.exitCode()).isZero();
         assertThat(r.out().lines().findFirst().orElseThrow()).startsWith("ALGORITHM").contains("PROVIDER");
         assertThat(r.out()).contains(Arrays.stream(KeyAlgorithm.values()).map(Enum::name).toArray(String[]::new))
-                .contains("native provider");
+                .contains("native provider").contains("random numbers");
     }
 }

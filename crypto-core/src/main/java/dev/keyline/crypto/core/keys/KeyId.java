@@ -70,7 +70,7 @@ public record KeyId(String namespace, String id, int version) {
     }
 
     public KeyId withVersion(int v) {
-        return new KeyId(namespace, id, v);
+        return v == version ? this : new KeyId(namespace, id, v);
     }
 
     /** Whether {@code other} names the same key ring (namespace and id), whatever the versions. */
@@ -81,6 +81,18 @@ public record KeyId(String namespace, String id, int version) {
     /** {@code namespace/id}, the name of the key ring regardless of version. */
     public String ringName() {
         return namespace + "/" + id;
+    }
+
+    // Written out: the generated record methods go through method-handle guards that showed up
+    // at 5 % of a batch's CPU profile (every cache lookup by key id calls them).
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof KeyId k && version == k.version && namespace.equals(k.namespace) && id.equals(k.id);
+    }
+
+    @Override
+    public int hashCode() {
+        return (namespace.hashCode() * 31 + id.hashCode()) * 31 + version;
     }
 
     @Override

@@ -72,6 +72,18 @@ class KeyIdTest {
     }
 
     @Test
+    void equalsAndHashCode_ofAnyTwoKeyIds_followTheirParts() {
+        qt().withExamples(EXAMPLES).forAll(keyIds(), keyIds()).checkAssert((a, b) -> {
+            boolean sameParts = a.namespace().equals(b.namespace()) && a.id().equals(b.id()) && a.version() == b.version();
+            assertThat(a.equals(b)).isEqualTo(sameParts);
+            KeyId copy = KeyId.of(new String(a.namespace()), new String(a.id()), a.version());
+            assertThat(copy).isEqualTo(a).hasSameHashCodeAs(a);
+            assertThat(a.withVersion(a.version() == 0 ? 1 : a.version() - 1)).isNotEqualTo(a);
+            assertThat(a).isNotEqualTo(a.toString());
+        });
+    }
+
+    @Test
     void toString_ofAnyParsedText_isThatText() {
         qt().withExamples(EXAMPLES).forAll(keyIds()).checkAssert(id -> {
             String text = id.namespace() + "/" + id.id() + "/" + id.version();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import java.security.Provider;
+import java.security.SecureRandom;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -28,7 +29,23 @@ class CryptoProvidersTest {
         }
         assertThat(report).containsKey("native provider");
         assertThat(report.get("native provider")).isNotBlank();
-        assertThat(report).hasSize(KeyAlgorithm.values().length + 1);
+        assertThat(report.get("random")).isEqualTo(providers.secureRandom().getProvider().getName() + " "
+                + providers.secureRandom().getAlgorithm());
+        assertThat(report).hasSize(KeyAlgorithm.values().length + 2);
+    }
+
+    @Test
+    void secureRandom_isTheNativeGeneratorWhenTheNativeProviderIsUsed_andTheJdksOtherwise() {
+        SecureRandom nativeRandom = CryptoProviders.nativePreferred().secureRandom();
+        SecureRandom jdkRandom = CryptoProviders.jdkOnly().secureRandom();
+
+        assertThat(nativeRandom.getProvider().getName()).isEqualTo(NATIVE);
+        assertThat(jdkRandom.getProvider().getName()).isNotEqualTo(NATIVE);
+        byte[] a = new byte[32];
+        byte[] b = new byte[32];
+        nativeRandom.nextBytes(a);
+        nativeRandom.nextBytes(b);
+        assertThat(a).isNotEqualTo(b).isNotEqualTo(new byte[32]);
     }
 
     @ParameterizedTest

@@ -24,7 +24,8 @@ public record Grant(String namespace, Set<Operation> operations) {
         if (operations == null || operations.isEmpty()) {
             throw new CryptoException(Reason.INVALID_ARGUMENT, "a grant needs at least one operation");
         }
-        operations = Set.copyOf(operations);
+        // An EnumSet: contains() is a bit test, and it runs for every item of every call.
+        operations = java.util.Collections.unmodifiableSet(EnumSet.copyOf(operations));
     }
 
     public boolean allows(String keyNamespace, Operation op) {

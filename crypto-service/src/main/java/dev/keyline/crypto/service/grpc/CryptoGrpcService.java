@@ -79,9 +79,10 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
     /** What one call did, for the audit line. */
     private static final class Call {
         final Caller caller;
-        String keyId = "";
+        /** The key the call names, then the concrete version it used; null before either is known. */
+        KeyId keyId;
         /** Batch calls: item outcomes by key version, outcome and reason, in order of first appearance. */
-        private java.util.LinkedHashMap<AuditEvent.Item, int[]> items;
+        private java.util.LinkedHashMap<ItemKey, int[]> items;
 
         Call(Caller caller) {
             this.caller = caller;
@@ -89,20 +90,25 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
 
         KeyId authorize(dev.keyline.crypto.v1.KeyId proto, Operation op) {
             KeyId id = ProtoMapping.keyId(proto);
-            keyId = id.toString();
+            keyId = id;
             caller.require(op, id.namespace());
             return id;
         }
 
         void used(KeyId concrete) {
-            keyId = concrete.toString();
+            keyId = concrete;
         }
 
-        void countItem(String itemKeyId, String outcome, String reason) {
+        /** The key id as the audit line names it; rendered once per call, not per item. */
+        String auditKeyId() {
+            return keyId == null ? "" : keyId.toString();
+        }
+
+        void countItem(KeyId itemKeyId, String outcome, String reason) {
             if (items == null) {
                 items = new java.util.LinkedHashMap<>();
             }
-            items.computeIfAbsent(new AuditEvent.Item(itemKeyId, outcome, reason, 0), k -> new int[1])[0]++;
+            items.computeIfAbsent(new ItemKey(itemKeyId, outcome, reason), k -> new int[1])[0]++;
         }
 
         List<AuditEvent.Item> items() {
@@ -110,8 +116,32 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
                 return List.of();
             }
             List<AuditEvent.Item> out = new java.util.ArrayList<>(items.size());
-            items.forEach((k, n) -> out.add(new AuditEvent.Item(k.keyId(), k.outcome(), k.reason(), n[0])));
+            items.forEach((k, n) -> out.add(new AuditEvent.Item(k.keyId == null ? "" : k.keyId.toString(), k.outcome, k.reason, n[0])));
             return out;
+        }
+
+        /** Written out rather than a record: record equality goes through method-handle guards. */
+        private static final class ItemKey {
+            final KeyId keyId;
+            final String outcome;
+            final String reason;
+
+            ItemKey(KeyId keyId, String outcome, String reason) {
+                this.keyId = keyId;
+                this.outcome = outcome;
+                this.reason = reason;
+            }
+
+            @Override
+            public boolean equals(Object o) {
+                return o instanceof ItemKey k && java.util.Objects.equals(keyId, k.keyId) && outcome.equals(k.outcome)
+                        && reason.equals(k.reason);
+            }
+
+            @Override
+            public int hashCode() {
+                return (java.util.Objects.hashCode(keyId) * 31 + outcome.hashCode()) * 31 + reason.hashCode();
+            }
         }
     }
 
@@ -141,7 +171,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
         } finally {
             long nanos = System.nanoTime() - start;
             metrics.record(operation, outcome, reason, nanos);
-            audit.record(new AuditEvent(clock.instant(), call.caller == null ? "" : call.caller.name(), operation, call.keyId,
+            audit.record(new AuditEvent(clock.instant(), call.caller == null ? "" : call.caller.name(), operation, call.auditKeyId(),
                     outcome, reason, rc.correlationId(), rc.traceId(), nanos / 1000, call.items()));
         }
         if (failure != null) {
@@ -233,7 +263,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
                     Operation.MANAGE);
             KeyRing ring = keys.create(id, ProtoMapping.algorithm(req.getAlgorithm()),
                     req.hasRotationPeriod() ? ProtoMapping.duration(req.getRotationPeriod()) : java.time.Duration.ZERO);
-            c.used(ring.name().withVersion(ring.primaryVersion()));
+            c.used(ring.primaryId());
             return ProtoMapping.metadata(ring);
         });
     }
@@ -243,7 +273,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
         unary("RotateKey", out, c -> {
             KeyId id = c.authorize(req.getKeyId(), Operation.MANAGE);
             KeyRing ring = keys.rotate(id);
-            c.used(ring.name().withVersion(ring.primaryVersion()));
+            c.used(ring.primaryId());
             return ProtoMapping.metadata(ring);
         });
     }
@@ -271,7 +301,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
     public void getPublicKey(GetPublicKeyRequest req, StreamObserver<PublicKey> out) {
         unary("GetPublicKey", out, c -> {
             KeyId id = ProtoMapping.keyId(req.getKeyId());
-            c.keyId = id.toString();
+            c.keyId = id;
             if (!c.caller.may(Operation.READ, id.namespace()) && !c.caller.may(Operation.VERIFY, id.namespace())
                     && !c.caller.may(Operation.SIGN, id.namespace())) {
                 c.caller.require(Operation.READ, id.namespace());

@@ -60,7 +60,16 @@ final class ProtoMapping {
     }
 
     static dev.keyline.crypto.v1.KeyAlgorithm algorithm(KeyAlgorithm a) {
-        return dev.keyline.crypto.v1.KeyAlgorithm.valueOf(a.name());
+        // A switch, not valueOf(name()): that hashes the name on every response.
+        return switch (a) {
+            case AES_256_GCM -> dev.keyline.crypto.v1.KeyAlgorithm.AES_256_GCM;
+            case ECDSA_P256_SHA256 -> dev.keyline.crypto.v1.KeyAlgorithm.ECDSA_P256_SHA256;
+            case ECDSA_P384_SHA384 -> dev.keyline.crypto.v1.KeyAlgorithm.ECDSA_P384_SHA384;
+            case ED25519 -> dev.keyline.crypto.v1.KeyAlgorithm.ED25519;
+            case RSA_PSS_2048_SHA256 -> dev.keyline.crypto.v1.KeyAlgorithm.RSA_PSS_2048_SHA256;
+            case RSA_PKCS1_2048_SHA256 -> dev.keyline.crypto.v1.KeyAlgorithm.RSA_PKCS1_2048_SHA256;
+            case HMAC_SHA256 -> dev.keyline.crypto.v1.KeyAlgorithm.HMAC_SHA256;
+        };
     }
 
     static KeyState state(dev.keyline.crypto.v1.KeyState p) {
@@ -90,7 +99,7 @@ final class ProtoMapping {
 
     static KeyMetadata metadata(KeyRing ring) {
         KeyMetadata.Builder b = KeyMetadata.newBuilder()
-                .setKeyId(keyId(ring.name().withVersion(ring.primaryVersion())))
+                .setKeyId(keyId(ring.primaryId()))
                 .setAlgorithm(algorithm(ring.algorithm()))
                 .setState(state(ring.state()))
                 .setPrimaryVersion(ring.primaryVersion())

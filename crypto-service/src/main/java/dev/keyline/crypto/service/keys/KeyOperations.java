@@ -4,6 +4,7 @@ import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.aead.AeadCiphertext;
 import dev.keyline.crypto.core.aead.AesGcm;
+import dev.keyline.crypto.core.aead.IvRandom;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
@@ -21,11 +22,14 @@ import java.util.Arrays;
 public final class KeyOperations {
     private final KeyRegistry registry;
     private final SecureRandom random;
+    /** IVs only, drawn from {@code random} in blocks; keys come from {@code random} itself. */
+    private final IvRandom ivs;
     private final int maxPayloadBytes;
 
     public KeyOperations(KeyRegistry registry, SecureRandom random, int maxPayloadBytes) {
         this.registry = registry;
         this.random = random;
+        this.ivs = new IvRandom(random);
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
@@ -58,7 +62,7 @@ public final class KeyOperations {
         checkSize("aad", aad);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.ENCRYPT);
         AesGcm aead = aeadOf(r, "encrypt");
-        return new Encrypted(r.keyId(), r.ring().algorithm(), aead.encrypt(plaintext, aad, random));
+        return new Encrypted(r.keyId(), r.ring().algorithm(), aead.encrypt(plaintext, aad, ivs));
     }
 
     public byte[] decrypt(KeyId id, AeadCiphertext ciphertext, byte[] aad) {
@@ -101,7 +105,7 @@ public final class KeyOperations {
         AesGcm aead = aeadOf(r, "generate data keys");
         byte[] key = new byte[AesGcm.KEY_BYTES];
         random.nextBytes(key);
-        AeadCiphertext wrapped = aead.encrypt(key, aad, random);
+        AeadCiphertext wrapped = aead.encrypt(key, aad, ivs);
         return new DataKey(dev.keyline.crypto.core.SecretBytes.wrap(key), new Encrypted(r.keyId(), r.ring().algorithm(), wrapped));
     }
 

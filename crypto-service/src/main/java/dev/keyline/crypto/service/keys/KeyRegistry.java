@@ -47,12 +47,8 @@ public final class KeyRegistry {
 
     private record CachedRing(KeyRing ring, long expiresAtMillis) { }
 
-    /** A usable version of a key and its material. */
-    public record Resolved(KeyRing ring, KeyVersion version, KeyMaterial material) {
-        public KeyId keyId() {
-            return ring.name().withVersion(version.version());
-        }
-    }
+    /** A usable version of a key, its concrete key id and its material. */
+    public record Resolved(KeyRing ring, KeyVersion version, KeyId keyId, KeyMaterial material) { }
 
     public KeyRegistry(KeyStore store, MasterKey masterKey, CryptoProviders providers, SecureRandom random, InstantSource clock,
             Duration metadataTtl, Duration deletionDelay) {
@@ -142,10 +138,11 @@ public final class KeyRegistry {
             ring = reload(id);
         }
         KeyVersion version = ring.versionFor(op, id.version());
-        KeyId versioned = ring.name().withVersion(version.version());
+        // A request for the concrete version (as decrypt and verify send) names it already.
+        KeyId versioned = id.version() == version.version() ? id : ring.versionId(version.version());
         KeyRing finalRing = ring;
         KeyMaterial material = materials.get(versioned, k -> unwrap(finalRing, version));
-        return new Resolved(ring, version, material);
+        return new Resolved(ring, version, versioned, material);
     }
 
     private KeyMaterial unwrap(KeyRing ring, KeyVersion version) {

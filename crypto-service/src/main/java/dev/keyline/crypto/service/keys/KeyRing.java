@@ -29,6 +29,8 @@ public final class KeyRing {
     private final Instant deletionAt;
     private final long revision;
     private final List<KeyVersion> versions;
+    /** {@code name} with the primary version, built once: every encrypt and sign names it. */
+    private final KeyId primaryId;
 
     public KeyRing(KeyId name, KeyAlgorithm algorithm, KeyState state, int primaryVersion, int minDecryptionVersion,
             Duration rotationPeriod, Instant createdAt, Instant rotatedAt, Instant deletionAt, long revision,
@@ -52,6 +54,17 @@ public final class KeyRing {
                 throw new IllegalArgumentException("versions must be numbered 1..n");
             }
         }
+        this.primaryId = this.name.withVersion(primaryVersion);
+    }
+
+    /** The key id of the primary version. */
+    public KeyId primaryId() {
+        return primaryId;
+    }
+
+    /** The key id of {@code version}. */
+    public KeyId versionId(int version) {
+        return version == primaryVersion ? primaryId : name.withVersion(version);
     }
 
     /** A new ring with version 1 holding {@code wrappedMaterial}. */

@@ -130,11 +130,11 @@ public final class CryptoServer implements AutoCloseable {
 
     /** Starts on the network with the HTTP endpoints. */
     public static CryptoServer start(CryptoServiceConfig config) {
-        return new CryptoServer(config, new Network(), true, InstantSource.system(), new SecureRandom(), List.of());
+        return new CryptoServer(config, new Network(), true, InstantSource.system(), CryptoProviders.defaults().secureRandom(), List.of());
     }
 
     public static CryptoServer start(CryptoServiceConfig config, Transport transport, boolean withHttp, InstantSource clock) {
-        return new CryptoServer(config, transport, withHttp, clock, new SecureRandom(), List.of());
+        return new CryptoServer(config, transport, withHttp, clock, CryptoProviders.defaults().secureRandom(), List.of());
     }
 
     /**
@@ -143,7 +143,7 @@ public final class CryptoServer implements AutoCloseable {
      */
     public static CryptoServer start(CryptoServiceConfig config, Transport transport, boolean withHttp, InstantSource clock,
             List<io.grpc.ServerInterceptor> interceptors) {
-        return new CryptoServer(config, transport, withHttp, clock, new SecureRandom(), List.copyOf(interceptors));
+        return new CryptoServer(config, transport, withHttp, clock, CryptoProviders.defaults().secureRandom(), List.copyOf(interceptors));
     }
 
     /**
