@@ -7,26 +7,48 @@ import java.util.Arrays;
  * ciphertext (same length as the plaintext), the IV and the authentication tag. Not secret.
  */
 public final class AeadCiphertext {
-    private final byte[] ciphertext;
+    /** Ciphertext then tag, in one array as the cipher writes them: no copy to split them. */
+    private final byte[] sealed;
+    private final int ciphertextLength;
     private final byte[] iv;
-    private final byte[] tag;
 
-    private AeadCiphertext(byte[] ciphertext, byte[] iv, byte[] tag) {
-        this.ciphertext = ciphertext;
+    /** Reads the parts of a ciphertext in place; see {@link #readParts}. */
+    @FunctionalInterface
+    public interface PartsReader<T> {
+        T read(byte[] iv, byte[] ciphertextThenTag, int ciphertextLength);
+    }
+
+    private AeadCiphertext(byte[] sealed, int ciphertextLength, byte[] iv) {
+        this.sealed = sealed;
+        this.ciphertextLength = ciphertextLength;
         this.iv = iv;
-        this.tag = tag;
     }
 
     public static AeadCiphertext of(byte[] ciphertext, byte[] iv, byte[] tag) {
-        return new AeadCiphertext(ciphertext.clone(), iv.clone(), tag.clone());
+        byte[] sealed = Arrays.copyOf(ciphertext, ciphertext.length + tag.length);
+        System.arraycopy(tag, 0, sealed, ciphertext.length, tag.length);
+        return new AeadCiphertext(sealed, ciphertext.length, iv.clone());
     }
 
-    static AeadCiphertext owning(byte[] ciphertext, byte[] iv, byte[] tag) {
-        return new AeadCiphertext(ciphertext, iv, tag);
+    /**
+     * The same as {@link #of(byte[], byte[], byte[])} for a ciphertext that sits inside a larger
+     * buffer (a parsed request): copies it once, straight into place.
+     */
+    public static AeadCiphertext of(byte[] ciphertext, int offset, int length, byte[] iv, byte[] tag) {
+        java.util.Objects.checkFromIndexSize(offset, length, ciphertext.length);
+        byte[] sealed = new byte[length + tag.length];
+        System.arraycopy(ciphertext, offset, sealed, 0, length);
+        System.arraycopy(tag, 0, sealed, length, tag.length);
+        return new AeadCiphertext(sealed, length, iv.clone());
+    }
+
+    /** Takes ownership of {@code ciphertextThenTag} and {@code iv}. */
+    static AeadCiphertext owning(byte[] ciphertextThenTag, int ciphertextLength, byte[] iv) {
+        return new AeadCiphertext(ciphertextThenTag, ciphertextLength, iv);
     }
 
     public byte[] ciphertext() {
-        return ciphertext.clone();
+        return Arrays.copyOf(sealed, ciphertextLength);
     }
 
     public byte[] iv() {
@@ -34,31 +56,40 @@ public final class AeadCiphertext {
     }
 
     public byte[] tag() {
-        return tag.clone();
+        return Arrays.copyOfRange(sealed, ciphertextLength, sealed.length);
     }
 
-    int ciphertextLength() {
-        return ciphertext.length;
+    /**
+     * Hands the parts to {@code reader} without copying them, for serializers that send them on
+     * (the crypto service wraps them into its response). The reader must not change or keep the
+     * arrays: they are this object's own.
+     */
+    public <T> T readParts(PartsReader<T> reader) {
+        return reader.read(iv, sealed, ciphertextLength);
     }
 
-    byte[] rawCiphertext() {
-        return ciphertext;
+    /** The length of the ciphertext (that of the plaintext). */
+    public int ciphertextLength() {
+        return ciphertextLength;
+    }
+
+    int tagLength() {
+        return sealed.length - ciphertextLength;
+    }
+
+    byte[] rawSealed() {
+        return sealed;
     }
 
     byte[] rawIv() {
         return iv;
     }
 
-    byte[] rawTag() {
-        return tag;
-    }
-
     /** iv ‖ ciphertext ‖ tag, the common single-blob form. */
     public byte[] concatenated() {
-        byte[] out = new byte[iv.length + ciphertext.length + tag.length];
+        byte[] out = new byte[iv.length + sealed.length];
         System.arraycopy(iv, 0, out, 0, iv.length);
-        System.arraycopy(ciphertext, 0, out, iv.length, ciphertext.length);
-        System.arraycopy(tag, 0, out, iv.length + ciphertext.length, tag.length);
+        System.arraycopy(sealed, 0, out, iv.length, sealed.length);
         return out;
     }
 
@@ -68,24 +99,23 @@ public final class AeadCiphertext {
             throw new IllegalArgumentException("ciphertext blob too short");
         }
         byte[] iv = Arrays.copyOfRange(blob, 0, AesGcm.IV_BYTES);
-        byte[] ct = Arrays.copyOfRange(blob, AesGcm.IV_BYTES, blob.length - AesGcm.TAG_BYTES);
-        byte[] tag = Arrays.copyOfRange(blob, blob.length - AesGcm.TAG_BYTES, blob.length);
-        return new AeadCiphertext(ct, iv, tag);
+        byte[] sealed = Arrays.copyOfRange(blob, AesGcm.IV_BYTES, blob.length);
+        return new AeadCiphertext(sealed, sealed.length - AesGcm.TAG_BYTES, iv);
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof AeadCiphertext other && Arrays.equals(ciphertext, other.ciphertext)
-                && Arrays.equals(iv, other.iv) && Arrays.equals(tag, other.tag);
+        return o instanceof AeadCiphertext other && ciphertextLength == other.ciphertextLength && Arrays.equals(sealed, other.sealed)
+                && Arrays.equals(iv, other.iv);
     }
 
     @Override
     public int hashCode() {
-        return 31 * (31 * Arrays.hashCode(ciphertext) + Arrays.hashCode(iv)) + Arrays.hashCode(tag);
+        return 31 * (31 * Arrays.hashCode(sealed) + Arrays.hashCode(iv)) + ciphertextLength;
     }
 
     @Override
     public String toString() {
-        return "AeadCiphertext[" + ciphertext.length + " bytes]";
+        return "AeadCiphertext[" + ciphertextLength + " bytes]";
     }
 }

@@ -74,23 +74,36 @@ public final class AesGcm {
 
     /** Encrypts with a fresh random IV. */
     public AeadCiphertext encrypt(byte[] plaintext, byte[] aad, SecureRandom random) {
+        return encrypt(plaintext, 0, plaintext.length, aad, random);
+    }
+
+    /**
+     * Encrypts {@code length} bytes of {@code plaintext} from {@code offset} with a fresh random
+     * IV: for callers whose plaintext sits inside a larger buffer (a parsed request), so it need
+     * not be copied out first.
+     */
+    public AeadCiphertext encrypt(byte[] plaintext, int offset, int length, byte[] aad, SecureRandom random) {
+        java.util.Objects.checkFromIndexSize(offset, length, plaintext.length);
         byte[] iv = new byte[IV_BYTES];
         random.nextBytes(iv);
         try {
-            byte[] out = ciphers.use(cipher -> seal(cipher, plaintext, aad, iv));
-            int ctLen = out.length - TAG_BYTES;
-            return AeadCiphertext.owning(Arrays.copyOf(out, ctLen), iv, Arrays.copyOfRange(out, ctLen, out.length));
+            byte[] out = ciphers.use(cipher -> seal(cipher, plaintext, offset, length, aad, iv));
+            return AeadCiphertext.owning(out, out.length - TAG_BYTES, iv);
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new CryptoException(Reason.ENCRYPTION_FAILED, "AES-GCM encryption failed", e);
         }
     }
 
-    private byte[] seal(Cipher cipher, byte[] plaintext, byte[] aad, byte[] iv) throws GeneralSecurityException {
+    private byte[] seal(Cipher cipher, byte[] plaintext, int offset, int length, byte[] aad, byte[] iv) throws GeneralSecurityException {
         cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BYTES * 8, iv));
         if (aad.length > 0) {
             cipher.updateAAD(aad);
         }
-        return cipher.doFinal(plaintext);
+        byte[] out = cipher.doFinal(plaintext, offset, length);
+        if (out.length != length + TAG_BYTES) {
+            throw new CryptoException(Reason.ENCRYPTION_FAILED, "AES-GCM encryption wrote an unexpected length");
+        }
+        return out;
     }
 
     /**
@@ -105,9 +118,8 @@ public final class AesGcm {
             throw new CryptoException(Reason.INVALID_ARGUMENT, "AES-GCM IV must be at least " + MIN_IV_BYTES + " bytes");
         }
         try {
-            byte[] out = seal(Cipher.getInstance(TRANSFORMATION, provider), plaintext, aad, iv);
-            int ctLen = out.length - TAG_BYTES;
-            return AeadCiphertext.owning(Arrays.copyOf(out, ctLen), iv.clone(), Arrays.copyOfRange(out, ctLen, out.length));
+            byte[] out = seal(Cipher.getInstance(TRANSFORMATION, provider), plaintext, 0, plaintext.length, aad, iv);
+            return AeadCiphertext.owning(out, out.length - TAG_BYTES, iv.clone());
         } catch (GeneralSecurityException | IllegalArgumentException e) {
             throw new CryptoException(Reason.ENCRYPTION_FAILED, "AES-GCM encryption failed", e);
         }
@@ -119,8 +131,7 @@ public final class AesGcm {
      */
     public byte[] decrypt(AeadCiphertext sealed, byte[] aad) {
         byte[] iv = sealed.rawIv();
-        byte[] tag = sealed.rawTag();
-        if (iv.length < MIN_IV_BYTES || tag.length != TAG_BYTES) {
+        if (iv.length < MIN_IV_BYTES || sealed.tagLength() != TAG_BYTES) {
             throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM decryption failed: bad IV or tag length");
         }
         try {
@@ -129,13 +140,8 @@ public final class AesGcm {
                 if (aad.length > 0) {
                     cipher.updateAAD(aad);
                 }
-                byte[] ct = sealed.rawCiphertext();
-                // Ciphertext then tag, without first concatenating them; a provider may release
-                // plaintext from update() or only from doFinal(), so both write into one buffer.
-                byte[] out = new byte[cipher.getOutputSize(ct.length + TAG_BYTES)];
-                int n = cipher.update(ct, 0, ct.length, out, 0);
-                n += cipher.doFinal(tag, 0, TAG_BYTES, out, n);
-                return n == out.length ? out : Arrays.copyOf(out, n);
+                // Ciphertext and tag are one array already, as the cipher wants them.
+                return cipher.doFinal(sealed.rawSealed());
             });
         } catch (AEADBadTagException e) {
             throw new CryptoException(Reason.DECRYPTION_FAILED, "AES-GCM authentication failed");

@@ -71,6 +71,47 @@ class AesGcmTest {
     }
 
     @Test
+    void encrypt_ofASliceOfABuffer_equalsEncryptingTheSliceAlone_andItsPartsReadInPlace() {
+        qt().withExamples(EXAMPLES)
+                .forAll(Gens.bytes(AesGcm.KEY_BYTES), Gens.bytes(0, 2048), Generate.range(0, 64), Generate.range(0, 64))
+                .checkAssert((key, plaintext, before, after) -> {
+                    AesGcm aead = newAead(key);
+                    byte[] buffer = new byte[before + plaintext.length + after];
+                    Arrays.fill(buffer, (byte) 0x5a);
+                    System.arraycopy(plaintext, 0, buffer, before, plaintext.length);
+                    byte[] aad = {1, 2, 3};
+
+                    AeadCiphertext sealed = aead.encrypt(buffer, before, plaintext.length, aad, TestKeys.RANDOM);
+
+                    assertThat(aead.decrypt(sealed, aad)).isEqualTo(plaintext);
+                    assertThat(sealed.ciphertextLength()).isEqualTo(plaintext.length);
+                    sealed.readParts((iv, ciphertextThenTag, n) -> {
+                        assertThat(iv).isEqualTo(sealed.iv());
+                        assertThat(Arrays.copyOf(ciphertextThenTag, n)).isEqualTo(sealed.ciphertext());
+                        assertThat(Arrays.copyOfRange(ciphertextThenTag, n, ciphertextThenTag.length)).isEqualTo(sealed.tag());
+                        return null;
+                    });
+                    // The same three fields rebuilt from a slice of a larger buffer.
+                    byte[] ct = sealed.ciphertext();
+                    byte[] padded = new byte[before + ct.length + after];
+                    System.arraycopy(ct, 0, padded, before, ct.length);
+                    AeadCiphertext rebuilt = AeadCiphertext.of(padded, before, ct.length, sealed.iv(), sealed.tag());
+                    assertThat(rebuilt).isEqualTo(sealed);
+                    assertThat(aead.decrypt(rebuilt, aad)).isEqualTo(plaintext);
+                });
+    }
+
+    @Test
+    void encrypt_sliceOutsideTheBuffer_isRefused() {
+        AesGcm aead = newAead(new byte[AesGcm.KEY_BYTES]);
+
+        assertThatThrownBy(() -> aead.encrypt(new byte[10], 5, 6, new byte[0], TestKeys.RANDOM))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+        assertThatThrownBy(() -> AeadCiphertext.of(new byte[10], -1, 2, new byte[12], new byte[16]))
+                .isInstanceOf(IndexOutOfBoundsException.class);
+    }
+
+    @Test
     void decrypt_withDifferentKey_failsWithDecryptionFailed() {
         AeadCiphertext sealed = newAead(key()).encrypt(new byte[] {1, 2, 3}, new byte[0], TestKeys.RANDOM);
 

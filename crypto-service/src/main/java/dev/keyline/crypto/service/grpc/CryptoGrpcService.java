@@ -217,7 +217,8 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
 
     private EncryptResponse doEncrypt(Call c, EncryptRequest req) {
         KeyId id = c.authorize(req.getKeyId(), Operation.ENCRYPT);
-        KeyOperations.Encrypted e = ops.encrypt(id, req.getPlaintext().toByteArray(), req.getAad().toByteArray());
+        ByteView plaintext = ByteView.of(req.getPlaintext());
+        KeyOperations.Encrypted e = ops.encrypt(id, plaintext.array(), plaintext.offset(), plaintext.length(), req.getAad().toByteArray());
         c.used(e.keyId());
         return ProtoMapping.encrypted(e);
     }
@@ -229,7 +230,9 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
 
     private DecryptResponse doDecrypt(Call c, DecryptRequest req) {
         KeyId id = c.authorize(req.getKeyId(), Operation.DECRYPT);
-        AeadCiphertext ct = AeadCiphertext.of(req.getCiphertext().toByteArray(), req.getIv().toByteArray(), req.getTag().toByteArray());
+        ByteView sealed = ByteView.of(req.getCiphertext());
+        AeadCiphertext ct = AeadCiphertext.of(sealed.array(), sealed.offset(), sealed.length(), req.getIv().toByteArray(),
+                req.getTag().toByteArray());
         byte[] pt = ops.decrypt(id, ct, req.getAad().toByteArray());
         return DecryptResponse.newBuilder().setPlaintext(UnsafeByteOperations.unsafeWrap(pt)).build();
     }

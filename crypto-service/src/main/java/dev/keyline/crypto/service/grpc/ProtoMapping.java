@@ -118,13 +118,13 @@ final class ProtoMapping {
     }
 
     static EncryptResponse encrypted(KeyOperations.Encrypted e) {
-        return EncryptResponse.newBuilder()
-                // Each accessor returns a fresh copy, which the response can own without copying again.
-                .setCiphertext(UnsafeByteOperations.unsafeWrap(e.ciphertext().ciphertext()))
-                .setIv(UnsafeByteOperations.unsafeWrap(e.ciphertext().iv()))
-                .setTag(UnsafeByteOperations.unsafeWrap(e.ciphertext().tag()))
+        // The ciphertext is this call's own and goes nowhere else: the response wraps its arrays.
+        return e.ciphertext().readParts((iv, sealed, ciphertextLength) -> EncryptResponse.newBuilder()
+                .setCiphertext(UnsafeByteOperations.unsafeWrap(sealed, 0, ciphertextLength))
+                .setIv(UnsafeByteOperations.unsafeWrap(iv))
+                .setTag(UnsafeByteOperations.unsafeWrap(sealed, ciphertextLength, sealed.length - ciphertextLength))
                 .setKeyId(keyId(e.keyId()))
                 .setAlgorithm(algorithm(e.algorithm()))
-                .build();
+                .build());
     }
 }

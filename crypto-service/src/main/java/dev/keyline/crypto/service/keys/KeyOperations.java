@@ -58,22 +58,27 @@ public final class KeyOperations {
     public record Public(KeyId keyId, KeyAlgorithm algorithm, VerifyingKey key) { }
 
     public Encrypted encrypt(KeyId id, byte[] plaintext, byte[] aad) {
-        checkSize("plaintext", plaintext);
-        checkSize("aad", aad);
+        return encrypt(id, plaintext, 0, plaintext.length, aad);
+    }
+
+    /** Encrypts {@code length} bytes of {@code plaintext} from {@code offset} (a parsed request's buffer). */
+    public Encrypted encrypt(KeyId id, byte[] plaintext, int offset, int length, byte[] aad) {
+        checkSize("plaintext", length);
+        checkSize("aad", aad.length);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.ENCRYPT);
         AesGcm aead = aeadOf(r, "encrypt");
-        return new Encrypted(r.keyId(), r.ring().algorithm(), aead.encrypt(plaintext, aad, ivs));
+        return new Encrypted(r.keyId(), r.ring().algorithm(), aead.encrypt(plaintext, offset, length, aad, ivs));
     }
 
     public byte[] decrypt(KeyId id, AeadCiphertext ciphertext, byte[] aad) {
-        checkSize("ciphertext", ciphertext.ciphertext());
-        checkSize("aad", aad);
+        checkSize("ciphertext", ciphertext.ciphertextLength());
+        checkSize("aad", aad.length);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.DECRYPT);
         return aeadOf(r, "decrypt").decrypt(ciphertext, aad);
     }
 
     public Signed sign(KeyId id, byte[] data) {
-        checkSize("data", data);
+        checkSize("data", data.length);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.SIGN);
         byte[] sig = switch (r.ring().algorithm().purpose()) {
             case SIGNING -> signingKeyOf(r).sign(data);
@@ -85,8 +90,8 @@ public final class KeyOperations {
 
     /** Whether {@code signature} is valid; a malformed or wrong signature is {@code false}, not an error. */
     public boolean verify(KeyId id, byte[] data, byte[] signature) {
-        checkSize("data", data);
-        checkSize("signature", signature);
+        checkSize("data", data.length);
+        checkSize("signature", signature.length);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.VERIFY);
         return switch (r.ring().algorithm().purpose()) {
             case SIGNING -> signingKeyOf(r).verifyingKey().verify(data, signature);
@@ -100,7 +105,7 @@ public final class KeyOperations {
 
     /** A fresh AES-256 data key, and the same key encrypted under {@code id} with {@code aad}. */
     public DataKey generateDataKey(KeyId id, byte[] aad) {
-        checkSize("aad", aad);
+        checkSize("aad", aad.length);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.DATA_KEY);
         AesGcm aead = aeadOf(r, "generate data keys");
         byte[] key = new byte[AesGcm.KEY_BYTES];
@@ -128,10 +133,10 @@ public final class KeyOperations {
         return new Public(r.keyId(), ring.algorithm(), signingKeyOf(r).verifyingKey());
     }
 
-    private void checkSize(String field, byte[] b) {
-        if (b.length > maxPayloadBytes) {
+    private void checkSize(String field, int length) {
+        if (length > maxPayloadBytes) {
             throw new CryptoException(Reason.INVALID_ARGUMENT,
-                    field + " is " + b.length + " bytes; the limit is " + maxPayloadBytes);
+                    field + " is " + length + " bytes; the limit is " + maxPayloadBytes);
         }
     }
 
