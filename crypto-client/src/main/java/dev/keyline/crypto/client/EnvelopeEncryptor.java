@@ -11,7 +11,6 @@ import dev.keyline.crypto.core.provider.CryptoProviders;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Metrics;
-import java.nio.ByteBuffer;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -90,8 +89,8 @@ public final class EnvelopeEncryptor {
     private final Counter unwrapHits;
     private final Counter unwrapMisses;
     private final byte[] wrapAad;
-    private final Cache<ByteBuffer, AesGcm> unwrapped;
-    private final SingleFlight<ByteBuffer, AesGcm> unwraps = new SingleFlight<>();
+    private final Cache<HeaderKey, AesGcm> unwrapped;
+    private final SingleFlight<HeaderKey, AesGcm> unwraps = new SingleFlight<>();
     private final SingleFlight<String, DataKeyEntry> fetches = new SingleFlight<>();
     private final AtomicBoolean refreshing = new AtomicBoolean();
     private volatile DataKeyEntry current;
@@ -293,7 +292,7 @@ public final class EnvelopeEncryptor {
             byte[] header = EnvelopeFormat.header(dk.wrappedKey());
             if (!dk.fallback()) {
                 // Our own envelopes decrypt without unwrapping through the service.
-                unwrapped.put(headerKey(header, header.length), aead);
+                unwrapped.put(HeaderKey.copyOf(header, header.length), aead);
             }
             Instant created = clock.instant();
             return new DataKeyEntry(aead, header, created.plus(maxAge), created.plus(maxAge).minus(refreshBefore), dk.fallback());
@@ -309,12 +308,12 @@ public final class EnvelopeEncryptor {
      * wrapped key: no parsing and no copy on a hit) or unwrapped through the service once.
      */
     private AesGcm unwrap(byte[] envelope, int headerLength) {
-        AesGcm cached = unwrapped.getIfPresent(ByteBuffer.wrap(envelope, 0, headerLength));
+        AesGcm cached = unwrapped.getIfPresent(HeaderKey.view(envelope, headerLength));
         (cached != null ? unwrapHits : unwrapMisses).increment();
         if (cached != null) {
             return cached;
         }
-        ByteBuffer h = headerKey(envelope, headerLength);
+        HeaderKey h = HeaderKey.copyOf(envelope, headerLength);
         EnvelopeFormat.Parsed p = EnvelopeFormat.parse(envelope);
         return unwraps.load(h, RequestContext.current().correlationId(), () -> {
             AesGcm raced = unwrapped.getIfPresent(h);
@@ -335,9 +334,46 @@ public final class EnvelopeEncryptor {
         });
     }
 
-    /** A cache key holding a copy of the header (ByteBuffer equality and hash are by content). */
-    private static ByteBuffer headerKey(byte[] bytes, int length) {
-        return ByteBuffer.wrap(Arrays.copyOf(bytes, length));
+    /**
+     * An envelope header as a cache key: equal by all its bytes (a vectorized compare), hashed by
+     * its last 16, the wrapping tag, which differs for every data key. ByteBuffer's hash, one byte
+     * at a time over ~100 bytes, took ~85 ns of every warm decryption (~5 % of a 1 KiB one).
+     */
+    private static final class HeaderKey {
+        private static final int HASHED_BYTES = 16;
+        private final byte[] bytes;
+        private final int length;
+        private final int hash;
+
+        private HeaderKey(byte[] bytes, int length) {
+            this.bytes = bytes;
+            this.length = length;
+            int h = length;
+            for (int i = Math.max(0, length - HASHED_BYTES); i < length; i++) {
+                h = 31 * h + bytes[i];
+            }
+            this.hash = h;
+        }
+
+        /** For a lookup: the first {@code length} bytes of {@code envelope}, not copied. */
+        static HeaderKey view(byte[] envelope, int length) {
+            return new HeaderKey(envelope, length);
+        }
+
+        /** For storing: a copy, so the caller's array can change later. */
+        static HeaderKey copyOf(byte[] bytes, int length) {
+            return new HeaderKey(Arrays.copyOf(bytes, length), length);
+        }
+
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof HeaderKey k && length == k.length && Arrays.equals(bytes, 0, length, k.bytes, 0, length);
+        }
+
+        @Override
+        public int hashCode() {
+            return hash;
+        }
     }
 
     private static long nanos(Instant t) {
