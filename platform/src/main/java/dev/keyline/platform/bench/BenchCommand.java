@@ -189,7 +189,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Command(name = "all", mixinStandardHelpOptions = true,
             description = {"The crypto, token and IAM benchmarks in one run: one table with the figures and the targets of issues 2-5 "
                     + "(PASS/FAIL), bench-results.json and a self-contained HTML chart next to it (bench-results.html).",
-                "Defaults take about 4.5 minutes on 2 cores. Needs Redis for the IAM L2 figures (--redis none: in memory)."})
+                "Defaults take about 5 minutes on 2 cores. Needs Redis for the IAM L2 figures (--redis none: in memory)."})
     public static final class All implements Callable<Integer> {
         @Spec
         CommandSpec spec;

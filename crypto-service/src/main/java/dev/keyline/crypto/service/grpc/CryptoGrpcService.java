@@ -83,16 +83,48 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
         KeyId keyId;
         /** Batch calls: item outcomes by key version, outcome and reason, in order of first appearance. */
         private java.util.LinkedHashMap<ItemKey, int[]> items;
+        /** Batch calls: the last tally counted into, for runs of items with the same outcome. */
+        private ItemKey lastItem;
+        private int[] lastCount;
+        /** The batch an item belongs to (null for a call of its own), which remembers the last check. */
+        private final Call batch;
+        /** Batch calls: the last key id an item named, what it maps to, and the operation checked for it. */
+        private dev.keyline.crypto.v1.KeyId lastProto;
+        private KeyId lastId;
+        private Operation lastOp;
 
         Call(Caller caller) {
-            this.caller = caller;
+            this(caller, null);
         }
 
+        Call(Caller caller, Call batch) {
+            this.caller = caller;
+            this.batch = batch;
+        }
+
+        /**
+         * Maps and checks the key id a request names. Items of a batch that name the same key as
+         * the item before, for the same operation, reuse that item's check: a batch is one
+         * request by one caller, and the check is the same.
+         */
         KeyId authorize(dev.keyline.crypto.v1.KeyId proto, Operation op) {
+            Call memo = batch != null ? batch : this;
+            if (memo.lastOp == op && sameKeyId(memo.lastProto, proto)) {
+                keyId = memo.lastId;
+                return memo.lastId;
+            }
             KeyId id = ProtoMapping.keyId(proto);
             keyId = id;
             caller.require(op, id.namespace());
+            memo.lastProto = proto;
+            memo.lastId = id;
+            memo.lastOp = op;
             return id;
+        }
+
+        private static boolean sameKeyId(dev.keyline.crypto.v1.KeyId a, dev.keyline.crypto.v1.KeyId b) {
+            return a != null && (a == b || (a.getVersion() == b.getVersion() && a.getNamespace().equals(b.getNamespace())
+                    && a.getId().equals(b.getId())));
         }
 
         void used(KeyId concrete) {
@@ -105,10 +137,16 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
         }
 
         void countItem(KeyId itemKeyId, String outcome, String reason) {
+            if (lastItem != null && lastItem.keyId == itemKeyId && lastItem.outcome.equals(outcome) && lastItem.reason.equals(reason)) {
+                lastCount[0]++;
+                return;
+            }
             if (items == null) {
                 items = new java.util.LinkedHashMap<>();
             }
-            items.computeIfAbsent(new ItemKey(itemKeyId, outcome, reason), k -> new int[1])[0]++;
+            lastItem = new ItemKey(itemKeyId, outcome, reason);
+            lastCount = items.computeIfAbsent(lastItem, k -> new int[1]);
+            lastCount[0]++;
         }
 
         List<AuditEvent.Item> items() {
@@ -196,7 +234,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
      * writer from bounding batch throughput.
      */
     private <T> T item(Call batch, Function<Call, T> body) {
-        Call call = new Call(batch.caller);
+        Call call = new Call(batch.caller, batch);
         try {
             T result = body.apply(call);
             batch.countItem(call.keyId, "ok", "");

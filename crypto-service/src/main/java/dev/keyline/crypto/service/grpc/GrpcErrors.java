@@ -56,7 +56,10 @@ public final class GrpcErrors {
                 .setMessage(e.getMessage() == null ? "" : e.getMessage()).build();
     }
 
+    /** Immutable, so every successful batch item shares one. */
+    private static final dev.keyline.crypto.v1.ItemStatus OK = dev.keyline.crypto.v1.ItemStatus.newBuilder().setCode(Code.OK_VALUE).build();
+
     static dev.keyline.crypto.v1.ItemStatus ok() {
-        return dev.keyline.crypto.v1.ItemStatus.newBuilder().setCode(Code.OK_VALUE).build();
+        return OK;
     }
 }

@@ -393,6 +393,22 @@ class GrpcServiceErrorsTest {
                 Status.Code.PERMISSION_DENIED, "PERMISSION_DENIED", cid);
     }
 
+    /** Items naming the same key reuse one check; a denied key stays denied however the items interleave. */
+    @Test
+    void restrictedCaller_batchMixingOwnAndOtherNamespaces_deniesEveryForeignItemOnly() {
+        CryptoServiceBlockingStub app = ls.stub(headers(appToken, newCorrelationId()));
+        EncryptRequest own = encryptRequest(appAes);
+        EncryptRequest foreign = encryptRequest(otherAes);
+
+        dev.keyline.crypto.v1.BatchEncryptResponse r = app.batchEncrypt(dev.keyline.crypto.v1.BatchEncryptRequest.newBuilder()
+                .addItems(own).addItems(foreign).addItems(foreign).addItems(own).addItems(own).addItems(foreign).build());
+
+        assertThat(r.getItemsList()).extracting(i -> i.getStatus().getReason())
+                .containsExactly("", "PERMISSION_DENIED", "PERMISSION_DENIED", "", "", "PERMISSION_DENIED");
+        assertThat(r.getItems(4).getResult().getKeyId().getNamespace()).isEqualTo("app");
+        assertThat(r.getItems(4).getResult().getCiphertext()).isNotEmpty();
+    }
+
     @Test
     void restrictedCaller_operationNotGranted_failsPermissionDenied() {
         String cid = newCorrelationId();
