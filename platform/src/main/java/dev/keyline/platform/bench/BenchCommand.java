@@ -232,7 +232,7 @@ public final class BenchCommand implements Callable<Integer> {
             String loadBefore = Machine.loadAverage();
             // Crypto: 14 rows, 12 warm-up runs, 6 alternating client/stub rounds at half warm-up and 8 envelope/raw
             // rounds at half of both; token: 2 runs after 2 rounds of both signing paths at twice the warm-up; IAM: 5 scenarios.
-            long estimate = 31L * seconds + 48L * warmup + 15;
+            long estimate = (67L * seconds + 101L * warmup) / 2 + 15;
             progress.step(String.format(java.util.Locale.ROOT, "bench all: token, crypto and IAM suites, about %d:%02d (load average %s)",
                     estimate / 60, estimate % 60, loadBefore));
 
