@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.aead.AesGcm;
-import dev.keyline.crypto.core.aead.IvRandom;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import io.micrometer.core.instrument.Counter;
@@ -106,8 +105,7 @@ public final class EnvelopeEncryptor {
         this.maxBytes = b.maxBytes;
         this.refreshBefore = b.refreshBefore;
         this.clock = b.clock;
-        // Only IVs come from here (data keys come from the service): drawn in blocks.
-        this.random = b.random instanceof IvRandom ? b.random : new IvRandom(b.random);
+        this.random = b.random;
         this.metrics = new ClientMetrics(b.meterRegistry, b.clientName);
         this.dataKeyHits = metrics.cache("data_key", true);
         this.dataKeyMisses = metrics.cache("data_key", false);
@@ -412,7 +410,7 @@ public final class EnvelopeEncryptor {
         /** Bound into every data key's wrapping: envelopes open only under the same context. */
         public Builder context(String v) { context = v; return this; }
         public Builder clock(InstantSource v) { clock = v; return this; }
-        /** The source of data IVs (drawn in blocks through {@link IvRandom}). */
+        /** The source of data IVs. */
         public Builder random(SecureRandom v) { random = v; return this; }
         public Builder meterRegistry(MeterRegistry v) { meterRegistry = v; return this; }
         public Builder clientName(String v) { clientName = v; return this; }

@@ -61,8 +61,9 @@ public final class AeadCiphertext {
 
     /**
      * Hands the parts to {@code reader} without copying them, for serializers that send them on
-     * (the crypto service wraps them into its response). The reader must not change or keep the
-     * arrays: they are this object's own.
+     * (the crypto service wraps them into its response). The arrays are this object's own: the
+     * reader must not change them, and may keep them (a response wrapping them) only while this
+     * object is used for nothing else.
      */
     public <T> T readParts(PartsReader<T> reader) {
         return reader.read(iv, sealed, ciphertextLength);

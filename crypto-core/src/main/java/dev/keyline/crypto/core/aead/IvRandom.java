@@ -1,82 +1,106 @@
 package dev.keyline.crypto.core.aead;
 
+import java.io.NotSerializableException;
+import java.io.ObjectOutputStream;
 import java.security.SecureRandom;
+import java.security.SecureRandomParameters;
+import java.security.SecureRandomSpi;
 import java.util.Arrays;
 import java.util.Objects;
 
 /**
- * A source of AES-GCM IVs that draws from a CSPRNG in blocks: each platform thread keeps a block
- * of {@value #BLOCK_BYTES} random bytes and hands out consecutive slices of it, so a batch of
- * encryptions costs one call into the generator per block instead of one per IV. Every call into
- * a CSPRNG has a fixed cost (a JNI crossing for the native provider, a process-wide lock and a
- * SHA-1 for the JDK's NativePRNG) that is most of the price of 12 bytes; it showed at 6 % of the
- * CPU of a batch encryption.
+ * The IVs of one request's encryptions, drawn from a CSPRNG in one call when the request starts:
+ * a batch of 100 encryptions costs one call into the generator instead of 100. Each call has a
+ * fixed cost (a JNI crossing for the native provider, a process-wide lock and a SHA-1 for the
+ * JDK's NativePRNG) that is most of the price of 12 bytes; per-IV calls were 6 % of the CPU of a
+ * batch encryption.
  *
- * <p>For public values only (IVs, nonces): unused bytes of a block stay in memory until used, so
- * never draw keys from it. Virtual threads, which come and go, draw straight from the generator.
- * Requests longer than a block also go straight to the generator. Handed-out slices are zeroed in
- * the block.
+ * <p>Made for one request on one thread and dropped with it: nothing drawn outlives the request,
+ * so a process snapshot-cloned between requests (CRaC, SnapStart, VM clones) shares no IV with its
+ * clones — the generator reseeds on restore, a buffer kept across requests would not. Bytes are
+ * handed out in order and zeroed as they go; once the block is used up, or for a request longer
+ * than what is left, it draws from the generator directly. For IVs and other public values only:
+ * never draw keys from it.
  */
 public final class IvRandom extends SecureRandom {
     private static final long serialVersionUID = 1L;
-    static final int BLOCK_BYTES = 16 * AesGcm.IV_BYTES;
 
-    private final transient SecureRandom source;
-    private final transient ThreadLocal<Block> blocks = ThreadLocal.withInitial(Block::new);
-
-    private static final class Block {
-        final byte[] bytes = new byte[BLOCK_BYTES];
-        int next = BLOCK_BYTES;
+    private IvRandom(Spi spi, SecureRandom source) {
+        super(spi, source.getProvider());
     }
 
-    public IvRandom(SecureRandom source) {
-        super(new byte[0]);
-        this.source = Objects.requireNonNull(source, "source");
-    }
-
-    @Override
-    public void nextBytes(byte[] out) {
-        if (out.length > BLOCK_BYTES || Thread.currentThread().isVirtual()) {
-            source.nextBytes(out);
-            return;
+    /** The IVs for {@code count} AES-GCM encryptions, drawn from {@code source} now. */
+    public static IvRandom forRequest(SecureRandom source, int count) {
+        Objects.requireNonNull(source, "source");
+        if (count < 0) {
+            throw new IllegalArgumentException("count must be >= 0");
         }
-        Block b = blocks.get();
-        if (BLOCK_BYTES - b.next < out.length) {
-            source.nextBytes(b.bytes);
-            b.next = 0;
-        }
-        System.arraycopy(b.bytes, b.next, out, 0, out.length);
-        Arrays.fill(b.bytes, b.next, b.next + out.length, (byte) 0);
-        b.next += out.length;
-    }
-
-    @Override
-    public byte[] generateSeed(int numBytes) {
-        return source.generateSeed(numBytes);
-    }
-
-    /** Supplements the source's seed (the superclass constructor calls this before there is one). */
-    @Override
-    public void setSeed(long seed) {
-        if (source != null) {
-            source.setSeed(seed);
-        }
-    }
-
-    @Override
-    public void setSeed(byte[] seed) {
-        if (source != null) {
-            source.setSeed(seed);
-        }
+        return new IvRandom(new Spi(source, Math.multiplyExact(count, AesGcm.IV_BYTES)), source);
     }
 
     @Override
     public String getAlgorithm() {
-        return "IvRandom(" + source.getAlgorithm() + ")";
+        return "IvRandom";
     }
 
     @Override
     public String toString() {
-        return getAlgorithm();
+        return "IvRandom";
+    }
+
+    private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+        throw new NotSerializableException("IvRandom is for one request only");
+    }
+
+    private static final class Spi extends SecureRandomSpi {
+        private static final long serialVersionUID = 1L;
+        private final transient SecureRandom source;
+        private final transient byte[] block;
+        private int next;
+
+        Spi(SecureRandom source, int bytes) {
+            this.source = source;
+            this.block = new byte[bytes];
+            source.nextBytes(block);
+        }
+
+        @Override
+        protected void engineNextBytes(byte[] out) {
+            if (block.length - next < out.length) {
+                source.nextBytes(out);
+                return;
+            }
+            System.arraycopy(block, next, out, 0, out.length);
+            Arrays.fill(block, next, next + out.length, (byte) 0);
+            next += out.length;
+        }
+
+        @Override
+        protected void engineNextBytes(byte[] out, SecureRandomParameters params) {
+            if (params == null) {
+                engineNextBytes(out);
+            } else {
+                source.nextBytes(out, params);
+            }
+        }
+
+        @Override
+        protected void engineSetSeed(byte[] seed) {
+            source.setSeed(seed);
+        }
+
+        @Override
+        protected byte[] engineGenerateSeed(int numBytes) {
+            return source.generateSeed(numBytes);
+        }
+
+        @Override
+        protected void engineReseed(SecureRandomParameters params) {
+            source.reseed(params);
+        }
+
+        private void writeObject(ObjectOutputStream out) throws NotSerializableException {
+            throw new NotSerializableException("IvRandom is for one request only");
+        }
     }
 }

@@ -1,17 +1,15 @@
 package dev.keyline.crypto.core.aead;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.TestKeys;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import java.security.SecureRandom;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -32,66 +30,46 @@ class IvRandomTest {
     }
 
     @Test
-    void ivs_onOneThread_areDrawnOneBlockAtATime() {
+    void ivs_forARequest_areDrawnInOneCall_thenStraightFromTheSourceOnceUsedUp() {
         CountingRandom source = new CountingRandom();
-        IvRandom ivs = new IvRandom(source);
-        int perBlock = IvRandom.BLOCK_BYTES / AesGcm.IV_BYTES;
+        IvRandom ivs = IvRandom.forRequest(source, 10);
+        assertThat(source.calls.get()).isEqualTo(1);
+        assertThat(source.bytes.get()).isEqualTo(10 * AesGcm.IV_BYTES);
 
-        for (int i = 0; i < perBlock * 10; i++) {
+        for (int i = 0; i < 10; i++) {
             ivs.nextBytes(new byte[AesGcm.IV_BYTES]);
         }
+        assertThat(source.calls.get()).isEqualTo(1);
 
-        assertThat(source.calls.get()).isEqualTo(10);
+        ivs.nextBytes(new byte[AesGcm.IV_BYTES]);
+        ivs.nextBytes(new byte[100]);
+        assertThat(source.calls.get()).isEqualTo(3);
+        assertThat(source.bytes.get()).isEqualTo(11 * AesGcm.IV_BYTES + 100);
     }
 
     @Test
-    void ivs_neverRepeat_acrossThreadsAndBlocks() throws InterruptedException {
-        IvRandom ivs = new IvRandom(CryptoProviders.defaults().secureRandom());
-        Set<String> seen = ConcurrentHashMap.newKeySet();
-        AtomicInteger duplicates = new AtomicInteger();
-        List<Thread> threads = new ArrayList<>();
-        for (int t = 0; t < 4; t++) {
-            threads.add(Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < 20_000; i++) {
-                    byte[] iv = new byte[AesGcm.IV_BYTES];
-                    ivs.nextBytes(iv);
-                    if (!seen.add(HexFormat.of().formatHex(iv))) {
-                        duplicates.incrementAndGet();
-                    }
-                }
-            }));
-        }
-        for (Thread t : threads) {
-            t.join();
-        }
+    void ivs_neverRepeat_withinOrAcrossRequests() {
+        SecureRandom source = CryptoProviders.defaults().secureRandom();
+        Set<String> seen = new HashSet<>();
 
-        assertThat(duplicates.get()).isZero();
-        assertThat(seen).hasSize(80_000);
-    }
-
-    @Test
-    void requests_longerThanABlock_andVirtualThreads_goStraightToTheSource() throws InterruptedException {
-        CountingRandom source = new CountingRandom();
-        IvRandom ivs = new IvRandom(source);
-
-        ivs.nextBytes(new byte[IvRandom.BLOCK_BYTES + 1]);
-        assertThat(source.bytes.get()).isEqualTo(IvRandom.BLOCK_BYTES + 1);
-
-        Thread.ofVirtual().start(() -> {
-            for (int i = 0; i < 3; i++) {
-                ivs.nextBytes(new byte[AesGcm.IV_BYTES]);
+        for (int request = 0; request < 1_000; request++) {
+            IvRandom ivs = IvRandom.forRequest(source, 100);
+            // A few more than drawn, so the fallback to the source is covered too.
+            for (int i = 0; i < 104; i++) {
+                byte[] iv = new byte[AesGcm.IV_BYTES];
+                ivs.nextBytes(iv);
+                assertThat(seen.add(HexFormat.of().formatHex(iv))).isTrue();
             }
-        }).join();
-        assertThat(source.calls.get()).isEqualTo(4);
-        assertThat(source.bytes.get()).isEqualTo(IvRandom.BLOCK_BYTES + 1 + 3 * AesGcm.IV_BYTES);
+        }
+        assertThat(seen).hasSize(104_000);
     }
 
     @Test
-    void sealedMessages_withIvsFromBlocks_decryptAndCarryDistinctIvs() {
+    void sealedMessages_withIvsOfOneRequest_decryptAndCarryDistinctIvs() {
         byte[] key = new byte[AesGcm.KEY_BYTES];
         TestKeys.RANDOM.nextBytes(key);
         AesGcm aead = AesGcm.of(SecretBytes.copyOf(key), CryptoProviders.defaults().aead());
-        IvRandom ivs = new IvRandom(CryptoProviders.defaults().secureRandom());
+        IvRandom ivs = IvRandom.forRequest(CryptoProviders.defaults().secureRandom(), 100);
         byte[] aad = "ctx".getBytes(java.nio.charset.StandardCharsets.UTF_8);
         Set<String> seen = new HashSet<>();
 
@@ -104,10 +82,12 @@ class IvRandomTest {
     }
 
     @Test
-    void describesItselfWithoutAnyBytes() {
-        IvRandom ivs = new IvRandom(new SecureRandom());
-        ivs.nextBytes(new byte[AesGcm.IV_BYTES]);
+    void refusesToBeSerialized_andNamesNoBytes() {
+        IvRandom ivs = IvRandom.forRequest(new SecureRandom(), 4);
 
-        assertThat(ivs.toString()).startsWith("IvRandom(").doesNotContainPattern("[0-9a-f]{16}");
+        assertThatThrownBy(() -> new java.io.ObjectOutputStream(new java.io.ByteArrayOutputStream()).writeObject(ivs))
+                .isInstanceOf(java.io.NotSerializableException.class);
+        assertThat(ivs.toString()).isEqualTo("IvRandom");
+        assertThatThrownBy(() -> IvRandom.forRequest(new SecureRandom(), -1)).isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -45,9 +45,10 @@ record ByteView(byte[] array, int offset, int length) {
             length = len;
         }
 
+        /** The writer may reuse {@code value} afterwards, so it is not kept: copy instead. */
         @Override
         public void write(byte[] value, int off, int len) {
-            writeLazy(value, off, len);
+            pieces = Integer.MAX_VALUE / 2;
         }
 
         @Override

@@ -250,13 +250,17 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
 
     @Override
     public void encrypt(EncryptRequest req, StreamObserver<EncryptResponse> out) {
-        unary("Encrypt", out, c -> doEncrypt(c, req));
+        unary("Encrypt", out, c -> doEncrypt(c, req, null));
     }
 
-    private EncryptResponse doEncrypt(Call c, EncryptRequest req) {
+    /** {@code ivs}: a batch's IVs drawn at once ({@link KeyOperations#ivsFor}), or null to draw this call's own. */
+    private EncryptResponse doEncrypt(Call c, EncryptRequest req, java.security.SecureRandom ivs) {
         KeyId id = c.authorize(req.getKeyId(), Operation.ENCRYPT);
         ByteView plaintext = ByteView.of(req.getPlaintext());
-        KeyOperations.Encrypted e = ops.encrypt(id, plaintext.array(), plaintext.offset(), plaintext.length(), req.getAad().toByteArray());
+        byte[] aad = req.getAad().toByteArray();
+        KeyOperations.Encrypted e = ivs == null
+                ? ops.encrypt(id, plaintext.array(), plaintext.offset(), plaintext.length(), aad)
+                : ops.encrypt(id, plaintext.array(), plaintext.offset(), plaintext.length(), aad, ivs);
         c.used(e.keyId());
         return ProtoMapping.encrypted(e);
     }
@@ -384,9 +388,10 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
         unary("BatchEncrypt", out, c -> {
             checkBatch(req.getItemsCount());
             BatchEncryptResponse.Builder b = BatchEncryptResponse.newBuilder();
+            java.security.SecureRandom ivs = ops.ivsFor(req.getItemsCount());
             for (EncryptRequest item : req.getItemsList()) {
                 try {
-                    var result = item(c, ic -> doEncrypt(ic, item));
+                    var result = item(c, ic -> doEncrypt(ic, item, ivs));
                     b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
                     b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));

@@ -22,14 +22,11 @@ import java.util.Arrays;
 public final class KeyOperations {
     private final KeyRegistry registry;
     private final SecureRandom random;
-    /** IVs only, drawn from {@code random} in blocks; keys come from {@code random} itself. */
-    private final IvRandom ivs;
     private final int maxPayloadBytes;
 
     public KeyOperations(KeyRegistry registry, SecureRandom random, int maxPayloadBytes) {
         this.registry = registry;
         this.random = random;
-        this.ivs = new IvRandom(random);
         this.maxPayloadBytes = maxPayloadBytes;
     }
 
@@ -63,6 +60,16 @@ public final class KeyOperations {
 
     /** Encrypts {@code length} bytes of {@code plaintext} from {@code offset} (a parsed request's buffer). */
     public Encrypted encrypt(KeyId id, byte[] plaintext, int offset, int length, byte[] aad) {
+        return encrypt(id, plaintext, offset, length, aad, random);
+    }
+
+    /** The IVs for one request's {@code count} encryptions, drawn in one call: see {@link IvRandom}. */
+    public SecureRandom ivsFor(int count) {
+        return IvRandom.forRequest(random, count);
+    }
+
+    /** As {@link #encrypt(KeyId, byte[], int, int, byte[])}, the IV from {@code ivs} (see {@link #ivsFor}). */
+    public Encrypted encrypt(KeyId id, byte[] plaintext, int offset, int length, byte[] aad, SecureRandom ivs) {
         checkSize("plaintext", length);
         checkSize("aad", aad.length);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.ENCRYPT);
@@ -110,7 +117,7 @@ public final class KeyOperations {
         AesGcm aead = aeadOf(r, "generate data keys");
         byte[] key = new byte[AesGcm.KEY_BYTES];
         random.nextBytes(key);
-        AeadCiphertext wrapped = aead.encrypt(key, aad, ivs);
+        AeadCiphertext wrapped = aead.encrypt(key, aad, random);
         return new DataKey(dev.keyline.crypto.core.SecretBytes.wrap(key), new Encrypted(r.keyId(), r.ring().algorithm(), wrapped));
     }
 
