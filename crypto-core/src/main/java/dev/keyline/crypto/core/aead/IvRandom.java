@@ -5,7 +5,6 @@ import java.io.ObjectOutputStream;
 import java.security.SecureRandom;
 import java.security.SecureRandomParameters;
 import java.security.SecureRandomSpi;
-import java.util.Arrays;
 import java.util.Objects;
 
 /**
@@ -18,8 +17,8 @@ import java.util.Objects;
  * <p>Made for one request on one thread and dropped with it: nothing drawn outlives the request,
  * so a process snapshot-cloned between requests (CRaC, SnapStart, VM clones) shares no IV with its
  * clones — the generator reseeds on restore, a buffer kept across requests would not. Bytes are
- * handed out in order and zeroed as they go; once the block is used up, or for a request longer
- * than what is left, it draws from the generator directly. For IVs and other public values only:
+ * handed out in order, each once; once the block is used up, or for a request longer than what is
+ * left, it draws from the generator directly. For IVs and other public values only:
  * never draw keys from it.
  */
 public final class IvRandom extends SecureRandom {
@@ -70,8 +69,8 @@ public final class IvRandom extends SecureRandom {
                 source.nextBytes(out);
                 return;
             }
+            // Not zeroed behind: IVs are public (every response carries its own).
             System.arraycopy(block, next, out, 0, out.length);
-            Arrays.fill(block, next, next + out.length, (byte) 0);
             next += out.length;
         }
 
