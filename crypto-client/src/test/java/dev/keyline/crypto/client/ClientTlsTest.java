@@ -7,17 +7,13 @@ import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.testing.TestPki;
 import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -38,21 +34,11 @@ class ClientTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", "/CN=keyline-client-test-ca", "-keyout", "ca.key", "-out", "ca.pem");
-        for (String name : List.of("server", "client")) {
-            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
-                    "-keyout", name + ".raw.key", "-out", name + ".csr");
-            openssl("pkcs8", "-topk8", "-nocrypt", "-in", name + ".raw.key", "-out", name + ".key");
-        }
-        Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:crypto.keyline.test\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-                "-extfile", "san.ext", "-out", "server.pem");
-        openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-out",
-                "client.pem");
+        TestPki pki = TestPki.create(dir, "ca", "keyline-client-test-ca");
+        pki.issue("server", "IP:127.0.0.1,DNS:crypto.keyline.test");
+        pki.issue("client", "");
         // Another CA, which the client may be told to trust by mistake.
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", "/CN=some-other-ca", "-keyout", "other.key", "-out", "other.pem");
+        TestPki.create(dir, "other", "some-other-ca");
         CryptoServiceConfig config = CryptoServiceConfig.defaults(dir.resolve("data")).grpcPort(0).httpPort(0)
                 .tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem")).build();
         server = CryptoServer.start(config, new CryptoServer.Network(), false, InstantSource.system());
@@ -64,15 +50,6 @@ class ClientTlsTest {
         if (server != null) {
             server.close();
         }
-    }
-
-    private static void openssl(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("openssl %s: %s", String.join(" ", args), out).isZero();
     }
 
     private static CryptoClientConfig.Builder tls() {

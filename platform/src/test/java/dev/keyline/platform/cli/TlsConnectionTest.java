@@ -6,14 +6,9 @@ import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.platform.Cli;
 import dev.keyline.platform.Cli.Result;
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import dev.keyline.testing.TestPki;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,19 +24,9 @@ class TlsConnectionTest {
 
     @BeforeAll
     static void start() throws Exception {
-        assertThat(run("openssl", "version")).as("openssl is needed (CI machines have it)").isTrue();
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", "/CN=keyline-cli-test-ca", "-keyout", "ca.key", "-out", "ca.pem");
-        for (String name : List.of("server", "client")) {
-            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
-                    "-keyout", name + ".raw.key", "-out", name + ".csr");
-            openssl("pkcs8", "-topk8", "-nocrypt", "-in", name + ".raw.key", "-out", name + ".key");
-        }
-        Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-                "-extfile", "san.ext", "-out", "server.pem");
-        openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-                "-out", "client.pem");
+        TestPki pki = TestPki.create(dir, "ca", "keyline-cli-test-ca");
+        pki.issue("server", "IP:127.0.0.1");
+        pki.issue("client", "");
         Path data = dir.resolve("data");
         server = CryptoServer.start(CryptoServiceConfig.defaults(data).grpcPort(0).httpPort(0)
                 .tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem")).build());
@@ -91,25 +76,5 @@ class TlsConnectionTest {
 
     private static String file(String name) {
         return dir.resolve(name).toString();
-    }
-
-    private static void openssl(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add("openssl");
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("openssl %s: %s", cmd, output).isZero();
-    }
-
-    private static boolean run(String... cmd) {
-        try {
-            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-            p.getInputStream().readAllBytes();
-            return p.waitFor(10, TimeUnit.SECONDS) && p.exitValue() == 0;
-        } catch (IOException | InterruptedException e) {
-            return false;
-        }
     }
 }

@@ -10,6 +10,7 @@ import dev.keyline.crypto.core.Gens;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.TestKeys;
 import dev.keyline.crypto.core.provider.CryptoProviders;
+import dev.keyline.testing.Concurrently;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
@@ -247,39 +248,27 @@ class AesGcmTest {
     @Test
     void encryptAndDecrypt_concurrentlyWithFailuresInBetween_answerEachCallOnItsOwn() throws Exception {
         AesGcm aead = newAead(key());
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-        try {
-            java.util.List<java.util.concurrent.Future<Boolean>> runs = new java.util.ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int seed = t;
-                runs.add(pool.submit(() -> {
-                    for (int i = 0; i < 200; i++) {
-                        byte[] pt = new byte[i];
-                        Arrays.fill(pt, (byte) seed);
-                        byte[] aad = {(byte) seed, (byte) i};
-                        AeadCiphertext sealed = aead.encrypt(pt, aad, TestKeys.RANDOM);
-                        byte[] framed = aead.encryptFramed(aad, pt, aad, TestKeys.RANDOM);
-                        byte[] bad = framed.clone();
-                        bad[bad.length - 1] ^= 1;
-                        try {
-                            aead.decryptFramed(bad, aad.length, aad);
-                            return false;
-                        } catch (CryptoException expected) {
-                            // and the next call must still work
-                        }
-                        if (!Arrays.equals(aead.decrypt(sealed, aad), pt) || !Arrays.equals(aead.decryptFramed(framed, aad.length, aad), pt)) {
-                            return false;
-                        }
-                    }
-                    return true;
-                }));
+        assertThat(Concurrently.allPass(4, seed -> {
+            for (int i = 0; i < 200; i++) {
+                byte[] pt = new byte[i];
+                Arrays.fill(pt, (byte) seed);
+                byte[] aad = {(byte) seed, (byte) i};
+                AeadCiphertext sealed = aead.encrypt(pt, aad, TestKeys.RANDOM);
+                byte[] framed = aead.encryptFramed(aad, pt, aad, TestKeys.RANDOM);
+                byte[] bad = framed.clone();
+                bad[bad.length - 1] ^= 1;
+                try {
+                    aead.decryptFramed(bad, aad.length, aad);
+                    return false;
+                } catch (CryptoException expected) {
+                    // and the next call must still work
+                }
+                if (!Arrays.equals(aead.decrypt(sealed, aad), pt) || !Arrays.equals(aead.decryptFramed(framed, aad.length, aad), pt)) {
+                    return false;
+                }
             }
-            for (var r : runs) {
-                assertThat(r.get()).isTrue();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            return true;
+        })).isTrue();
     }
 
     private static byte[] key() {

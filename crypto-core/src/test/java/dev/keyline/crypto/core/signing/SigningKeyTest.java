@@ -11,6 +11,7 @@ import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.TestKeys;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.provider.CryptoProviders;
+import dev.keyline.testing.Concurrently;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -58,30 +59,18 @@ class SigningKeyTest {
     void signAndVerify_concurrentlyWithFailuresInBetween_answerEachCallOnItsOwn(KeyAlgorithm algorithm) throws Exception {
         SigningKey key = TestKeys.signingKey(algorithm);
         VerifyingKey pub = key.verifyingKey();
-        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(4);
-        try {
-            List<java.util.concurrent.Future<Boolean>> runs = new java.util.ArrayList<>();
-            for (int t = 0; t < 4; t++) {
-                int seed = t;
-                runs.add(pool.submit(() -> {
-                    for (int i = 0; i < 50; i++) {
-                        byte[] data = ("message " + seed + "/" + i).getBytes(StandardCharsets.UTF_8);
-                        byte[] sig = key.sign(data);
-                        byte[] other = key.sign(DATA);
-                        byte[] garbage = new byte[] {0x30, 0x03, 0x02, 0x01, (byte) i};
-                        if (pub.verify(data, other) || pub.verify(data, garbage) || !pub.verify(data, sig) || !pub.verify(DATA, other)) {
-                            return false;
-                        }
-                    }
-                    return true;
-                }));
+        assertThat(Concurrently.allPass(4, seed -> {
+            for (int i = 0; i < 50; i++) {
+                byte[] data = ("message " + seed + "/" + i).getBytes(StandardCharsets.UTF_8);
+                byte[] sig = key.sign(data);
+                byte[] other = key.sign(DATA);
+                byte[] garbage = new byte[] {0x30, 0x03, 0x02, 0x01, (byte) i};
+                if (pub.verify(data, other) || pub.verify(data, garbage) || !pub.verify(data, sig) || !pub.verify(DATA, other)) {
+                    return false;
+                }
             }
-            for (var r : runs) {
-                assertThat(r.get()).isTrue();
-            }
-        } finally {
-            pool.shutdownNow();
-        }
+            return true;
+        })).isTrue();
     }
 
     @ParameterizedTest

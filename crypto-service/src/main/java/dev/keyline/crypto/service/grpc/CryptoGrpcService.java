@@ -250,17 +250,15 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
 
     @Override
     public void encrypt(EncryptRequest req, StreamObserver<EncryptResponse> out) {
-        unary("Encrypt", out, c -> doEncrypt(c, req, null));
+        unary("Encrypt", out, c -> doEncrypt(c, req, ops.ivsFor(1)));
     }
 
-    /** {@code ivs}: a batch's IVs drawn at once ({@link KeyOperations#ivsFor}), or null to draw this call's own. */
+    /** {@code ivs}: the request's IVs, drawn at once ({@link KeyOperations#ivsFor}). */
     private EncryptResponse doEncrypt(Call c, EncryptRequest req, java.security.SecureRandom ivs) {
         KeyId id = c.authorize(req.getKeyId(), Operation.ENCRYPT);
         ByteView plaintext = ByteView.of(req.getPlaintext());
         byte[] aad = req.getAad().toByteArray();
-        KeyOperations.Encrypted e = ivs == null
-                ? ops.encrypt(id, plaintext.array(), plaintext.offset(), plaintext.length(), aad)
-                : ops.encrypt(id, plaintext.array(), plaintext.offset(), plaintext.length(), aad, ivs);
+        KeyOperations.Encrypted e = ops.encrypt(id, plaintext.array(), plaintext.offset(), plaintext.length(), aad, ivs);
         c.used(e.keyId());
         return ProtoMapping.encrypted(e);
     }

@@ -55,12 +55,7 @@ public final class KeyOperations {
     public record Public(KeyId keyId, KeyAlgorithm algorithm, VerifyingKey key) { }
 
     public Encrypted encrypt(KeyId id, byte[] plaintext, byte[] aad) {
-        return encrypt(id, plaintext, 0, plaintext.length, aad);
-    }
-
-    /** Encrypts {@code length} bytes of {@code plaintext} from {@code offset} (a parsed request's buffer). */
-    public Encrypted encrypt(KeyId id, byte[] plaintext, int offset, int length, byte[] aad) {
-        return encrypt(id, plaintext, offset, length, aad, random);
+        return encrypt(id, plaintext, 0, plaintext.length, aad, random);
     }
 
     /** The IVs for one request's {@code count} encryptions, drawn in one call: see {@link IvRandom}. */
@@ -68,7 +63,10 @@ public final class KeyOperations {
         return IvRandom.forRequest(random, count);
     }
 
-    /** As {@link #encrypt(KeyId, byte[], int, int, byte[])}, the IV from {@code ivs} (see {@link #ivsFor}). */
+    /**
+     * Encrypts {@code length} bytes of {@code plaintext} from {@code offset} (a parsed request's
+     * buffer, not copied), the IV from {@code ivs}: the request's IVs from {@link #ivsFor}.
+     */
     public Encrypted encrypt(KeyId id, byte[] plaintext, int offset, int length, byte[] aad, SecureRandom ivs) {
         checkSize("plaintext", length);
         checkSize("aad", aad.length);

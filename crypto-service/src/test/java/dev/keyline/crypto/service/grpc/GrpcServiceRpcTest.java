@@ -588,6 +588,24 @@ class GrpcServiceRpcTest {
         assertThat(decrypt(resp.getItems(4).getResult(), "a5")).isEqualTo("last");
     }
 
+    /** A batch draws its IVs in one go: every item must still get its own, and every ciphertext open. */
+    @Test
+    void batchEncrypt_ofTheSamePlaintextMoreThanOnce_givesEveryItemItsOwnIv() {
+        KeyId aes = fixed(KeyAlgorithm.AES_256_GCM);
+        EncryptRequest same = EncryptRequest.newBuilder().setKeyId(aes).setPlaintext(bytes("same")).setAad(bytes("ctx")).build();
+        BatchEncryptRequest.Builder b = BatchEncryptRequest.newBuilder();
+        for (int i = 0; i < 50; i++) {
+            b.addItems(same);
+        }
+
+        BatchEncryptResponse resp = admin().batchEncrypt(b.build());
+
+        assertThat(resp.getItemsList()).extracting(i -> i.getResult().getIv()).doesNotHaveDuplicates().allSatisfy(iv -> assertThat(iv.size())
+                .isEqualTo(12));
+        assertThat(resp.getItemsList()).extracting(i -> i.getResult().getCiphertext()).doesNotHaveDuplicates();
+        assertThat(resp.getItemsList()).allSatisfy(i -> assertThat(decrypt(i.getResult(), "ctx")).isEqualTo("same"));
+    }
+
     @Test
     void batchDecrypt_mixOfGoodAndBadItems_reportsStatusPerItem() {
         KeyId aes = fixed(KeyAlgorithm.AES_256_GCM);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyline.crypto.v1.CryptoServiceGrpc;
 import dev.keyline.crypto.v1.ListKeysRequest;
+import dev.keyline.testing.TestPki;
 import io.grpc.ChannelCredentials;
 import io.grpc.Grpc;
 import io.grpc.ManagedChannel;
@@ -13,9 +14,7 @@ import io.grpc.StatusRuntimeException;
 import io.grpc.TlsChannelCredentials;
 import io.grpc.stub.MetadataUtils;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -31,19 +30,11 @@ class MutualTlsTest {
 
     @BeforeAll
     static void start() throws Exception {
-        openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
-                "-subj", "/CN=keyline-test-ca", "-keyout", "ca.key", "-out", "ca.pem");
-        for (String name : List.of("server", "client", "stranger")) {
-            openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-subj", "/CN=" + name,
-                    "-keyout", name + ".raw.key", "-out", name + ".csr");
-            openssl("pkcs8", "-topk8", "-nocrypt", "-in", name + ".raw.key", "-out", name + ".key");
-        }
-        Files.writeString(dir.resolve("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n");
-        openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2",
-                "-extfile", "san.ext", "-out", "server.pem");
-        openssl("x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-out", "client.pem");
+        TestPki pki = TestPki.create(dir, "ca", "keyline-test-ca");
+        pki.issue("server", "IP:127.0.0.1,DNS:localhost");
+        pki.issue("client", "");
         // The stranger's certificate is self-signed: not from the CA the server trusts.
-        openssl("x509", "-req", "-in", "stranger.csr", "-signkey", "stranger.key", "-days", "2", "-out", "stranger.pem");
+        TestPki.create(dir, "stranger", "stranger");
         CryptoServiceConfig config = CryptoServiceConfig.defaults(dir.resolve("data")).grpcPort(0).httpPort(0)
                 .tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem")).build();
         server = CryptoServer.start(config, new CryptoServer.Network(), false, java.time.InstantSource.system());
@@ -55,15 +46,6 @@ class MutualTlsTest {
         if (server != null) {
             server.close();
         }
-    }
-
-    private static void openssl(String... args) throws IOException, InterruptedException {
-        List<String> cmd = new java.util.ArrayList<>(List.of("openssl"));
-        cmd.addAll(List.of(args));
-        Process p = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(p.exitValue()).as("openssl %s: %s", String.join(" ", args), out).isZero();
     }
 
     private static ManagedChannel channel(String clientName) throws IOException {
