@@ -6,6 +6,7 @@ import dev.keyline.crypto.service.access.Grant;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.crypto.service.store.JdbcKeyStore;
 import dev.keyline.platform.Keyline;
+import dev.keyline.platform.run.ServiceCaller;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -15,6 +16,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -63,24 +65,44 @@ public final class CallersCommand implements Callable<Integer> {
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create a caller and print its new token (shown only this once) on stdout.")
+            description = {"Create a caller and print its new token (shown only this once) on stdout.",
+                "Give exactly one of --grants and --for. For Keyline's own services, --for grants the least they need:",
+                "  token-service:      token:sign,read,data-key,decrypt",
+                "  iam-policy-service: iam:sign,verify,read,data-key,decrypt",
+                "and lists the keys to create first (a service token cannot create, rotate or destroy keys)."})
     static final class Create extends StoreCommand {
         @Parameters(paramLabel = "NAME", description = "The caller's name, e.g. token-service.")
         String name;
 
-        @Option(names = "--grants", required = true, paramLabel = "GRANTS",
+        @Option(names = "--grants", paramLabel = "GRANTS",
                 description = "What it may do: 'ns:op,op;ns2:*'. Operations: encrypt, decrypt, sign, verify, data-key, manage, read;"
                         + " * as namespace means every namespace.")
         String grants;
+
+        @Option(names = "--for", paramLabel = "SERVICE",
+                description = "A Keyline service this caller is: token-service or iam-policy-service; grants it the least it needs.")
+        String service;
 
         @Option(names = "--replace", description = "Give an existing caller new grants and a new token; its old token stops working.")
         boolean replace;
 
         @Override
         int run(Printer out, AccessControl access) {
-            List<Grant> parsed = Grant.parseList(grants);
+            if ((grants == null) == (service == null)) {
+                throw CliFailure.usage("give exactly one of --grants and --for (token-service, iam-policy-service)");
+            }
+            Optional<ServiceCaller> forService;
+            try {
+                forService = service == null ? Optional.empty() : Optional.of(ServiceCaller.forService(service));
+            } catch (IllegalArgumentException e) {
+                throw CliFailure.usage("--for: " + e.getMessage());
+            }
+            List<Grant> parsed = forService.map(ServiceCaller::grants).orElseGet(() -> Grant.parseList(grants));
             if (parsed.isEmpty()) {
                 throw CliFailure.usage("--grants is empty; give at least one namespace:operations");
+            }
+            if (parsed.stream().anyMatch(g -> g.namespace().equals("*"))) {
+                out.note("warning: " + name + " may use every key namespace ('*'); a leaked token then reaches every key");
             }
             boolean exists = access.list().stream().anyMatch(c -> c.name().equals(name));
             if (exists && !replace) {
@@ -92,10 +114,15 @@ public final class CallersCommand implements Callable<Integer> {
                 m.put("name", issued.caller().name());
                 m.put("grants", Grant.formatList(issued.caller().grants()));
                 m.put("token", issued.token());
+                forService.ifPresent(s -> m.put("keys_to_create", s.keyCommands()));
                 out.json(m);
             } else {
+                forService.ifPresent(s -> out.note(s.serviceName() + " needs these keys, created by an admin before it starts: "
+                        + String.join("; ", s.keyCommands())));
                 out.note((exists ? "replaced" : "created") + " caller " + name + " with grants " + Grant.formatList(issued.caller().grants())
-                        + "; its token follows and is shown only now (give it to the program as KEYLINE_TOKEN):");
+                        + "; its token follows and is shown only now (give it to the program as "
+                        + forService.map(s -> s == ServiceCaller.TOKEN_SERVICE ? "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN"
+                                : "KEYLINE_IAM_CRYPTO_AUTH_TOKEN").orElse("KEYLINE_TOKEN") + "):");
                 out.line(issued.token());
             }
             return Keyline.OK;

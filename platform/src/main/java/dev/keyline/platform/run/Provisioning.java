@@ -3,6 +3,7 @@ package dev.keyline.platform.run;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.crypto.service.access.Caller;
 import dev.keyline.crypto.service.access.Grant;
 import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.store.MasterKey;
@@ -32,8 +33,6 @@ import org.slf4j.LoggerFactory;
 final class Provisioning {
     private static final Logger LOG = LoggerFactory.getLogger(Provisioning.class);
 
-    static final String TOKEN_CALLER = "token-service";
-    static final String IAM_CALLER = "iam-policy";
     static final KeyId JWT_SIGNING = KeyId.of("token", "jwt-signing");
     static final KeyId TOKEN_CACHE = KeyId.of("token", "cache-encryption");
     static final KeyId DECISION_SIGNING = KeyId.of("iam", "decision-signing");
@@ -48,8 +47,8 @@ final class Provisioning {
     }
 
     static Prepared run(CryptoServer crypto, Path dataDir, SecureRandom random) {
-        Path tokenCaller = caller(crypto, dataDir, TOKEN_CALLER, "token:sign,verify,read,encrypt,decrypt,data-key,manage", random);
-        Path iamCaller = caller(crypto, dataDir, IAM_CALLER, "iam:sign,verify,read,encrypt,decrypt,data-key,manage", random);
+        Path tokenCaller = caller(crypto, dataDir, ServiceCaller.TOKEN_SERVICE, random);
+        Path iamCaller = caller(crypto, dataDir, ServiceCaller.IAM_POLICY_SERVICE, random);
         crypto.keys().ensure(JWT_SIGNING, KeyAlgorithm.ECDSA_P256_SHA256);
         crypto.keys().ensure(TOKEN_CACHE, KeyAlgorithm.AES_256_GCM);
         crypto.keys().ensure(DECISION_SIGNING, KeyAlgorithm.ECDSA_P256_SHA256);
@@ -83,22 +82,29 @@ final class Provisioning {
         return new Prepared(tokenCaller, iamCaller, clients, demoSecret, fallback, iamAdmin, policies);
     }
 
-    /** The token file of {@code name}, issuing a new token when the file is missing or no longer accepted. */
-    private static Path caller(CryptoServer crypto, Path dataDir, String name, String grants, SecureRandom random) {
+    /**
+     * The token file of {@code service}'s caller, issuing a new token when the file is missing, no
+     * longer accepted, or its caller holds other grants than the least the service needs (data
+     * directories from before least-privilege grants held wider ones).
+     */
+    private static Path caller(CryptoServer crypto, Path dataDir, ServiceCaller service, SecureRandom random) {
+        String name = service.callerName();
         Path file = dataDir.resolve(name + ".token");
         if (Files.exists(file)) {
             try {
                 String token = Files.readString(file, StandardCharsets.US_ASCII).trim();
-                if (crypto.access().authenticate(token).name().equals(name)) {
+                Caller caller = crypto.access().authenticate(token);
+                if (caller.name().equals(name) && caller.grants().equals(service.grants())) {
                     return file;
                 }
+                LOG.info("re-issuing the token of {} with the grants it needs: {}", name, Grant.formatList(service.grants()));
             } catch (CryptoException e) {
                 LOG.warn("{} holds a token the crypto service no longer accepts; issuing a new one", file);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot read " + file, e);
             }
         }
-        String token = crypto.access().issue(name, Grant.parseList(grants)).token();
+        String token = crypto.access().issue(name, service.grants()).token();
         writeSecret(file, token);
         return file;
     }

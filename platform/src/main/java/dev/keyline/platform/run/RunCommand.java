@@ -1,6 +1,7 @@
 package dev.keyline.platform.run;
 
 import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.iam.IamException;
 import dev.keyline.platform.Keyline;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -54,6 +55,11 @@ abstract class RunCommand implements Callable<Integer> {
             err.println("error: " + (m.startsWith("invalid ") ? listed(m) : "cannot start: " + e.reason() + ": " + m));
             err.flush();
             return e.reason() == CryptoException.Reason.INVALID_CONFIG ? Keyline.USAGE : Keyline.FAILED;
+        } catch (IamException e) {
+            err.println("error: " + (e.reason() == IamException.Reason.INVALID_CONFIG ? listed(e.getMessage())
+                    : "cannot start: " + e.reason() + ": " + e.getMessage()));
+            err.flush();
+            return e.reason() == IamException.Reason.INVALID_CONFIG ? Keyline.USAGE : Keyline.FAILED;
         } catch (IllegalArgumentException e) {
             // The token service reports its configuration problems this way.
             err.println("error: " + listed(e.getMessage()));

@@ -62,6 +62,51 @@ class CallersCommandTest {
     }
 
     @Test
+    void create_forTokenService_grantsTheLeastItNeedsAndListsItsKeys() throws Exception {
+        ok(Cli.run(admin, "keys", "create", "token/jwt-signing", "--algorithm", "ECDSA_P256_SHA256"));
+        Result created = ok(Cli.run(admin, "callers", "create", "token-svc", "--for", "token-service"));
+        Map<String, String> svc = service.envWithToken(created.outLine());
+
+        Result signs = Cli.run(svc, "sign", "token/jwt-signing", "--data", "header.payload");
+        Result rotates = Cli.run(svc, "keys", "rotate", "token/jwt-signing");
+        Result creates = Cli.run(svc, "keys", "create", "token/other", "--algorithm", "AES_256_GCM");
+        Result otherNamespace = Cli.run(svc, "encrypt", "apps/data", "--plaintext", "x");
+
+        assertThat(created.err()).contains("created caller token-svc with grants token:decrypt,sign,data-key,read")
+                .contains("keyline keys create token/jwt-signing --algorithm ECDSA_P256_SHA256")
+                .contains("keyline keys create token/cache-encryption --algorithm AES_256_GCM")
+                .contains("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN");
+        assertThat(signs.exitCode()).as(signs.toString()).isZero();
+        assertThat(rotates.exitCode()).as("a service token cannot rotate").isEqualTo(1);
+        assertThat(rotates.err()).startsWith("error: PERMISSION_DENIED: ");
+        assertThat(creates.exitCode()).as("nor create keys").isEqualTo(1);
+        assertThat(otherNamespace.exitCode()).as("nor leave its namespace").isEqualTo(1);
+    }
+
+    @Test
+    void create_forIamPolicyService_json_listsGrantAndKeys() throws Exception {
+        JsonNode m = JSON.readTree(ok(Cli.run(admin, "callers", "create", "iam-svc", "--for", "iam-policy-service", "--json")).out());
+
+        assertThat(m.get("grants").asText()).isEqualTo("iam:decrypt,sign,verify,data-key,read");
+        assertThat(m.get("keys_to_create")).extracting(JsonNode::asText)
+                .containsExactly("keyline keys create iam/decision-signing --algorithm ECDSA_P256_SHA256",
+                        "keyline keys create iam/cache-encryption --algorithm AES_256_GCM");
+    }
+
+    @Test
+    void create_withNeitherOrBothOfGrantsAndFor_orAnUnknownService_isAUsageError() {
+        Result neither = Cli.run(admin, "callers", "create", "app-none");
+        Result both = Cli.run(admin, "callers", "create", "app-both", "--grants", "apps:encrypt", "--for", "token-service");
+        Result unknown = Cli.run(admin, "callers", "create", "app-unknown", "--for", "mail-service");
+
+        assertThat(neither.exitCode()).isEqualTo(2);
+        assertThat(neither.err()).contains("exactly one of --grants and --for");
+        assertThat(both.exitCode()).isEqualTo(2);
+        assertThat(unknown.exitCode()).isEqualTo(2);
+        assertThat(unknown.err()).contains("unknown service 'mail-service'").contains("token-service, iam-policy-service");
+    }
+
+    @Test
     void create_json_includesTheTokenOnce() throws Exception {
         Result r = ok(Cli.run(admin, "callers", "create", "app-json", "--grants", "apps:*", "--json"));
 

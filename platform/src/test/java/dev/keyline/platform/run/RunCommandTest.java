@@ -41,6 +41,27 @@ class RunCommandTest {
         assertThat(r.out()).isEmpty();
     }
 
+    /** Each service's configuration errors, alone or under {@code up}: the problem named, exit 2, no stack trace. */
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource({
+        "crypto-service, KEYLINE_CRYPTO_GRPC_PORT, fifty",
+        "token-service, KEYLINE_TOKEN_HTTP_PORT, fifty",
+        "iam-policy-service, KEYLINE_IAM_HTTP_PORT, fifty",
+        "up, KEYLINE_IAM_HTTP_PORT, fifty",
+        "up, KEYLINE_IAM_CACHE_L1_TTL, forever",
+        "up, KEYLINE_TOKEN_ACCESS_TOKEN_LIFETIME, forever"})
+    void service_withOneInvalidValue_namesItAndExitsTwoWithoutAStackTrace(String command, String variable, String value) {
+        Map<String, String> env = new java.util.HashMap<>(Map.of("KEYLINE_DATA_DIR", dir.toString(), "KEYLINE_CRYPTO_GRPC_PORT", "0",
+                "KEYLINE_CRYPTO_HTTP_PORT", "0", "KEYLINE_TOKEN_HTTP_PORT", "0", "KEYLINE_IAM_HTTP_PORT", "0"));
+        env.put(variable, value);
+        Result r = Cli.run(env, command);
+
+        assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: invalid configuration:").contains(variable)
+                .doesNotContain("Exception").doesNotContain("\tat ");
+        assertThat(r.out()).as("nothing started, so no banner").isEmpty();
+    }
+
     @Test
     void up_withAMalformedMasterKey_failsWithoutShowingIt() {
         Result r = Cli.run(Map.of("KEYLINE_DATA_DIR", dir.toString(), "KEYLINE_MASTER_KEY", "s3cret!!", "KEYLINE_CRYPTO_GRPC_PORT", "0",
