@@ -19,12 +19,12 @@ public enum ServiceCaller {
     /** Signs JWTs, publishes their public keys, wraps refresh-token families (envelope: data key + unwrap). */
     TOKEN_SERVICE("token-service", "token", EnumSet.of(Operation.SIGN, Operation.READ, Operation.DATA_KEY, Operation.DECRYPT),
             List.of(Map.entry(KeyId.of("token", "jwt-signing"), KeyAlgorithm.ECDSA_P256_SHA256),
-                    Map.entry(KeyId.of("token", "cache-encryption"), KeyAlgorithm.AES_256_GCM))),
+                    Map.entry(KeyId.of("token", "family-encryption"), KeyAlgorithm.AES_256_GCM))),
     /** Signs and verifies decisions, publishes their public keys, encrypts its decision cache (envelope). */
     IAM_POLICY_SERVICE("iam-policy", "iam",
             EnumSet.of(Operation.SIGN, Operation.VERIFY, Operation.READ, Operation.DATA_KEY, Operation.DECRYPT),
             List.of(Map.entry(KeyId.of("iam", "decision-signing"), KeyAlgorithm.ECDSA_P256_SHA256),
-                    Map.entry(KeyId.of("iam", "cache-encryption"), KeyAlgorithm.AES_256_GCM)));
+                    Map.entry(KeyId.of("iam", "decision-cache"), KeyAlgorithm.AES_256_GCM)));
 
     private final String callerName;
     private final String namespace;
@@ -53,7 +53,7 @@ public enum ServiceCaller {
         return List.of(new Grant(namespace, operations));
     }
 
-    /** The keys it uses, with their algorithms. */
+    /** The keys it uses when run alone, under its default key ids, with their algorithms. */
     public List<Map.Entry<KeyId, KeyAlgorithm>> keys() {
         return keys;
     }

@@ -74,7 +74,7 @@ class CallersCommandTest {
 
         assertThat(created.err()).contains("created caller token-svc with grants token:decrypt,sign,data-key,read")
                 .contains("keyline keys create token/jwt-signing --algorithm ECDSA_P256_SHA256")
-                .contains("keyline keys create token/cache-encryption --algorithm AES_256_GCM")
+                .contains("keyline keys create token/family-encryption --algorithm AES_256_GCM")
                 .contains("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN");
         assertThat(signs.exitCode()).as(signs.toString()).isZero();
         assertThat(rotates.exitCode()).as("a service token cannot rotate").isEqualTo(1);
@@ -90,7 +90,7 @@ class CallersCommandTest {
         assertThat(m.get("grants").asText()).isEqualTo("iam:decrypt,sign,verify,data-key,read");
         assertThat(m.get("keys_to_create")).extracting(JsonNode::asText)
                 .containsExactly("keyline keys create iam/decision-signing --algorithm ECDSA_P256_SHA256",
-                        "keyline keys create iam/cache-encryption --algorithm AES_256_GCM");
+                        "keyline keys create iam/decision-cache --algorithm AES_256_GCM");
     }
 
     @Test

@@ -73,6 +73,19 @@ class ScaleOutExampleTest {
             Path adminToken = dir.resolve("a/admin.token");
             assertThat(adminToken).as("replica A created the admin caller in the shared store").exists();
             assertThat(dir.resolve("b/admin.token")).as("replica B found it there").doesNotExist();
+            // The README's admin steps: the services' keys, then a least-privilege caller per service.
+            Map<String, String> adminShell = Map.of("KEYLINE_DATA_DIR", dir.resolve("a").toString(),
+                    "KEYLINE_CRYPTO_GRPC_PORT", a.get("KEYLINE_CRYPTO_GRPC_PORT"), "KEYLINE_TOKEN", Files.readString(adminToken).trim(),
+                    "KEYLINE_MASTER_KEY", shared.get("KEYLINE_MASTER_KEY"), "KEYLINE_STORE_URL", "jdbc:postgresql://127.0.0.1:5432/test",
+                    "KEYLINE_STORE_USER", "postgres", "KEYLINE_STORE_SCHEMA", schema);
+            for (ServiceCaller service : ServiceCaller.values()) {
+                for (String command : service.keyCommands()) {
+                    List<String> args = List.of(command.substring("keyline ".length()).split(" "));
+                    assertThat(dev.keyline.platform.Cli.run(adminShell, args.toArray(String[]::new)).exitCode()).as(command).isZero();
+                }
+            }
+            Path tokenCrypto = callerToken(adminShell, "token-service", "token-service", dir.resolve("token-crypto.token"));
+            Path iamCrypto = callerToken(adminShell, "iam-policy", "iam-policy-service", dir.resolve("iam-crypto.token"));
 
             Path clients = dir.resolve("clients.json");
             Client.NewClient app = Client.create("my-app", Set.of(Client.CLIENT_CREDENTIALS, Client.REFRESH_TOKEN, Client.SESSIONS_ISSUE), List.of("read"),
@@ -81,7 +94,7 @@ class ScaleOutExampleTest {
             int tokenPort = freePort();
             Settings t = settings(examples.resolve("token.yaml"), shared, Map.of("KEYLINE_DATA_DIR", dir.resolve("token").toString(),
                     "KEYLINE_TOKEN_HTTP_PORT", String.valueOf(tokenPort), "KEYLINE_TOKEN_REDIS_PREFIX", tokenPrefix,
-                    "KEYLINE_TOKEN_CRYPTO_ENDPOINT", endpointA, "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE", adminToken.toString(),
+                    "KEYLINE_TOKEN_CRYPTO_ENDPOINT", endpointA, "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE", tokenCrypto.toString(),
                     "KEYLINE_TOKEN_CLIENTS_FILE", clients.toString(), "KEYLINE_TOKEN_KEY_PUBLISH_DELAY", "PT1S",
                     "KEYLINE_TOKEN_KEY_POLL_INTERVAL", "PT1S"));
             started.add(new TokenServiceCommand().start(t));
@@ -89,7 +102,7 @@ class ScaleOutExampleTest {
             int iamPort = freePort();
             Settings i = settings(examples.resolve("iam.yaml"), shared, Map.of("KEYLINE_DATA_DIR", dir.resolve("iam").toString(),
                     "KEYLINE_IAM_HTTP_PORT", String.valueOf(iamPort), "KEYLINE_IAM_REDIS_KEY_PREFIX", iamPrefix,
-                    "KEYLINE_IAM_CRYPTO_ENDPOINT", endpointA + "," + endpointB, "KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE", adminToken.toString(),
+                    "KEYLINE_IAM_CRYPTO_ENDPOINT", endpointA + "," + endpointB, "KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE", iamCrypto.toString(),
                     "KEYLINE_IAM_POLICY_DIR", examples.resolve("policies").toString()));
             started.add(new IamPolicyServiceCommand().start(i));
             i.requireAllFileSettingsUsed(examples.resolve("iam.yaml"));
@@ -137,6 +150,14 @@ class ScaleOutExampleTest {
             deleteRedisKeys(tokenPrefix);
             deleteRedisKeys(iamPrefix);
         }
+    }
+
+    /** {@code keyline callers create NAME --for SERVICE} as the admin, its token written to {@code file}. */
+    private static Path callerToken(Map<String, String> adminShell, String name, String service, Path file) throws IOException {
+        dev.keyline.platform.Cli.Result r = dev.keyline.platform.Cli.run(adminShell, "callers", "create", name, "--for", service);
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        Files.writeString(file, r.outLine() + "\n");
+        return file;
     }
 
     /** The example file's settings, then {@code shared} and {@code overrides} as environment variables would (they win). */
