@@ -73,7 +73,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** {@code keyline bench token}. */
     @Command(name = "token", mixinStandardHelpOptions = true,
-            description = {"client_credentials tokens/s, p50/p99, CPU-seconds per 1,000 tokens and RSS (issue 4 targets).",
+            description = {"client_credentials tokens/s, p50/p99, CPU-seconds per 1,000 tokens and RSS, against the token service's targets.",
                 "Without --url: starts a crypto service and a token service on loopback in this JVM and measures ES256 signed by the "
                         + "crypto service, then by the local key; CPU and RSS are this JVM's, load generator included.",
                 "With --url, --client-id and --secret (or --secret-file): any RFC 6749 token endpoint (http://)."})
@@ -146,7 +146,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** {@code keyline bench iam}. */
     @Command(name = "iam", mixinStandardHelpOptions = true,
-            description = "Decisions/s and p50/p99 of the IAM decision path (issue 5 targets): uncached Cedar, L1 hit, L2 hit plaintext "
+            description = "Decisions/s and p50/p99 of the IAM decision path (against its targets): uncached Cedar, L1 hit, L2 hit plaintext "
                     + "and encrypted in Redis, L1 hit with signing; crypto service on loopback in this JVM.")
     public static final class Iam implements Callable<Integer> {
         @Spec
@@ -187,7 +187,7 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** {@code keyline bench all}. */
     @Command(name = "all", mixinStandardHelpOptions = true,
-            description = {"The crypto, token and IAM benchmarks in one run: one table with the figures and the targets of issues 2-5 "
+            description = {"The crypto, token and IAM benchmarks in one run: one table with the figures and their targets "
                     + "(PASS/FAIL), bench-results.json and a self-contained HTML chart next to it (bench-results.html).",
                 "Defaults take about 5 minutes on 2 cores. Needs Redis for the IAM L2 figures (--redis none: in memory)."})
     public static final class All implements Callable<Integer> {
@@ -238,11 +238,11 @@ public final class BenchCommand implements Callable<Integer> {
 
             // The token suite goes first, on a fresh JVM: its target is an absolute rate (and an RSS),
             // which the code shapes and heap the crypto suite leaves behind would skew; the crypto
-            // targets are ratios of rows measured side by side. The table keeps the issues' order.
-            Suite token = suite(progress, TokenBench.NAME, TokenBench.ISSUE,
+            // targets are ratios of rows measured side by side. The table keeps the order crypto, token, IAM.
+            Suite token = suite(progress, TokenBench.NAME, TokenBench.SCOPE,
                     p -> new TokenBench(w, m, TOKEN_CONCURRENCY, p).run(new TokenBench.Started()));
-            Suite crypto = suite(progress, CryptoBench.NAME, CryptoBench.ISSUE, p -> new CryptoBench(w, m, 64, p).run());
-            Suite iam = suite(progress, DecisionBench.NAME, DecisionBench.ISSUE, p -> new DecisionBench(w, m, cores, p).run(l2));
+            Suite crypto = suite(progress, CryptoBench.NAME, CryptoBench.SCOPE, p -> new CryptoBench(w, m, 64, p).run());
+            Suite iam = suite(progress, DecisionBench.NAME, DecisionBench.SCOPE, p -> new DecisionBench(w, m, cores, p).run(l2));
             List<Suite> suites = new ArrayList<>(List.of(crypto, token, iam));
             progress.suite("");
             progress.step("done");
@@ -259,7 +259,7 @@ public final class BenchCommand implements Callable<Integer> {
             return outcome(report);
         }
 
-        private Suite suite(Progress progress, String name, String issue, Bench bench) throws InterruptedException {
+        private Suite suite(Progress progress, String name, String scope, Bench bench) throws InterruptedException {
             progress.suite(name);
             // Each suite starts from a collected heap, so the memory one suite grew does not count
             // against the next one's RSS figure (G1 returns free heap to the OS after a full GC).
@@ -272,7 +272,7 @@ public final class BenchCommand implements Callable<Integer> {
                 // One suite failing must not lose the others' figures: it is reported as FAIL, and the exit code is 1.
                 spec.commandLine().getErr().println("error: the " + name + " benchmark stopped: " + e);
                 spec.commandLine().getErr().flush();
-                return Suite.failed(name, issue, e);
+                return Suite.failed(name, scope, e);
             }
         }
     }

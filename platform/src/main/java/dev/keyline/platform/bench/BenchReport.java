@@ -43,7 +43,7 @@ record BenchReport(String command, Instant startedAt, Duration took, String load
     }
 
     /**
-     * One table: per suite, its measured rows (rates, latencies, errors), then the figures its issue
+     * One table: per suite, its measured rows (rates, latencies, errors), then the figures it has targets for
      * names with their targets and PASS/FAIL. Then the notes that qualify the figures.
      */
     void print(PrintWriter out) {
@@ -70,7 +70,7 @@ record BenchReport(String command, Instant startedAt, Duration took, String load
                 errors());
         for (Suite s : suites) {
             for (String n : s.notes()) {
-                out.println("  " + s.name() + " (" + s.issue() + "): " + n);
+                out.println("  " + s.name() + " (" + s.scope() + "): " + n);
             }
         }
         out.flush();
@@ -95,7 +95,7 @@ record BenchReport(String command, Instant startedAt, Duration took, String load
         for (Suite s : suites) {
             Map<String, Object> sm = new LinkedHashMap<>();
             sm.put("name", s.name());
-            sm.put("issue", s.issue());
+            sm.put("scope", s.scope());
             List<Map<String, Object>> rows = new ArrayList<>();
             for (Row r : s.rows()) {
                 Map<String, Object> row = new LinkedHashMap<>();

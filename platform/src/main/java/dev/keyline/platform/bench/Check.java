@@ -3,8 +3,8 @@ package dev.keyline.platform.bench;
 import java.util.Objects;
 
 /**
- * A figure an issue names (a ratio, a rate, a latency, a memory size) and the target the issue
- * sets for it, if any. A figure that could not be measured (NaN) fails its target.
+ * A measured figure (a ratio, a rate, a latency, a memory size) and the target set for it, if
+ * any. A figure that could not be measured (NaN) fails its target.
  */
 record Check(String name, double value, String unit, Target target) {
     Check {
@@ -13,14 +13,14 @@ record Check(String name, double value, String unit, Target target) {
         Objects.requireNonNull(target, "target");
     }
 
-    /** What the issue asks of the figure. */
+    /** What the figure should reach. */
     sealed interface Target permits AtLeast, AtMost, NoTarget { }
 
     record AtLeast(double bound) implements Target { }
 
     record AtMost(double bound) implements Target { }
 
-    /** Reported for comparison; the issue sets no bound. */
+    /** Reported for comparison; no bound is set. */
     record NoTarget() implements Target { }
 
     enum Verdict { PASS, FAIL, INFO }

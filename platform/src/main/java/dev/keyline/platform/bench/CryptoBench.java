@@ -38,12 +38,12 @@ import java.util.Optional;
 
 /**
  * {@code keyline bench crypto}: in-process primitive rates per provider, then RPC rates against a
- * crypto service on a loopback port, all in one run on this machine, with the ratios issues 2
- * and 3 name. The service runs in the same JVM as the load generator (both share the cores).
+ * crypto service on a loopback port, all in one run on this machine, with the ratios that have
+ * targets. The service runs in the same JVM as the load generator (both share the cores).
  */
 final class CryptoBench {
     static final String NAME = "crypto";
-    static final String ISSUE = "issues 2, 3";
+    static final String SCOPE = "crypto service and client library";
 
     private final Duration warmup;
     private final Duration measure;
@@ -154,7 +154,7 @@ final class CryptoBench {
                         LoadLoop.runLocal("warm-up", callers, jitWarmup, Duration.ZERO, () -> client.sign(esId, kib));
                     }
 
-                    // The rows whose ratios issue 2 names, in alternating rounds (best of each): on a
+                    // The rows whose ratios have targets, in alternating rounds (best of each): on a
                     // shared 2-core machine throughput drifts by tens of percent within a minute, and
                     // rows measured minutes apart would compare the drift, not the calls.
                     LoadLoop.Result empty = null;
@@ -232,7 +232,7 @@ final class CryptoBench {
             }
         }
 
-        // The ratios issue 2 (service) and issue 3 (client library) name, with their targets.
+        // The service's and the client library's ratios, with their targets.
         List<Check> checks = new ArrayList<>();
         double empty = rate(results, "rpc empty (health check)");
         double encrypt = rate(results, "rpc encrypt 1KiB");
@@ -257,7 +257,7 @@ final class CryptoBench {
                 + threads + " threads");
         List<Row> rows = results.stream().map(r -> new Row(r.name(), r.opsPerSecond(), r.itemsPerSecond(), r.p50Micros(),
                 r.p99Micros(), r.errors())).toList();
-        return new Suite(NAME, ISSUE, rows, checks, notes);
+        return new Suite(NAME, SCOPE, rows, checks, notes);
     }
 
     private static double rate(List<LoadLoop.Result> rs, String name) {

@@ -23,11 +23,11 @@ import java.util.Optional;
  * {@code keyline bench iam}: {@link IamBench} (the IAM service's decision path in this process:
  * uncached Cedar, L1 hit, L2 hit plaintext and encrypted, L1 hit with signing) with the demo
  * policies and a crypto service on loopback in this JVM, L2 in the real Redis under a fresh key
- * prefix that {@code IamBench} deletes afterwards. Reports the figures and targets of issue 5.
+ * prefix that {@code IamBench} deletes afterwards. Reports the decision path's figures and their targets.
  */
 final class DecisionBench {
     static final String NAME = "iam";
-    static final String ISSUE = "issue 5";
+    static final String SCOPE = "decision path";
 
     static final String UNCACHED = "uncached Cedar evaluation";
     static final String L1 = "L1 hit (authorize)";
@@ -48,7 +48,7 @@ final class DecisionBench {
         }
     }
 
-    /** The in-process L2 storage: for machines without Redis; the issue's L2 figures are for Redis. */
+    /** The in-process L2 storage: for machines without Redis; the L2 targets are for Redis. */
     record InMemory() implements L2 { }
 
     private final Duration warmup;
@@ -125,7 +125,7 @@ final class DecisionBench {
         notes.add("decision path in this process (no HTTP), " + threads + " threads; crypto service on loopback gRPC in this JVM");
         notes.add(switch (l2) {
             case Redis r -> "L2 in Redis at " + r.url() + " under a fresh key prefix, deleted after the run";
-            case InMemory m -> "L2 in memory (--redis none): the issue's L2 target is for Redis";
+            case InMemory m -> "L2 in memory (--redis none): the L2 target is for Redis";
         });
         return new Suite(NAME, ISSUE, rows, checks, notes);
     }

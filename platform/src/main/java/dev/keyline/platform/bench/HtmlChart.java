@@ -49,7 +49,7 @@ final class HtmlChart {
         h.append("<p class=\"meta\">targets: <b>").append(report.count(Check.Verdict.PASS)).append(" PASS</b>, <b>")
                 .append(report.count(Check.Verdict.FAIL)).append(" FAIL</b>; ").append(report.errors()).append(" errors in all rows</p>\n");
         for (Suite s : report.suites()) {
-            h.append("<h2>").append(esc(s.name())).append(" <small>(").append(esc(s.issue())).append(")</small></h2>\n");
+            h.append("<h2>").append(esc(s.name())).append(" <small>(").append(esc(s.scope())).append(")</small></h2>\n");
             List<Row> rows = s.rows();
             if (!rows.isEmpty()) {
                 h.append("<h3>Throughput (operations per second; batch rows count items)</h3>\n");

@@ -30,11 +30,11 @@ import java.util.Set;
  * {@code keyline bench token}: {@link TokenLoad} (client_credentials over HTTP/1.1 keep-alive)
  * against a token service this benchmark starts, with its crypto service, in this JVM on loopback;
  * once with ES256 signed by the crypto service and once with the local key. Or, given an
- * endpoint, against any RFC 6749 token endpoint. Reports the figures and targets of issue 4.
+ * endpoint, against any RFC 6749 token endpoint. Reports the token service's figures and their targets.
  */
 final class TokenBench {
     static final String NAME = "token";
-    static final String ISSUE = "issue 4";
+    static final String SCOPE = "token service";
     static final String CRYPTO_ROW = "client_credentials, ES256 via crypto service";
     static final String LOCAL_ROW = "client_credentials, ES256 local key";
 

@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /** The report's verdicts and its three forms (table, JSON, HTML), on fixed figures. */
 class BenchReportTest {
-    private static final Suite SUITE = new Suite("token", "issue 4",
+    private static final Suite SUITE = new Suite("token", "token service",
             List.of(new Row("fast <b>&", 250_000, 250_000, Double.NaN, Double.NaN, 0), new Row("slow", 5_000, 5_000, 900, 18_000, 3)),
             List.of(Check.atLeast("tokens/s", 4_999, "tokens/s", 5000), Check.atMost("p99", 20, "ms", 20),
                     Check.atMost("rss", Double.NaN, "MB", 400), Check.info("ratio", 0.5, "")),
@@ -38,7 +38,7 @@ class BenchReportTest {
                 .containsPattern("token +slow +5,000 +5,000 +900 +18,000 +3 +ERRORS")
                 .containsPattern("token +> tokens/s +4,999 tokens/s +>= 5,000 tokens/s +FAIL")
                 .containsPattern("token +> p99 +20 ms +<= 20 ms +PASS")
-                .contains("targets: 1 PASS, 2 FAIL; 3 errors in all rows", "token (issue 4): a note");
+                .contains("targets: 1 PASS, 2 FAIL; 3 errors in all rows", "token (token service): a note");
     }
 
     @Test
