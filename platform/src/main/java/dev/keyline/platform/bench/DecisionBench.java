@@ -127,7 +127,7 @@ final class DecisionBench {
             case Redis r -> "L2 in Redis at " + r.url() + " under a fresh key prefix, deleted after the run";
             case InMemory m -> "L2 in memory (--redis none): the L2 target is for Redis";
         });
-        return new Suite(NAME, ISSUE, rows, checks, notes);
+        return new Suite(NAME, SCOPE, rows, checks, notes);
     }
 
     private static double field(List<IamBench.Result> results, String name, java.util.function.ToDoubleFunction<IamBench.Result> f) {

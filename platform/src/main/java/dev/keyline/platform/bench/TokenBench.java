@@ -161,7 +161,7 @@ final class TokenBench {
                         "JVM: max heap " + Machine.maxHeapMegabytes() + " MB, GC " + Machine.gcName(),
                         "a token counts as signed by another path when the token service's " + ISSUED_METER
                                 + " meter says so (fallback or bridge key)");
-                return new Suite(NAME, ISSUE, rows, checks, notes);
+                return new Suite(NAME, SCOPE, rows, checks, notes);
             }
         }
     }
@@ -184,7 +184,7 @@ final class TokenBench {
         if (e.serverPid() < 0) {
             notes.add("no --server-pid: the server's CPU and RSS are not measured");
         }
-        return new Suite(NAME, ISSUE, List.of(new Row(name, r.tokensPerSecond(), r.tokensPerSecond(), r.p50Millis() * 1000,
+        return new Suite(NAME, SCOPE, List.of(new Row(name, r.tokensPerSecond(), r.tokensPerSecond(), r.p50Millis() * 1000,
                 r.p99Millis() * 1000, r.errors())), checks, notes);
     }
 
