@@ -168,6 +168,34 @@ public final class Tracing implements AutoCloseable {
         };
     }
 
+    /**
+     * Opens a server span like {@link #serverSpan} that is not made current: for transports that
+     * finish a request on another thread than the one that received it (gRPC). Close it once, from
+     * any thread; a second close does nothing.
+     */
+    public ServerSpan detachedServerSpan(String name, Headers headers) {
+        if (tracer == null) {
+            return NO_SPAN;
+        }
+        Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, GETTER);
+        Span span = tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
+        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+        return new ServerSpan() {
+            @Override
+            public void failed(String errorCode) {
+                span.setStatus(StatusCode.ERROR);
+                span.setAttribute(ERROR_CODE, errorCode);
+            }
+
+            @Override
+            public void close() {
+                if (ended.compareAndSet(false, true)) {
+                    span.end();
+                }
+            }
+        };
+    }
+
     /** Sends what is buffered and stops; spans opened afterwards are dropped. */
     @Override
     public void close() {

@@ -2,6 +2,7 @@ package dev.keyline.platform.run;
 
 import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
+import dev.keyline.kit.Tracing;
 import java.io.PrintWriter;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
@@ -13,7 +14,14 @@ public final class CryptoServiceCommand extends RunCommand {
     @Override
     Running start(Settings settings) {
         CryptoServiceConfig config = CryptoServiceConfig.fromEnvironment(settings).build();
-        CryptoServer server = CryptoServer.start(config);
+        Tracing tracing = ServiceTracing.of(settings, "keyline-crypto-service");
+        CryptoServer server;
+        try {
+            server = CryptoServer.start(config, tracing);
+        } catch (RuntimeException e) {
+            tracing.close();
+            throw e;
+        }
         LoggerFactory.getLogger(CryptoServiceCommand.class).info("crypto service started: grpc={}:{} http={}:{} data_dir={}",
                 config.grpcHost(), server.grpcPort(), config.httpHost(), server.httpPort(), config.dataDir().toAbsolutePath());
         return new Running() {
@@ -24,7 +32,11 @@ public final class CryptoServiceCommand extends RunCommand {
 
             @Override
             public void close() {
-                server.close();
+                try {
+                    server.close();
+                } finally {
+                    tracing.close();
+                }
             }
         };
     }

@@ -4,6 +4,7 @@ import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.iam.server.IamServer;
 import dev.keyline.iam.server.IamServerConfig;
+import dev.keyline.kit.Tracing;
 import dev.keyline.token.server.TokenServer;
 import dev.keyline.token.server.TokenServerConfig;
 import java.io.PrintWriter;
@@ -23,15 +24,17 @@ final class EmbeddedPlatform implements Running {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPlatform.class);
 
     private final CryptoServiceConfig cryptoConfig;
+    private final Tracing cryptoTracing;
     private volatile CryptoServer crypto;
     private final TokenServer token;
     private final IamServer iam;
     private final Provisioning.Prepared prepared;
     private final Map<String, String> settings;
 
-    private EmbeddedPlatform(CryptoServiceConfig cryptoConfig, CryptoServer crypto, TokenServer token, IamServer iam,
+    private EmbeddedPlatform(CryptoServiceConfig cryptoConfig, Tracing cryptoTracing, CryptoServer crypto, TokenServer token, IamServer iam,
             Provisioning.Prepared prepared, Map<String, String> settings) {
         this.cryptoConfig = cryptoConfig;
+        this.cryptoTracing = cryptoTracing;
         this.crypto = crypto;
         this.token = token;
         this.iam = iam;
@@ -41,7 +44,14 @@ final class EmbeddedPlatform implements Running {
 
     static EmbeddedPlatform start(Settings settings) {
         CryptoServiceConfig cryptoConfig = CryptoServiceConfig.fromEnvironment(settings).build();
-        CryptoServer crypto = CryptoServer.start(cryptoConfig);
+        Tracing cryptoTracing = ServiceTracing.of(settings, "keyline-crypto-service");
+        CryptoServer crypto;
+        try {
+            crypto = CryptoServer.start(cryptoConfig, cryptoTracing);
+        } catch (RuntimeException e) {
+            cryptoTracing.close();
+            throw e;
+        }
         TokenServer token = null;
         try {
             Path dataDir = cryptoConfig.dataDir();
@@ -66,7 +76,7 @@ final class EmbeddedPlatform implements Running {
                 IamServer iam = IamServer.start(IamServerConfig.fromEnvironment(services));
                 settings.absorbAsked(services);
                 LOG.info("keyline is up: crypto grpc={} token={} iam={}", endpoint, token.baseUrl(), iam.baseUrl());
-                return new EmbeddedPlatform(cryptoConfig, crypto, token, iam, p, settings);
+                return new EmbeddedPlatform(cryptoConfig, cryptoTracing, crypto, token, iam, p, settings);
             } finally {
                 settings.absorbAsked(services);
             }
@@ -75,6 +85,7 @@ final class EmbeddedPlatform implements Running {
                 token.close();
             }
             crypto.close();
+            cryptoTracing.close();
             throw e;
         }
     }
@@ -102,7 +113,7 @@ final class EmbeddedPlatform implements Running {
 
     /** Starts the crypto service again with the same configuration, data and ports. */
     void startCrypto() {
-        crypto = CryptoServer.start(cryptoConfig);
+        crypto = CryptoServer.start(cryptoConfig, cryptoTracing);
     }
 
     private static String readSecret(Path file) {
@@ -145,7 +156,11 @@ final class EmbeddedPlatform implements Running {
             try {
                 token.close();
             } finally {
-                crypto.close();
+                try {
+                    crypto.close();
+                } finally {
+                    cryptoTracing.close();
+                }
             }
         }
     }

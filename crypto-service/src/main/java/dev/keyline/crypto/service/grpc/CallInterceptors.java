@@ -4,13 +4,16 @@ import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.service.access.AccessControl;
 import dev.keyline.crypto.service.access.Caller;
+import dev.keyline.kit.Tracing;
 import io.grpc.Context;
 import io.grpc.Contexts;
 import io.grpc.ForwardingServerCall;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import io.grpc.Status;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,6 +69,66 @@ final class CallInterceptors {
                 return Contexts.interceptCall(ctx, echoing, headers, next);
             }
         };
+    }
+
+    /** See {@link GrpcServices#tracing}. */
+    static ServerInterceptor tracing(Tracing tracing) {
+        return new ServerInterceptor() {
+            @Override
+            public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
+                Tracing.ServerSpan span = tracing.detachedServerSpan(call.getMethodDescriptor().getFullMethodName(),
+                        name -> headers.get(Metadata.Key.of(name, Metadata.ASCII_STRING_MARSHALLER)));
+                ServerCall<Q, R> ending = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
+                    @Override
+                    public void close(Status status, Metadata trailers) {
+                        if (!status.isOk()) {
+                            span.failed(reasonOf(status, trailers));
+                        }
+                        try {
+                            super.close(status, trailers);
+                        } finally {
+                            span.close();
+                        }
+                    }
+                };
+                ServerCall.Listener<Q> listener;
+                try {
+                    listener = next.startCall(ending, headers);
+                } catch (RuntimeException e) {
+                    span.failed("INTERNAL");
+                    span.close();
+                    throw e;
+                }
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+                    @Override
+                    public void onCancel() {
+                        try {
+                            super.onCancel();
+                        } finally {
+                            span.failed("CANCELLED");
+                            span.close();
+                        }
+                    }
+                };
+            }
+        };
+    }
+
+    /** The Keyline code of a failed call: its ErrorInfo reason, else the gRPC code's name. */
+    private static String reasonOf(Status status, Metadata trailers) {
+        com.google.rpc.Status proto = io.grpc.protobuf.StatusProto.fromStatusAndTrailers(status, trailers);
+        if (proto != null) {
+            for (com.google.protobuf.Any detail : proto.getDetailsList()) {
+                if (detail.is(com.google.rpc.ErrorInfo.class)) {
+                    try {
+                        return detail.unpack(com.google.rpc.ErrorInfo.class).getReason();
+                    } catch (com.google.protobuf.InvalidProtocolBufferException e) {
+                        break;
+                    }
+                }
+            }
+        }
+        return status.getCode().name();
     }
 
     private static <Q, R> ServerCall.Listener<Q> reject(ServerCall<Q, R> call, CryptoException e, RequestContext rc, long start,

@@ -14,6 +14,15 @@ public final class GrpcServices {
     }
 
     /**
+     * A server span per call (named after the method, the child of the caller's
+     * {@code traceparent}, failed with the call's ErrorInfo reason), for {@code extra} when tracing
+     * is on.
+     */
+    public static ServerInterceptor tracing(dev.keyline.kit.Tracing tracing) {
+        return CallInterceptors.tracing(tracing);
+    }
+
+    /**
      * The crypto service behind request-context and bearer-token checks, plus the standard
      * health and reflection services, which need no token.
      */

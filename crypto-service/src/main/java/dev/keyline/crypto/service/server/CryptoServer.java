@@ -133,6 +133,15 @@ public final class CryptoServer implements AutoCloseable {
         return new CryptoServer(config, new Network(), true, InstantSource.system(), CryptoProviders.defaults().secureRandom(), List.of());
     }
 
+    /**
+     * Starts on the network with the HTTP endpoints, a span per call when {@code tracing} is on.
+     * The caller owns {@code tracing} and closes it after this server.
+     */
+    public static CryptoServer start(CryptoServiceConfig config, dev.keyline.kit.Tracing tracing) {
+        return new CryptoServer(config, new Network(), true, InstantSource.system(), CryptoProviders.defaults().secureRandom(),
+                tracing.enabled() ? List.of(dev.keyline.crypto.service.grpc.GrpcServices.tracing(tracing)) : List.of());
+    }
+
     public static CryptoServer start(CryptoServiceConfig config, Transport transport, boolean withHttp, InstantSource clock) {
         return new CryptoServer(config, transport, withHttp, clock, CryptoProviders.defaults().secureRandom(), List.of());
     }

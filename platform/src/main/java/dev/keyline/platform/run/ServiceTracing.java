@@ -1,0 +1,22 @@
+package dev.keyline.platform.run;
+
+import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.kit.Tracing;
+import java.util.Map;
+
+/** The one tracing setting the services share: {@code KEYLINE_OTLP_ENDPOINT}, empty (off) by default. */
+final class ServiceTracing {
+    static final String SETTING = "KEYLINE_OTLP_ENDPOINT";
+
+    private ServiceTracing() {
+    }
+
+    /** Tracing for {@code serviceName} (its OTLP {@code service.name}); a malformed endpoint is INVALID_CONFIG. */
+    static Tracing of(Map<String, String> settings, String serviceName) {
+        try {
+            return Tracing.fromSetting(SETTING, settings.get(SETTING), serviceName);
+        } catch (IllegalArgumentException e) {
+            throw new CryptoException(CryptoException.Reason.INVALID_CONFIG, "invalid configuration: " + e.getMessage());
+        }
+    }
+}
