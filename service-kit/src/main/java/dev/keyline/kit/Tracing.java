@@ -151,21 +151,8 @@ public final class Tracing implements AutoCloseable {
             return NO_SPAN;
         }
         Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, GETTER);
-        Span span = tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
-        Scope scope = parent.with(span).makeCurrent();
-        return new ServerSpan() {
-            @Override
-            public void failed(String errorCode) {
-                span.setStatus(StatusCode.ERROR);
-                span.setAttribute(ERROR_CODE, errorCode);
-            }
-
-            @Override
-            public void close() {
-                scope.close();
-                span.end();
-            }
-        };
+        Span span = start(name, parent);
+        return new Handle(span, parent.with(span).makeCurrent());
     }
 
     /**
@@ -177,23 +164,39 @@ public final class Tracing implements AutoCloseable {
         if (tracer == null) {
             return NO_SPAN;
         }
-        Context parent = W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, GETTER);
-        Span span = tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
-        java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
-        return new ServerSpan() {
-            @Override
-            public void failed(String errorCode) {
-                span.setStatus(StatusCode.ERROR);
-                span.setAttribute(ERROR_CODE, errorCode);
-            }
+        return new Handle(start(name, W3CTraceContextPropagator.getInstance().extract(Context.root(), headers, GETTER)), null);
+    }
 
-            @Override
-            public void close() {
-                if (ended.compareAndSet(false, true)) {
-                    span.end();
+    private Span start(String name, Context parent) {
+        return tracer.spanBuilder(name).setParent(parent).setSpanKind(SpanKind.SERVER).startSpan();
+    }
+
+    /** A span, and the scope that made it current when there is one; ends once. */
+    private static final class Handle implements ServerSpan {
+        private final Span span;
+        private final Scope scope;
+        private final java.util.concurrent.atomic.AtomicBoolean ended = new java.util.concurrent.atomic.AtomicBoolean();
+
+        Handle(Span span, Scope scope) {
+            this.span = span;
+            this.scope = scope;
+        }
+
+        @Override
+        public void failed(String errorCode) {
+            span.setStatus(StatusCode.ERROR);
+            span.setAttribute(ERROR_CODE, errorCode);
+        }
+
+        @Override
+        public void close() {
+            if (ended.compareAndSet(false, true)) {
+                if (scope != null) {
+                    scope.close();
                 }
+                span.end();
             }
-        };
+        }
     }
 
     /** Sends what is buffered and stops; spans opened afterwards are dropped. */

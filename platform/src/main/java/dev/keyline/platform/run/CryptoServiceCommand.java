@@ -15,13 +15,7 @@ public final class CryptoServiceCommand extends RunCommand {
     Running start(Settings settings) {
         CryptoServiceConfig config = CryptoServiceConfig.fromEnvironment(settings).build();
         Tracing tracing = ServiceTracing.of(settings, "keyline-crypto-service");
-        CryptoServer server;
-        try {
-            server = CryptoServer.start(config, tracing);
-        } catch (RuntimeException e) {
-            tracing.close();
-            throw e;
-        }
+        CryptoServer server = ServiceTracing.startCrypto(config, tracing);
         LoggerFactory.getLogger(CryptoServiceCommand.class).info("crypto service started: grpc={}:{} http={}:{} data_dir={}",
                 config.grpcHost(), server.grpcPort(), config.httpHost(), server.httpPort(), config.dataDir().toAbsolutePath());
         return new Running() {

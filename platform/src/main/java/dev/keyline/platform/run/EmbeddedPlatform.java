@@ -45,13 +45,7 @@ final class EmbeddedPlatform implements Running {
     static EmbeddedPlatform start(Settings settings) {
         CryptoServiceConfig cryptoConfig = CryptoServiceConfig.fromEnvironment(settings).build();
         Tracing cryptoTracing = ServiceTracing.of(settings, "keyline-crypto-service");
-        CryptoServer crypto;
-        try {
-            crypto = CryptoServer.start(cryptoConfig, cryptoTracing);
-        } catch (RuntimeException e) {
-            cryptoTracing.close();
-            throw e;
-        }
+        CryptoServer crypto = ServiceTracing.startCrypto(cryptoConfig, cryptoTracing);
         TokenServer token = null;
         try {
             Path dataDir = cryptoConfig.dataDir();

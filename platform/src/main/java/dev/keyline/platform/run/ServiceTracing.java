@@ -1,6 +1,8 @@
 package dev.keyline.platform.run;
 
 import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.crypto.service.server.CryptoServer;
+import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.kit.Tracing;
 import java.util.Map;
 
@@ -9,6 +11,16 @@ final class ServiceTracing {
     static final String SETTING = "KEYLINE_OTLP_ENDPOINT";
 
     private ServiceTracing() {
+    }
+
+    /** Starts the crypto service with {@code tracing}, which is closed again when the start fails. */
+    static CryptoServer startCrypto(CryptoServiceConfig config, Tracing tracing) {
+        try {
+            return CryptoServer.start(config, tracing);
+        } catch (RuntimeException e) {
+            tracing.close();
+            throw e;
+        }
     }
 
     /** Tracing for {@code serviceName} (its OTLP {@code service.name}); a malformed endpoint is INVALID_CONFIG. */
