@@ -340,9 +340,6 @@ public final class AuditLog implements AutoCloseable {
                 String replaced = replacedBecause();
                 if (replaced != null) {
                     out = reopen(out, encoder, replaced);
-                    // The checkpoint beside the path still attests the old file: replace it at once.
-                    checkpointedLines = -1;
-                    lastCheckpoint = System.nanoTime() - interval;
                 }
                 boolean stop = false;
                 int n = 0;
@@ -360,6 +357,13 @@ public final class AuditLog implements AutoCloseable {
                     n++;
                 }
                 out.flush();
+                if (replaced != null && checkpointMac != null) {
+                    // The checkpoint beside the path still attests the old file: replace it before
+                    // anyone is told these lines are written.
+                    writeCheckpoint(encoder);
+                    checkpointedLines = lines;
+                    lastCheckpoint = System.nanoTime();
+                }
                 // Counted as written only once handed to the OS, which is what flush() promises.
                 written.addAndGet(n);
                 if (stop && checkpointMac != null && checkpointedLines != lines) {
