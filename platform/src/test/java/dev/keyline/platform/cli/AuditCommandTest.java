@@ -133,7 +133,8 @@ class AuditCommandTest {
     @Test
     void verify_aLogReopenedAfterItsFileWasRenamed_passesAndNamesThePreviousFilesLastHash() throws Exception {
         Path log = work.resolve("rotating.log");
-        try (dev.keyline.crypto.service.audit.AuditLog audit = dev.keyline.crypto.service.audit.AuditLog.open(log)) {
+        try (dev.keyline.crypto.service.audit.AuditLog audit = dev.keyline.crypto.service.audit.AuditLog.open(log,
+                service.server().masterKey().auditCheckpointMac())) {
             audit.record(new dev.keyline.crypto.service.audit.AuditEvent(java.time.Instant.now(), "svc", "Encrypt", "a/k/1", "ok", "", "c-1", "", 1));
             assertThat(audit.flush(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
             Files.move(log, work.resolve("rotating.log.1"));
@@ -148,7 +149,7 @@ class AuditCommandTest {
         Result json = Cli.run(env, "audit", "verify", log.toString(), "--json");
 
         assertThat(r.exitCode()).as(r.toString()).isZero();
-        assertThat(r.outLine()).contains("2 lines checked", "continues a previous log file", hash);
+        assertThat(r.outLine()).contains("2 lines checked", "checkpoint verified", "continues a previous log file", hash);
         assertThat(JSON.readTree(json.out()).get("continues").asText()).isEqualTo(hash);
     }
 }
