@@ -59,13 +59,14 @@ public final class AuditCommand implements Callable<Integer> {
                 m.put("first_bad_line", v.ok() ? null : v.firstBadLine());
                 m.put("problem", v.ok() ? null : v.problem());
                 m.put("checkpoint", v.checkpoint().name().toLowerCase(java.util.Locale.ROOT));
+                m.put("continues", v.continues().isEmpty() ? null : v.continues());
                 out.json(m);
             } else if (v.ok()) {
                 out.line(log + ": " + v.lines() + " lines checked, the hash chain is intact; checkpoint " + switch (v.checkpoint()) {
                     case VERIFIED -> "verified: no line was removed before it";
                     case UNAUTHENTICATED -> "matches, but is not authenticated (no master key here: set KEYLINE_MASTER_KEY or --data-dir)";
                     case MISSING, FAILED, NOT_CHECKED -> "missing: removal of the last lines cannot be ruled out";
-                });
+                } + continues(v));
             }
             if (!v.ok()) {
                 long n = v.firstBadLine();
@@ -76,6 +77,17 @@ public final class AuditCommand implements Callable<Integer> {
                 return Keyline.FAILED;
             }
             return Keyline.OK;
+        }
+
+        /**
+         * A log the service opened after its previous file was renamed, deleted or truncated starts
+         * with an AuditLogReopened line chained to that file's last line: say so, so the operator
+         * checks the previous file too.
+         */
+        private static String continues(AuditLog.Verification v) {
+            return v.continues().isEmpty() ? ""
+                    : "; it continues a previous log file (renamed, deleted or truncated while the service ran) whose last line has SHA-256 "
+                            + v.continues() + ": verify that file too";
         }
 
         private static Path defaultLog(Map<String, String> env) {

@@ -16,8 +16,10 @@ public final class CryptoServiceCommand extends RunCommand {
         CryptoServiceConfig config = CryptoServiceConfig.fromEnvironment(settings).build();
         Tracing tracing = ServiceTracing.of(settings, "keyline-crypto-service");
         CryptoServer server = ServiceTracing.startCrypto(config, tracing);
-        LoggerFactory.getLogger(CryptoServiceCommand.class).info("crypto service started: grpc={}:{} http={}:{} data_dir={}",
-                config.grpcHost(), server.grpcPort(), config.httpHost(), server.httpPort(), config.dataDir().toAbsolutePath());
+        // Plaintext on a non-loopback address got here only with KEYLINE_CRYPTO_ALLOW_INSECURE=true (see CryptoServiceConfig).
+        String transport = !config.tlsEnabled() ? "plaintext" : config.tlsClientCa() == null ? "tls" : "mutual-tls";
+        LoggerFactory.getLogger(CryptoServiceCommand.class).info("crypto service started: grpc={}:{} ({}) http={}:{} data_dir={}",
+                config.grpcHost(), server.grpcPort(), transport, config.httpHost(), server.httpPort(), config.dataDir().toAbsolutePath());
         return new Running() {
             @Override
             public void printBanner(PrintWriter out) {

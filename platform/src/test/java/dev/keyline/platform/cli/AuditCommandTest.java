@@ -129,4 +129,27 @@ class AuditCommandTest {
         assertThat(r.exitCode()).isEqualTo(2);
         assertThat(r.err()).startsWith("error: no audit log at ");
     }
+
+    @Test
+    void verify_aLogReopenedAfterItsFileWasRenamed_passesAndNamesThePreviousFilesLastHash() throws Exception {
+        Path log = work.resolve("rotating.log");
+        try (dev.keyline.crypto.service.audit.AuditLog audit = dev.keyline.crypto.service.audit.AuditLog.open(log,
+                service.server().masterKey().auditCheckpointMac())) {
+            audit.record(new dev.keyline.crypto.service.audit.AuditEvent(java.time.Instant.now(), "svc", "Encrypt", "a/k/1", "ok", "", "c-1", "", 1));
+            assertThat(audit.flush(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            Files.move(log, work.resolve("rotating.log.1"));
+            audit.record(new dev.keyline.crypto.service.audit.AuditEvent(java.time.Instant.now(), "svc", "Encrypt", "a/k/1", "ok", "", "c-2", "", 1));
+            assertThat(audit.flush(5, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        }
+        String previousLast = Files.readAllLines(work.resolve("rotating.log.1"), StandardCharsets.UTF_8).get(0);
+        String hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                .digest(previousLast.getBytes(StandardCharsets.UTF_8)));
+
+        Result r = Cli.run(env, "audit", "verify", log.toString());
+        Result json = Cli.run(env, "audit", "verify", log.toString(), "--json");
+
+        assertThat(r.exitCode()).as(r.toString()).isZero();
+        assertThat(r.outLine()).contains("2 lines checked", "checkpoint verified", "continues a previous log file", hash);
+        assertThat(JSON.readTree(json.out()).get("continues").asText()).isEqualTo(hash);
+    }
 }

@@ -109,6 +109,19 @@ class RunCommandTest {
         }
     }
 
+    @Test
+    void cryptoService_onAWildcardAddressWithoutTls_refusesToStartWithOneLine() {
+        // Refused while the settings are read: nothing binds to the wildcard address.
+        Result r = Cli.run(Map.of("KEYLINE_DATA_DIR", dir.toString(), "KEYLINE_CRYPTO_GRPC_HOST", "0.0.0.0", "KEYLINE_CRYPTO_GRPC_PORT", "0",
+                "KEYLINE_CRYPTO_HTTP_PORT", "0"), "crypto-service");
+
+        assertThat(r.exitCode()).isEqualTo(2);
+        assertThat(r.err()).contains("KEYLINE_CRYPTO_GRPC_HOST is 0.0.0.0, not a loopback address, and TLS is off",
+                "KEYLINE_CRYPTO_ALLOW_INSECURE=true").doesNotContain("Exception");
+        assertThat(r.err().strip().lines().filter(l -> l.contains("loopback"))).hasSize(1);
+        assertThat(r.out()).isEmpty();
+    }
+
     /**
      * The real thing in a child JVM: banner, /health, a command from another process, then
      * SIGTERM (what Process.destroy sends; SIGINT takes the same shutdown hook) and a clean stop.

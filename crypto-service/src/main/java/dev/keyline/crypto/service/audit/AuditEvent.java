@@ -11,9 +11,10 @@ import java.util.Objects;
  * @param items for a batch call, what its items did, grouped by key version, outcome and reason
  *     with a count each (empty for other calls): every key a batch used and every outcome it had
  *     is named, on the batch's one line
+ * @param detail a sentence for the service's own events (audit log recovery, reopening); empty for calls
  */
 public record AuditEvent(Instant time, String caller, String operation, String keyId, String outcome, String reason,
-        String correlationId, String traceId, long durationMicros, List<Item> items) {
+        String correlationId, String traceId, long durationMicros, List<Item> items, String detail) {
 
     /** Items of a batch with the same key version, outcome and reason. */
     public record Item(String keyId, String outcome, String reason, int count) {
@@ -34,12 +35,19 @@ public record AuditEvent(Instant time, String caller, String operation, String k
         correlationId = orEmpty(correlationId);
         traceId = orEmpty(traceId);
         items = items == null ? List.of() : List.copyOf(items);
+        detail = orEmpty(detail);
+    }
+
+    /** A call, batch or not, with no detail. */
+    public AuditEvent(Instant time, String caller, String operation, String keyId, String outcome, String reason,
+            String correlationId, String traceId, long durationMicros, List<Item> items) {
+        this(time, caller, operation, keyId, outcome, reason, correlationId, traceId, durationMicros, items, "");
     }
 
     /** A call that is not a batch. */
     public AuditEvent(Instant time, String caller, String operation, String keyId, String outcome, String reason,
             String correlationId, String traceId, long durationMicros) {
-        this(time, caller, operation, keyId, outcome, reason, correlationId, traceId, durationMicros, List.of());
+        this(time, caller, operation, keyId, outcome, reason, correlationId, traceId, durationMicros, List.of(), "");
     }
 
     private static String orEmpty(String s) {

@@ -38,6 +38,21 @@ import org.slf4j.LoggerFactory;
  * A service that opens a log its checkpoint does not match (or a non-empty log without one)
  * writes an {@code AuditLogCheck} error line into the chain before going on.
  *
+ * <h2>Rotation and crashes</h2>
+ * Before each batch of lines the writer checks that the path still names the file it has open
+ * (same file key, not shorter than what it wrote). When the file was renamed (logrotate), deleted,
+ * replaced or truncated (copytruncate), it does not go on writing into a file nobody sees: it
+ * opens a new file at the path, whose first line is an {@code AuditLogReopened} event chained to
+ * the last line of the old file, and attests the old file's final state in a checkpoint kept as
+ * {@code audit.log.checkpoint.reopened-<millis>} (copy it beside the rotated file, named
+ * {@code <rotated>.checkpoint}, to verify that file). {@link #verify} accepts a first line that is
+ * not chained to the genesis hash only when it is such an event, and reports which hash it
+ * continues; {@link #reopenings()} tells health checks.
+ *
+ * <p>A crash can leave half a line at the end. {@link #open} cuts the file back to its last
+ * complete line (that partial line was never attested by a checkpoint) and records an
+ * {@code AuditLogRecovery} event saying how many bytes it dropped, so the chain stays intact.
+ *
  * <p>Limits: the chain is unkeyed, so someone who can rewrite the files while the service is
  * stopped can replace log and checkpoint with an older, consistent pair, or delete both. Ship the
  * log to an append-only store when that is in the threat model.
@@ -51,6 +66,10 @@ public final class AuditLog implements AutoCloseable {
     static final long CHECKPOINT_INTERVAL_MS = 200;
     private static final String CHECKPOINT_SUFFIX = ".checkpoint";
     private static final String CHECKPOINT_LABEL = "keyline-audit-checkpoint-v1|";
+    /** The operation of the first line of a file that continues the chain of a file renamed away. */
+    public static final String REOPENED = "AuditLogReopened";
+    /** The operation of the line recording that {@link #open} dropped a partial last line. */
+    public static final String RECOVERED = "AuditLogRecovery";
 
     private final Path file;
     private final BlockingQueue<AuditEvent> queue = new ArrayBlockingQueue<>(QUEUE_CAPACITY);
@@ -65,6 +84,11 @@ public final class AuditLog implements AutoCloseable {
     private long lines;
     /** Null: no checkpoint is kept. */
     private final HmacSha256 checkpointMac;
+    /** The writer thread's: identity and length of the file it has open, to notice it being replaced. */
+    private Object openFileKey;
+    private long openFileBytes;
+    private final AtomicLong reopenings = new AtomicLong();
+    private volatile java.time.Instant lastReopened;
 
     private AuditLog(Path file, String prevHash, long lines, HmacSha256 checkpointMac) {
         this.file = file;
@@ -94,6 +118,10 @@ public final class AuditLog implements AutoCloseable {
             // One pass over the log: its length, its last hash, and the hash at the line the
             // checkpoint attests (the chain itself is for `keyline audit verify` to check).
             Checkpoint cp = checkpointMac == null ? null : Checkpoint.read(checkpointOf(file));
+            long dropped = dropPartialLastLine(file);
+            if (dropped > 0) {
+                LOG.error("the audit log {} ended in an incomplete line (a crash while writing?); dropped its {} bytes", file, dropped);
+            }
             String prev = GENESIS;
             long count = 0;
             String attested = null;
@@ -126,6 +154,10 @@ public final class AuditLog implements AutoCloseable {
             }
             AuditLog log = new AuditLog(file, prev, count, checkpointMac);
             log.writerThread.start();
+            if (dropped > 0) {
+                log.record(new AuditEvent(java.time.Instant.now(), "keyline", RECOVERED, "", "error", "PARTIAL_LINE_TRUNCATED", "", "", 0,
+                        List.of(), "dropped " + dropped + " bytes of an incomplete last line, left by a crash while writing"));
+            }
             if (problem != null) {
                 // The finding goes into the chain itself, before anything else is written and the new
                 // checkpoint attests the log as it now is: a restart does not silently bless a cut.
@@ -135,6 +167,44 @@ public final class AuditLog implements AutoCloseable {
             return log;
         } catch (IOException e) {
             throw new UncheckedIOException("cannot open the audit log " + file, e);
+        }
+    }
+
+    /**
+     * Cuts {@code file} back to its last complete line; returns how many bytes that dropped. A line
+     * is complete once its newline is written, which is also all a checkpoint ever attests.
+     */
+    static long dropPartialLastLine(Path file) throws IOException {
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+            long size = ch.size();
+            long keep = 0;
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(8192);
+            for (long end = size; end > 0 && keep == 0; ) {
+                int n = (int) Math.min(buf.capacity(), end);
+                long from = end - n;
+                buf.clear().limit(n);
+                while (buf.hasRemaining()) {
+                    if (ch.read(buf, from + buf.position()) < 0) {
+                        throw new java.io.EOFException("the audit log shrank while being read: " + file);
+                    }
+                }
+                for (int i = n - 1; i >= 0; i--) {
+                    if (buf.get(i) == '\n') {
+                        keep = from + i + 1;
+                        break;
+                    }
+                }
+                end = from;
+            }
+            if (keep == size) {
+                return 0;
+            }
+            ch.truncate(keep);
+            ch.force(true);
+            return size - keep;
         }
     }
 
@@ -201,10 +271,47 @@ public final class AuditLog implements AutoCloseable {
         return file;
     }
 
+    /** How often the writer found its file renamed, deleted, replaced or truncated and opened a new one. */
+    public long reopenings() {
+        return reopenings.get();
+    }
+
+    /** When it last did, if ever. */
+    public java.util.Optional<java.time.Instant> lastReopened() {
+        return java.util.Optional.ofNullable(lastReopened);
+    }
+
+    private java.io.OutputStream openForAppend() throws IOException {
+        java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND), 1 << 16);
+        var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        openFileKey = attrs.fileKey();
+        openFileBytes = attrs.size();
+        return out;
+    }
+
+    /**
+     * Why the path no longer names the file the writer has open (everything written is flushed
+     * when this runs), or null when it still does.
+     */
+    private String replacedBecause() throws IOException {
+        java.nio.file.attribute.BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class, java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        } catch (java.nio.file.NoSuchFileException e) {
+            return "FILE_MISSING";
+        }
+        if (!java.util.Objects.equals(attrs.fileKey(), openFileKey)) {
+            return "FILE_REPLACED";
+        }
+        return attrs.size() < openFileBytes ? "FILE_TRUNCATED" : null;
+    }
+
     private void run() {
         LineEncoder encoder = new LineEncoder();
-        try (java.io.OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(file, StandardOpenOption.CREATE,
-                StandardOpenOption.APPEND), 1 << 16)) {
+        java.io.OutputStream out = null;
+        try {
+            out = openForAppend();
             List<AuditEvent> batch = new java.util.ArrayList<>(1024);
             long checkpointedLines = -1;
             // Monotonic time: a wall-clock step must not hold back the checkpoint.
@@ -230,6 +337,10 @@ public final class AuditLog implements AutoCloseable {
                 }
                 batch.add(first);
                 queue.drainTo(batch, 1023);
+                String replaced = replacedBecause();
+                if (replaced != null) {
+                    out = reopen(out, encoder, replaced);
+                }
                 boolean stop = false;
                 int n = 0;
                 for (AuditEvent e : batch) {
@@ -240,11 +351,19 @@ public final class AuditLog implements AutoCloseable {
                     byte[] line = encoder.encode(e, prevHash);
                     out.write(line);
                     out.write('\n');
+                    openFileBytes += line.length + 1;
                     prevHash = encoder.sha256Hex(line);
                     lines++;
                     n++;
                 }
                 out.flush();
+                if (replaced != null && checkpointMac != null) {
+                    // The checkpoint beside the path still attests the old file: replace it before
+                    // anyone is told these lines are written.
+                    writeCheckpoint(encoder);
+                    checkpointedLines = lines;
+                    lastCheckpoint = System.nanoTime();
+                }
                 // Counted as written only once handed to the OS, which is what flush() promises.
                 written.addAndGet(n);
                 if (stop && checkpointMac != null && checkpointedLines != lines) {
@@ -255,11 +374,14 @@ public final class AuditLog implements AutoCloseable {
                 }
                 batch.clear();
                 if (stop) {
+                    out.close();
                     return;
                 }
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            failure = new IOException("the audit writer was interrupted");
+            closeAfterFailure(out);
         } catch (IOException | RuntimeException | Error e) {
             // Any failure stops the writer for good: record it so health says DOWN and record()
             // refuses at once instead of blocking callers on a queue nobody drains.
@@ -268,12 +390,57 @@ public final class AuditLog implements AutoCloseable {
                 progress.notifyAll();
             }
             LOG.error("audit log writer failed; operations will report the audit check DOWN: {}", failure.getMessage());
+            closeAfterFailure(out);
         }
+    }
+
+    private void closeAfterFailure(java.io.OutputStream out) {
+        if (out != null) {
+            try {
+                out.close();
+            } catch (IOException closing) {
+                failure.addSuppressed(closing);
+            }
+        }
+    }
+
+    /**
+     * Closes the old file, attests its final state beside the path, and opens a new file at the
+     * path whose first line, chained to the old file's last, says why. Returns the new stream.
+     */
+    private java.io.OutputStream reopen(java.io.OutputStream old, LineEncoder encoder, String why) throws IOException {
+        old.close();
+        java.time.Instant now = java.time.Instant.now();
+        long oldLines = lines;
+        Path kept = null;
+        if (checkpointMac != null) {
+            kept = checkpointOf(file).resolveSibling(checkpointOf(file).getFileName() + ".reopened-" + now.toEpochMilli());
+            writeCheckpoint(encoder, kept);
+        }
+        java.io.OutputStream out = openForAppend();
+        lines = 0;
+        AuditEvent event = new AuditEvent(now, "keyline", REOPENED, "", "error", why, "", "", 0, List.of(),
+                "the audit log file was renamed, deleted, replaced or truncated while the service ran; this file continues the chain of"
+                        + " the previous one, which ended after " + oldLines + " lines" + (kept == null ? "" : " (attested in " + kept.getFileName() + ")"));
+        byte[] line = encoder.encode(event, prevHash);
+        out.write(line);
+        out.write('\n');
+        openFileBytes += line.length + 1;
+        prevHash = encoder.sha256Hex(line);
+        lines++;
+        reopenings.incrementAndGet();
+        lastReopened = now;
+        LOG.warn("the audit log {} was renamed, deleted, replaced or truncated ({}) while the service ran; opened a new file there whose"
+                + " chain continues the old one (old file: {} lines)", file, why, oldLines);
+        return out;
     }
 
     /** Writes the checkpoint for the lines written so far: to a temporary file, then renamed over the old one. */
     private void writeCheckpoint(LineEncoder encoder) throws IOException {
-        Path target = checkpointOf(file);
+        writeCheckpoint(encoder, checkpointOf(file));
+    }
+
+    private void writeCheckpoint(LineEncoder encoder, Path target) throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
         String mac = encoder.hex(checkpointMac.compute(checkpointData(lines, prevHash)));
         Files.writeString(tmp, "{\"lines\":" + lines + ",\"last\":\"" + prevHash + "\",\"mac\":\"" + mac + "\"}\n",
@@ -347,6 +514,9 @@ public final class AuditLog implements AutoCloseable {
             field("correlation_id", e.correlationId());
             field("trace_id", e.traceId());
             sb.append(",\"duration_us\":").append(e.durationMicros());
+            if (!e.detail().isEmpty()) {
+                field("detail", e.detail());
+            }
             field("prev", prev);
             sb.append('}');
             return sb.toString().getBytes(StandardCharsets.UTF_8);
@@ -455,8 +625,15 @@ public final class AuditLog implements AutoCloseable {
      *
      * @param firstBadLine the first line that breaks the chain; {@code lines + 1} for a checkpoint
      *     problem (the problem field says which line it concerns); 0 when there is none
+     * @param continues when the first line is an {@value #REOPENED} event, the hash of the last line
+     *     of the file it continues (that file was renamed away while the service ran); else empty
      */
-    public record Verification(long lines, long firstBadLine, String problem, CheckpointStatus checkpoint) {
+    public record Verification(long lines, long firstBadLine, String problem, CheckpointStatus checkpoint, String continues) {
+        /** A check of a log that starts a chain of its own ({@code continues} empty). */
+        public Verification(long lines, long firstBadLine, String problem, CheckpointStatus checkpoint) {
+            this(lines, firstBadLine, problem, checkpoint, "");
+        }
+
         public boolean ok() {
             return firstBadLine == 0;
         }
@@ -478,10 +655,19 @@ public final class AuditLog implements AutoCloseable {
         long n = 0;
         Checkpoint cp = Checkpoint.read(checkpointOf(file));
         String attested = null;
+        String continues = "";
         try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
             for (var it = lines.iterator(); it.hasNext(); ) {
                 String line = it.next();
                 n++;
+                if (n == 1 && !line.isEmpty()) {
+                    // A file opened after its predecessor was renamed away starts with the chain's
+                    // next hash, not genesis; only such an event may (see the class comment).
+                    continues = continuation(line);
+                    if (!continues.isEmpty()) {
+                        prev = continues;
+                    }
+                }
                 String broken = line.isEmpty() ? "empty line" : chainProblem(line, prev);
                 if (broken != null) {
                     return new Verification(n, n, broken, CheckpointStatus.NOT_CHECKED);
@@ -493,13 +679,25 @@ public final class AuditLog implements AutoCloseable {
             }
         }
         if (cp == null && checkpointMac == null) {
-            return new Verification(n, 0, "", CheckpointStatus.MISSING);
+            return new Verification(n, 0, "", CheckpointStatus.MISSING, continues);
         }
         String problem = checkpointProblem(cp, checkpointMac, n, attested, checkpointOf(file));
         if (problem != null) {
-            return new Verification(n, n + 1, problem, CheckpointStatus.FAILED);
+            return new Verification(n, n + 1, problem, CheckpointStatus.FAILED, continues);
         }
-        return new Verification(n, 0, "", checkpointMac == null ? CheckpointStatus.UNAUTHENTICATED : CheckpointStatus.VERIFIED);
+        return new Verification(n, 0, "", checkpointMac == null ? CheckpointStatus.UNAUTHENTICATED : CheckpointStatus.VERIFIED, continues);
+    }
+
+    /** The {@code prev} of {@code firstLine} when it is a {@value #REOPENED} event not chained to genesis, else empty. */
+    private static String continuation(String firstLine) {
+        try {
+            JsonNode n = JSON.readTree(firstLine);
+            String prev = n.path("prev").asText("");
+            return REOPENED.equals(n.path("operation").asText()) && "keyline".equals(n.path("caller").asText())
+                    && prev.matches("[0-9a-f]{64}") && !prev.equals(GENESIS) ? prev : "";
+        } catch (JsonProcessingException e) {
+            return "";
+        }
     }
 
     /** Null when {@code line} links to {@code prev}, else why it does not. */

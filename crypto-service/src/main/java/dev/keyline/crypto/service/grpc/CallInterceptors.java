@@ -14,14 +14,11 @@ import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
 import io.grpc.Status;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Request context and authentication for the crypto service's calls. */
 final class CallInterceptors {
     static final Metadata.Key<String> AUTHORIZATION = Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
     static final Context.Key<Caller> CALLER = Context.key("keyline-caller");
-    private static final Logger LOG = LoggerFactory.getLogger(CallInterceptors.class);
 
     /**
      * Told about every call the interceptor ends (failed authentication above all), so that it is
@@ -60,9 +57,8 @@ final class CallInterceptors {
                     return reject(call, e, rc, start, rejections);
                 } catch (RuntimeException e) {
                     // The caller store failed, not the caller: answer like every other error (ErrorInfo and
-                    // correlation id) so clients retry or fall back, and keep the cause for operators.
-                    LOG.error("access control failed; correlation_id={}", rc.correlationId(), e);
-                    return reject(call, new CryptoException(Reason.CRYPTO_SERVICE_UNAVAILABLE, "access control unavailable"), rc, start,
+                    // correlation id) so clients retry or fall back; GrpcErrors logs the cause for operators.
+                    return reject(call, new CryptoException(Reason.CRYPTO_SERVICE_UNAVAILABLE, "access control unavailable", e), rc, start,
                             rejections);
                 }
                 Context ctx = Context.current().withValue(RequestContext.KEY, rc).withValue(CALLER, caller);

@@ -67,6 +67,19 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
     private final InstantSource clock;
     private final int maxBatchItems;
 
+    /**
+     * The start of every AAD that crypto-client's envelope encryption wraps data keys with
+     * ({@code "keyline-envelope-v1\0" + context}; the version digit left open for later formats).
+     * An envelope is trusted because its data key unwraps under a service key with that AAD, so
+     * whoever can wrap a key of their choosing under it can forge envelopes another service
+     * accepts. Encrypt and BatchEncrypt (caller-chosen plaintext) therefore refuse it. The envelope
+     * itself only calls GenerateDataKey (the service draws the key) and Decrypt (to unwrap):
+     * GenerateDataKey keeps accepting it, so the {@code data-key} grant on a namespace is what
+     * entitles a caller to make envelopes under that namespace's keys (give it only to the services
+     * that own those envelopes); Decrypt of a wrapped key needs the {@code decrypt} grant.
+     */
+    static final ByteString RESERVED_AAD_PREFIX = ByteString.copyFromUtf8("keyline-envelope-");
+
     public CryptoGrpcService(KeyOperations ops, AuditLog audit, ServiceMetrics metrics, InstantSource clock, int maxBatchItems) {
         this.ops = ops;
         this.keys = ops.registry();
@@ -204,8 +217,8 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
             reason = e.reason().name();
             failure = GrpcErrors.toStatus(e, rc.correlationId());
         } catch (RuntimeException e) {
-            LOG.error("internal error in {} correlation_id={}", operation, rc.correlationId(), e);
-            failure = GrpcErrors.toStatus(new CryptoException(Reason.INTERNAL, "internal error"), rc.correlationId());
+            // GrpcErrors logs it with the correlation id; the caller gets a generic message.
+            failure = GrpcErrors.toStatus(new CryptoException(Reason.INTERNAL, "unexpected error in " + operation, e), rc.correlationId());
         } finally {
             long nanos = System.nanoTime() - start;
             metrics.record(operation, outcome, reason, nanos);
@@ -256,6 +269,10 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
     /** {@code ivs}: the request's IVs, drawn at once ({@link KeyOperations#ivsFor}). */
     private EncryptResponse doEncrypt(Call c, EncryptRequest req, java.security.SecureRandom ivs) {
         KeyId id = c.authorize(req.getKeyId(), Operation.ENCRYPT);
+        if (req.getAad().startsWith(RESERVED_AAD_PREFIX)) {
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "aad starts with \"keyline-envelope-\", which is reserved for data keys"
+                    + " wrapped by GenerateDataKey (envelope encryption); Encrypt may not use it");
+        }
         ByteView plaintext = ByteView.of(req.getPlaintext());
         byte[] aad = req.getAad().toByteArray();
         KeyOperations.Encrypted e = ops.encrypt(id, plaintext.array(), plaintext.offset(), plaintext.length(), aad, ivs);
@@ -392,7 +409,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
                     var result = item(c, ic -> doEncrypt(ic, item, ivs));
                     b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
-                    b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
+                    b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, RequestContext.current().correlationId())));
                 }
             }
             return b.build();
@@ -409,7 +426,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
                     var result = item(c, ic -> doDecrypt(ic, item));
                     b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
-                    b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
+                    b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, RequestContext.current().correlationId())));
                 }
             }
             return b.build();
@@ -426,7 +443,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
                     var result = item(c, ic -> doSign(ic, item));
                     b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
-                    b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.itemStatus(e)));
+                    b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, RequestContext.current().correlationId())));
                 }
             }
             return b.build();

@@ -107,6 +107,10 @@ public final class CryptoServer implements AutoCloseable {
             ServiceMetrics metrics = new ServiceMetrics(meters);
             CryptoGrpcService service = new CryptoGrpcService(operations, audit, metrics, clock, config.maxBatchItems());
             this.grpcHealth = new HealthStatusManager();
+            if (transport instanceof Network && !config.tlsEnabled() && !CryptoServiceConfig.isLoopback(config.grpcHost())) {
+                LOG.warn("gRPC listens on {} without TLS (KEYLINE_CRYPTO_ALLOW_INSECURE=true): bearer tokens, plaintexts and data keys"
+                        + " cross the network in the clear", config.grpcHost());
+            }
             openedGrpc = startGrpc(transport, service, extraInterceptors);
             this.grpcServer = openedGrpc;
             this.http = withHttp ? startHttp() : null;
@@ -226,6 +230,12 @@ public final class CryptoServer implements AutoCloseable {
             ctx.status(h.status() == Health.Status.DOWN ? 503 : 200).contentType("application/json").result(json.writeValueAsString(h.toJson()));
         });
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
+        if (!CryptoServiceConfig.isLoopback(config.httpHost())) {
+            // Kept possible (probes and scrapers run elsewhere); /health and /metrics name states and
+            // counts only, but they are plaintext and unauthenticated.
+            LOG.warn("/health and /metrics listen on {}, not a loopback address: plaintext and unauthenticated; restrict who can reach"
+                    + " port {} (firewall, network policy)", config.httpHost(), config.httpPort());
+        }
         try {
             app.start(config.httpHost(), config.httpPort());
         } catch (RuntimeException e) {
@@ -234,18 +244,26 @@ public final class CryptoServer implements AutoCloseable {
         return app;
     }
 
-    /** The service's health: key store reachable, audit log writable. */
+    /**
+     * The service's health: key store reachable, audit log writable, master key loaded. Served on
+     * the unauthenticated {@code /health}, so details name states only: no JDBC URL, file path or
+     * master-key fingerprint (operators find those in the start-up log and the admin CLI).
+     */
     public Health health() {
         Map<String, Health.Check> checks = new LinkedHashMap<>();
-        checks.put("key_store", store.ping() ? new Health.Check(Health.Status.UP, store.describe())
-                : new Health.Check(Health.Status.DOWN, "key store does not answer: " + store.describe()));
+        String storeKind = config.storeUrl().startsWith("jdbc:postgresql:") ? "postgresql" : "sqlite";
+        checks.put("key_store", store.ping() ? new Health.Check(Health.Status.UP, "reachable (" + storeKind + ")")
+                : new Health.Check(Health.Status.DOWN, "the key store (" + storeKind + ") does not answer"));
         int backlog = audit.backlog();
-        checks.put("audit_log", !audit.healthy() ? new Health.Check(Health.Status.DOWN, "audit writer failed: " + audit.file())
+        String reopened = audit.reopenings() == 0 ? ""
+                : "; reopened " + audit.reopenings() + " time(s) after the file was renamed, replaced or truncated (last at "
+                        + audit.lastReopened().map(Object::toString).orElse("?") + "), each new file's chain continuing the old one";
+        checks.put("audit_log", !audit.healthy() ? new Health.Check(Health.Status.DOWN, "the audit writer failed; audited calls are refused")
                 : backlog > audit.capacity() / 2
                         ? new Health.Check(Health.Status.DEGRADED, backlog + " audit lines waiting; calls will slow down when "
-                                + audit.capacity() + " are")
-                        : new Health.Check(Health.Status.UP, audit.file().toString()));
-        checks.put("master_key", new Health.Check(Health.Status.UP, "fingerprint " + masterKey.fingerprint()));
+                                + audit.capacity() + " are" + reopened)
+                        : new Health.Check(Health.Status.UP, "writing" + reopened));
+        checks.put("master_key", new Health.Check(Health.Status.UP, "loaded"));
         return Health.of(checks);
     }
 

@@ -32,7 +32,8 @@ public record CryptoServiceConfig(
         Path tlsCertChain,
         Path tlsPrivateKey,
         Path tlsClientCa,
-        Path auditLog) {
+        Path auditLog,
+        boolean allowInsecure) {
 
     public static final int DEFAULT_GRPC_PORT = 50051;
     public static final int DEFAULT_HTTP_PORT = 9001;
@@ -64,6 +65,31 @@ public record CryptoServiceConfig(
         return dataDir.resolve(name);
     }
 
+    /**
+     * Whether {@code host} names only loopback addresses: {@code localhost}, 127.0.0.0/8 or ::1.
+     * A wildcard (0.0.0.0, ::) is not; a name that does not resolve is not either.
+     */
+    public static boolean isLoopback(String host) {
+        String h = host.trim();
+        if (h.startsWith("[") && h.endsWith("]")) {
+            h = h.substring(1, h.length() - 1);
+        }
+        if (h.equalsIgnoreCase("localhost")) {
+            return true;
+        }
+        try {
+            java.net.InetAddress[] all = java.net.InetAddress.getAllByName(h);
+            for (java.net.InetAddress a : all) {
+                if (!a.isLoopbackAddress()) {
+                    return false;
+                }
+            }
+            return all.length > 0;
+        } catch (java.net.UnknownHostException e) {
+            return false;
+        }
+    }
+
     public boolean tlsEnabled() {
         return tlsCertChain != null;
     }
@@ -89,6 +115,7 @@ public record CryptoServiceConfig(
         private String tlsKey = "";
         private String tlsClientCa = "";
         private String auditLog = "";
+        private String allowInsecure = "false";
 
         Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -115,6 +142,7 @@ public record CryptoServiceConfig(
             tlsKey = or(lookup, "KEYLINE_CRYPTO_TLS_KEY", tlsKey);
             tlsClientCa = or(lookup, "KEYLINE_CRYPTO_TLS_CLIENT_CA", tlsClientCa);
             auditLog = or(lookup, "KEYLINE_CRYPTO_AUDIT_LOG", auditLog);
+            allowInsecure = or(lookup, "KEYLINE_CRYPTO_ALLOW_INSECURE", allowInsecure);
             return this;
         }
 
@@ -138,6 +166,8 @@ public record CryptoServiceConfig(
         public Builder metadataTtl(Duration v) { metadataTtl = v.toString(); return this; }
         public Builder pendingDeletionDelay(Duration v) { pendingDeletionDelay = v.toString(); return this; }
         public Builder maintenanceInterval(Duration v) { maintenanceInterval = v.toString(); return this; }
+        /** Accept a plaintext gRPC port on a non-loopback address (see {@link #build()}). */
+        public Builder allowInsecure(boolean v) { allowInsecure = String.valueOf(v); return this; }
         public Builder tls(Path cert, Path key, Path clientCa) {
             tlsCert = cert == null ? "" : cert.toString();
             tlsKey = key == null ? "" : key.toString();
@@ -145,7 +175,12 @@ public record CryptoServiceConfig(
             return this;
         }
 
-        /** Validates every setting and lists all problems, each naming its setting, in one exception. */
+        /**
+         * Validates every setting and lists all problems, each naming its setting, in one exception.
+         * A gRPC port bound to anything but a loopback address without TLS is one of them unless
+         * {@code KEYLINE_CRYPTO_ALLOW_INSECURE=true}: bearer tokens, plaintexts and data keys would
+         * cross the network in the clear.
+         */
         public CryptoServiceConfig build() {
             List<String> problems = new ArrayList<>();
             int gp = port("KEYLINE_CRYPTO_GRPC_PORT", grpcPort, problems);
@@ -180,6 +215,11 @@ public record CryptoServiceConfig(
                     problems.add(f[0] + " names a file that cannot be read: " + f[1]);
                 }
             }
+            boolean insecure = bool("KEYLINE_CRYPTO_ALLOW_INSECURE", allowInsecure, problems);
+            if (tlsCert.isEmpty() && !insecure && !grpcHost.isBlank() && !isLoopback(grpcHost)) {
+                problems.add("KEYLINE_CRYPTO_GRPC_HOST is " + grpcHost + ", not a loopback address, and TLS is off: set KEYLINE_CRYPTO_TLS_CERT"
+                        + " and KEYLINE_CRYPTO_TLS_KEY, or KEYLINE_CRYPTO_ALLOW_INSECURE=true to serve plaintext gRPC on the network");
+            }
             if (!problems.isEmpty()) {
                 throw new CryptoException(Reason.INVALID_CONFIG, "invalid crypto service configuration: " + String.join("; ", problems));
             }
@@ -187,7 +227,18 @@ public record CryptoServiceConfig(
                     maxPayload, maxBatch, ttl, deletion, maintenance,
                     tlsCert.isEmpty() ? null : Path.of(tlsCert), tlsKey.isEmpty() ? null : Path.of(tlsKey),
                     tlsClientCa.isEmpty() ? null : Path.of(tlsClientCa),
-                    auditLog.isEmpty() ? dataDir.resolve("audit.log") : Path.of(auditLog));
+                    auditLog.isEmpty() ? dataDir.resolve("audit.log") : Path.of(auditLog), insecure);
+        }
+
+        private static boolean bool(String name, String v, List<String> problems) {
+            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
+                case "true" -> true;
+                case "false" -> false;
+                default -> {
+                    problems.add(name + " must be true or false, got '" + v + "'");
+                    yield false;
+                }
+            };
         }
 
         private static int port(String name, String v, List<String> problems) {

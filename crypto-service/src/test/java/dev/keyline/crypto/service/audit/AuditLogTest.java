@@ -41,6 +41,9 @@ class AuditLogTest {
         m.put("correlation_id", e.correlationId());
         m.put("trace_id", e.traceId());
         m.put("duration_us", e.durationMicros());
+        if (!e.detail().isEmpty()) {
+            m.put("detail", e.detail());
+        }
         m.put("prev", prev);
         return new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(m);
     }
@@ -70,7 +73,7 @@ class AuditLogTest {
                     List<AuditEvent.Item> items = nano % 3 == 0 ? List.of()
                             : List.of(new AuditEvent.Item(a, "ok", "", nano % 100), new AuditEvent.Item(b, "error", a, 1));
                     AuditEvent e = new AuditEvent(Instant.ofEpochSecond(second, n), a, "Encrypt", b, "ok", nano % 2 == 0 ? "" : a,
-                            b, a, nano, items);
+                            b, a, nano, items, nano % 5 == 0 ? b : "");
                     String line = AuditLog.toLine(e, "0".repeat(64));
                     try {
                         // Compared as the UTF-8 bytes that reach the file (a lone surrogate becomes '?' either way).
@@ -310,5 +313,124 @@ class AuditLogTest {
 
         assertThat(Files.readAllLines(file)).hasSize(3);
         assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+    }
+
+    @Test
+    void open_afterACrashLeftHalfALine_dropsItRecordsTheDropAndTheChainVerifies() throws Exception {
+        Path file = writeCheckpointed(5);
+        byte[] half = "{\"time\":\"2026-01-01T00:00:09Z\",\"caller\":\"sv".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        Files.write(file, half, java.nio.file.StandardOpenOption.APPEND);
+
+        try (AuditLog log = AuditLog.open(file, MAC)) {
+            log.record(event(6));
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+        }
+
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(7);
+        assertThat(lines.get(5)).contains("\"operation\":\"AuditLogRecovery\"", "\"reason\":\"PARTIAL_LINE_TRUNCATED\"",
+                "\"detail\":\"dropped " + half.length + " bytes of an incomplete last line");
+        assertThat(lines.get(6)).contains("\"correlation_id\":\"corr-6\"");
+        AuditLog.Verification v = AuditLog.verify(file, MAC);
+        assertThat(v.ok()).as(v.problem()).isTrue();
+        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+    }
+
+    @Test
+    void open_ofAFileThatIsOnlyHalfALine_startsAFreshChainAfterRecordingIt() throws Exception {
+        Path file = dir.resolve("half.log");
+        Files.writeString(file, "{\"time\":");
+
+        try (AuditLog log = AuditLog.open(file)) {
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+        }
+
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(1);
+        assertThat(lines.get(0)).contains("\"reason\":\"PARTIAL_LINE_TRUNCATED\"", "dropped 8 bytes");
+        assertThat(AuditLog.verify(file).ok()).isTrue();
+    }
+
+    @Test
+    void write_afterTheFileIsRenamed_continuesTheChainInANewFileAtThePath() throws Exception {
+        Path file = dir.resolve("audit.log");
+        Path rotated = dir.resolve("audit.log.1");
+        try (AuditLog log = AuditLog.open(file, MAC)) {
+            for (int i = 0; i < 3; i++) {
+                log.record(event(i));
+            }
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+            Files.move(file, rotated);
+
+            log.record(event(3));
+            log.record(event(4));
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+            // Verified while the service runs: the checkpoint already attests the new file.
+            AuditLog.Verification live = AuditLog.verify(file, MAC);
+            assertThat(live.ok()).as(live.problem()).isTrue();
+            assertThat(log.reopenings()).isEqualTo(1);
+            assertThat(log.lastReopened()).isPresent();
+        }
+
+        List<String> old = Files.readAllLines(rotated);
+        List<String> fresh = Files.readAllLines(file);
+        assertThat(old).hasSize(3);
+        assertThat(fresh).hasSize(3);
+        assertThat(fresh.get(0)).contains("\"operation\":\"AuditLogReopened\"", "\"reason\":\"FILE_MISSING\"", "after 3 lines",
+                "\"prev\":\"" + AuditLog.sha256(old.get(2)) + "\"");
+        AuditLog.Verification v = AuditLog.verify(file, MAC);
+        assertThat(v.ok()).as(v.problem()).isTrue();
+        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+        assertThat(v.continues()).isEqualTo(AuditLog.sha256(old.get(2)));
+        // The old file's final state was attested on the way out: beside the rotated file it verifies.
+        Path kept;
+        try (var s = Files.list(dir)) {
+            kept = s.filter(p -> p.getFileName().toString().startsWith("audit.log.checkpoint.reopened-")).findFirst().orElseThrow();
+        }
+        Files.copy(kept, AuditLog.checkpointOf(rotated));
+        assertThat(AuditLog.verify(rotated, MAC).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+    }
+
+    @Test
+    void write_afterTheFileIsTruncatedInPlace_startsItWithAReopenLine() throws Exception {
+        Path file = dir.resolve("audit.log");
+        try (AuditLog log = AuditLog.open(file)) {
+            log.record(event(0));
+            log.record(event(1));
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+            String last = Files.readAllLines(file).get(1);
+            // logrotate's copytruncate: same file, cut to nothing.
+            try (var ch = java.nio.channels.FileChannel.open(file, java.nio.file.StandardOpenOption.WRITE)) {
+                ch.truncate(0);
+            }
+
+            log.record(event(2));
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+
+            List<String> lines = Files.readAllLines(file);
+            assertThat(lines).hasSize(2);
+            assertThat(lines.get(0)).contains("\"reason\":\"FILE_TRUNCATED\"");
+            AuditLog.Verification v = AuditLog.verify(file);
+            assertThat(v.ok()).as(v.problem()).isTrue();
+            assertThat(v.continues()).isEqualTo(AuditLog.sha256(last));
+        }
+    }
+
+    @Test
+    void verify_ofALogWhoseHeadWasCutOff_failsAtLineOne() throws Exception {
+        Path file = dir.resolve("audit.log");
+        try (AuditLog log = AuditLog.open(file)) {
+            for (int i = 0; i < 4; i++) {
+                log.record(event(i));
+            }
+            assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
+        }
+        List<String> lines = Files.readAllLines(file);
+        Files.write(file, lines.subList(2, 4));
+
+        // Only an AuditLogReopened line may start a file without the genesis hash.
+        AuditLog.Verification v = AuditLog.verify(file);
+        assertThat(v.firstBadLine()).isEqualTo(1);
+        assertThat(v.continues()).isEmpty();
     }
 }

@@ -41,7 +41,14 @@ final class LoopbackServer implements AutoCloseable {
     private LoopbackServer(CryptoServer server, Path dataDir) {
         this.server = server;
         this.dataDir = dataDir;
-        this.adminToken = server.createdAdminToken().orElseThrow();
+        // A restart on an existing data directory finds the admin token where the first start wrote it.
+        this.adminToken = server.createdAdminToken().orElseGet(() -> {
+            try {
+                return java.nio.file.Files.readString(server.adminTokenFile()).trim();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
         this.channel = Grpc.newChannelBuilderForAddress("127.0.0.1", server.grpcPort(), InsecureChannelCredentials.create()).build();
     }
 
