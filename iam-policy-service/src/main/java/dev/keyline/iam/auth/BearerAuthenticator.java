@@ -5,6 +5,7 @@ import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -39,7 +40,7 @@ import java.util.Set;
  * never {@code none} or an HMAC, so a public key cannot be used as an HMAC secret), {@code iss}
  * equal to the configured issuer, {@code aud} containing the configured audience, {@code exp} in
  * the future (60 s leeway, as {@code nbf}). The JWK set is cached (TTL), refreshed ahead of expiry
- * and at once (rate limited) when a token names an unknown {@code kid}, so the token service's key
+ * and at once (at most every 10 s) when a token names an unknown {@code kid}, so the token service's key
  * rotations work without a restart; while the token service is unreachable the cached set stays in
  * use. The token's {@code scope} (space-separated) must contain the scope the endpoint needs.
  *
@@ -83,14 +84,14 @@ public final class BearerAuthenticator {
 
     /**
      * Keys from the JWK set at {@code jwksUrl} (http or https), cached for {@code cacheTtl},
-     * refreshed ahead of expiry, on an unknown {@code kid} (at most every 30 s) and kept while the
+     * refreshed ahead of expiry, on an unknown {@code kid} (at most every 10 s) and kept while the
      * URL is unreachable.
      */
     public static BearerAuthenticator fromJwksUrl(URI jwksUrl, String issuer, String audience, Duration cacheTtl, InstantSource clock,
             Optional<SecretBytes> adminToken) {
         try {
             JWKSource<SecurityContext> keys = JWKSourceBuilder.<SecurityContext>create(jwksUrl.toURL(), new DefaultResourceRetriever(2000, 2000,
-                    512 * 1024)).cache(cacheTtl.toMillis(), 5_000).refreshAheadCache(true).rateLimited(30_000).outageTolerantForever()
+                    512 * 1024)).cache(cacheTtl.toMillis(), 5_000).refreshAheadCache(true).rateLimited(10_000).outageTolerantForever()
                     .retrying(true).build();
             return new BearerAuthenticator(keys, issuer, audience, clock, adminToken);
         } catch (MalformedURLException | IllegalArgumentException e) {
@@ -133,6 +134,9 @@ public final class BearerAuthenticator {
             claims = processor.process(token, null);
         } catch (ParseException e) {
             throw new IamException(IamException.Reason.UNAUTHENTICATED, "the bearer token is not a JWT");
+        } catch (RateLimitReachedException e) {
+            // A kid not in the cached set, and the set was fetched moments ago: not a key of the issuer (yet).
+            throw new IamException(IamException.Reason.UNAUTHENTICATED, "the bearer token is not valid (signed by a key the token service does not publish)");
         } catch (KeySourceException e) {
             throw new IamException(IamException.Reason.UNAVAILABLE, "cannot fetch the token service's JWKS to check the bearer token", e);
         } catch (BadJWTException e) {

@@ -162,6 +162,11 @@ public final class DecisionSigner {
         return verify(claims, signature, keyId, batch);
     }
 
+    /** {@link #verify(SignedClaims, String, String, Optional)} of a decision signed alone. */
+    public Verification verify(SignedClaims claims, String signatureBase64, String keyIdText) {
+        return verify(claims, signatureBase64, keyIdText, Optional.empty());
+    }
+
     /** {@link #verify(SignedClaims, byte[], KeyId, Optional)} of a decision signed alone. */
     public Verification verify(SignedClaims claims, byte[] signature, KeyId keyId) {
         return verify(claims, signature, keyId, Optional.empty());
