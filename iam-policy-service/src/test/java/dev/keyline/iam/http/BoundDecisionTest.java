@@ -106,6 +106,32 @@ class BoundDecisionTest {
         assertThat(verifyWith(asV1, null).get("reason").asText()).as("downgraded to format 1").isEqualTo("SIGNATURE_INVALID");
     }
 
+    @Test
+    void verify_aFormatVersion1DecisionSignedBeforeTheUpgrade_stillVerifies() {
+        String payload = "{\"action\":\"read\",\"allowed\":true,\"decision_id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
+                + "\"policy_name\":\"viewers-read\",\"resource_id\":\"roadmap\",\"subject_id\":\"alice\",\"timestamp\":1767225600000}";
+        dev.keyline.crypto.client.SignResult signed;
+        try (var client = f.crypto.client()) {
+            signed = client.sign(dev.keyline.crypto.core.keys.KeyId.parse("iam/decision-signing"), payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        ObjectNode v1 = (ObjectNode) json(payload);
+        v1.put("signature", java.util.Base64.getEncoder().encodeToString(signed.signature()));
+        v1.put("key_id", signed.keyId().toString());
+        ObjectNode changed = v1.deepCopy().put("resource_id", "payroll");
+
+        assertThat(verifyWith(v1, null).get("valid").asBoolean()).isTrue();
+        assertThat(verifyWith(changed, null).get("reason").asText()).isEqualTo("SIGNATURE_INVALID");
+        assertThat(verifyWith(v1, request("Document", "roadmap")).get("reason").asText()).as("v1 is bound to no request").isEqualTo("REQUEST_MISMATCH");
+    }
+
+    private static JsonNode json(String s) {
+        try {
+            return Http.JSON.readTree(s);
+        } catch (java.io.IOException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     private static double signCalls() {
         return f.crypto.server().meters().find("keyline.crypto.operations").counters().stream()
                 .filter(c -> c.getId().getTag("operation").toLowerCase(Locale.ROOT).contains("sign")
