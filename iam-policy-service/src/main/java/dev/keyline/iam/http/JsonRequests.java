@@ -13,13 +13,13 @@ import dev.keyline.iam.signing.BatchProof;
 import dev.keyline.iam.signing.BoundDecisionClaims;
 import dev.keyline.iam.signing.DecisionClaims;
 import dev.keyline.iam.signing.SignedClaims;
-import java.util.Base64;
-import java.util.Optional;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads request bodies into domain values. Every problem is {@code INVALID_ARGUMENT} naming the

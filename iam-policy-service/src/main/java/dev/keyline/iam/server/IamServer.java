@@ -1,14 +1,14 @@
 package dev.keyline.iam.server;
 
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
 import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.CryptoClientConfig;
 import dev.keyline.crypto.client.CryptoClientFactory;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
+import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
-import com.nimbusds.jose.jwk.source.JWKSource;
-import com.nimbusds.jose.proc.SecurityContext;
-import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.iam.IamException;
 import dev.keyline.iam.auth.BearerAuthenticator;
 import dev.keyline.iam.authorizer.Authorizer;

@@ -28,7 +28,8 @@ import java.util.function.Function;
  * docs/configuration.md). {@link #validate()} lists every problem, each naming its setting;
  * {@link IamServer} refuses to start with any.
  *
- * @param adminToken bearer token for {@code POST /v1/policies/reload}; empty turns reload over HTTP off
+ * @param adminToken static bearer token for {@code GET /v1/policies} and {@code POST /v1/policies/reload}, next to
+ *     access tokens with scope {@code iam:admin}; empty means only such tokens
  * @param cacheHmacKey key of the cache-key HMAC (≥ 32 bytes), shared by replicas that share an L2;
  *     empty means a random key per process
  * @param cryptoToken the crypto service token of this service's caller; not needed when the crypto
