@@ -1,6 +1,9 @@
 package dev.keyline.iam.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.quicktheories.QuickTheory.qt;
+import static org.quicktheories.generators.SourceDSL.integers;
+import static org.quicktheories.generators.SourceDSL.strings;
 
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.IamFixture;
@@ -72,6 +75,30 @@ class CallerAuthenticationTest {
         assertThat(expired.body().at("/error/message").asText()).contains("expired");
         // The static admin token is for the admin endpoints only.
         assertThat(f.http.withBearer(IamFixture.ADMIN_TOKEN).post("/v1/authorize", BODY).status()).isEqualTo(403);
+    }
+
+    @Test
+    void authorize_withRandomBearerTokens_isAlways401NeverAServerError() {
+        String valid = f.tokens.mint("app", "iam:authorize");
+        qt().withExamples(150).forAll(strings().basicLatinAlphabet().ofLengthBetween(0, 300), integers().between(0, 3))
+                .checkAssert((garbage, shape) -> {
+                    String token = switch (shape) {
+                        case 0 -> garbage;
+                        case 1 -> garbage + "." + garbage + "." + garbage;
+                        case 2 -> valid.substring(0, valid.indexOf('.') + 1) + java.util.Base64.getUrlEncoder().withoutPadding()
+                                .encodeToString(garbage.getBytes(java.nio.charset.StandardCharsets.UTF_8)) + valid.substring(valid.lastIndexOf('.'));
+                        default -> java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(("{\"alg\":\"" + garbage + "\",\"kid\":\""
+                                + garbage + "\"}").getBytes(java.nio.charset.StandardCharsets.UTF_8)) + valid.substring(valid.indexOf('.'));
+                    };
+                    if (token.isBlank() || token.chars().anyMatch(c -> c < 0x21 || c == 0x7f)) {
+                        token = "x" + token.replaceAll("[^\\x21-\\x7e]", "y");
+                    }
+
+                    Http.Response r = f.http.withBearer(token).post("/v1/authorize", BODY);
+
+                    assertThat(r.status()).as(token).isEqualTo(401);
+                    assertThat(r.body().at("/error/code").asText()).isEqualTo("UNAUTHENTICATED");
+                });
     }
 
     @Test
