@@ -16,9 +16,11 @@ public final class IamException extends RuntimeException {
     public enum Reason {
         /** The caller sent something malformed or out of bounds (HTTP 400). */
         INVALID_ARGUMENT,
-        /** No or a wrong admin token (HTTP 401). */
+        /** The request body is over the configured limit (HTTP 413). */
+        PAYLOAD_TOO_LARGE,
+        /** No bearer token, or one that is not valid (HTTP 401). */
         UNAUTHENTICATED,
-        /** The operation is switched off by configuration (HTTP 403). */
+        /** The caller's token lacks the scope, or the operation is switched off by configuration (HTTP 403). */
         PERMISSION_DENIED,
         /** A policy directory that cannot be loaded; {@link #problems()} lists why (HTTP 422 on reload). */
         POLICY_INVALID,

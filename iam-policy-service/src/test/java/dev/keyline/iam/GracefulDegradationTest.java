@@ -19,6 +19,7 @@ import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.IamFixture;
 import dev.keyline.iam.testing.PolicyDirs;
 import dev.keyline.iam.testing.Redis;
+import dev.keyline.iam.testing.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -51,6 +52,8 @@ class GracefulDegradationTest {
     static IamServer skipServer;
     static IamServer plainServer;
     static CedarPolicyEngine oracle;
+    static Tokens tokens;
+    static String token;
 
     @BeforeAll
     static void start() {
@@ -58,12 +61,14 @@ class GracefulDegradationTest {
         downCrypto = CryptoFixture.start(dir.resolve("crypto"));
         Path policies = PolicyDirs.demo(dir);
         oracle = CedarPolicyEngine.load(policies, InstantSource.system());
+        tokens = new Tokens();
+        token = tokens.mint("degradation-test", "iam:authorize");
         skipRedis = new Redis("degradation-skip");
         plainRedis = new Redis("degradation-plaintext");
         // Both servers provision their keys while the service is up, then it goes away before any decision.
-        skipServer = IamServer.start(IamFixture.defaults(dir.resolve("skip"), policies, skipRedis.prefix()).cryptoEndpoint(downCrypto.endpoint())
+        skipServer = IamServer.start(IamFixture.defaults(dir.resolve("skip"), policies, skipRedis.prefix()).authJwksUrl(tokens.jwksUrl()).cryptoEndpoint(downCrypto.endpoint())
                 .cryptoToken(downCrypto.iamToken()).cryptoFallback(CryptoFallback.SKIP).build());
-        plainServer = IamServer.start(IamFixture.defaults(dir.resolve("plain"), policies, plainRedis.prefix())
+        plainServer = IamServer.start(IamFixture.defaults(dir.resolve("plain"), policies, plainRedis.prefix()).authJwksUrl(tokens.jwksUrl())
                 .cryptoEndpoint(downCrypto.endpoint()).cryptoToken(downCrypto.iamToken()).cryptoFallback(CryptoFallback.PLAINTEXT).build());
         downCrypto.stop();
     }
@@ -75,6 +80,7 @@ class GracefulDegradationTest {
         skipRedis.close();
         plainRedis.close();
         downCrypto.close();
+        tokens.close();
     }
 
     private static void assertMatchesOracle(AuthorizationRequest request, JsonNode answer) {
@@ -145,7 +151,7 @@ class GracefulDegradationTest {
 
     @Test
     void authorize_cryptoDownWithSkip_answersCorrectlyUnsignedAndStoresNothingInL2_I6() {
-        Http http = new Http(skipServer.baseUrl());
+        Http http = new Http(skipServer.baseUrl(), token);
         qt().withExamples(100).forAll(DemoRequests.gen()).checkAssert(request -> {
             Http.Response r = http.post("/v1/authorize", DemoRequests.json(request));
 
@@ -166,7 +172,7 @@ class GracefulDegradationTest {
         events.start();
         logger.addAppender(events);
         try {
-            Http http = new Http(plainServer.baseUrl());
+            Http http = new Http(plainServer.baseUrl(), token);
             AuthorizationRequest request = DemoRequests.of("bob", "write", "roadmap", 4242);
 
             Http.Response r = http.post("/v1/authorize", DemoRequests.json(request), Map.of("x-correlation-id", "corr-plaintext-1"));
@@ -183,7 +189,7 @@ class GracefulDegradationTest {
             Map<String, byte[]> stored = plainRedis.entries();
             assertThat(stored).hasSize(1);
             String entry = new String(stored.values().iterator().next(), StandardCharsets.UTF_8);
-            assertThat(entry).contains("\"format\":\"plaintext\"").doesNotContain("bob").doesNotContain("roadmap");
+            assertThat(entry).contains("\"format\":\"plaintext-v2\"").contains("\"mac\":").doesNotContain("bob").doesNotContain("roadmap");
             assertThat(plainServer.meters().find("iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
             // The plaintext entry serves the next lookup once L1 is gone.
             plainServer.authorizer().cache().clearL1();
@@ -195,7 +201,7 @@ class GracefulDegradationTest {
 
     @Test
     void health_cryptoServiceUnavailable_isDegradedNeverDown_I11() {
-        Http http = new Http(skipServer.baseUrl());
+        Http http = new Http(skipServer.baseUrl(), token);
         qt().withExamples(100).forAll(DemoRequests.gen()).checkAssert(request -> {
             http.post("/v1/authorize", DemoRequests.json(request));
 

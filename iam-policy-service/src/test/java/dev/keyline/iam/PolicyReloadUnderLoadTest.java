@@ -12,6 +12,7 @@ import dev.keyline.iam.server.IamServerConfig;
 import dev.keyline.iam.testing.DemoRequests;
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.PolicyDirs;
+import dev.keyline.iam.testing.Tokens;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,12 +67,14 @@ class PolicyReloadUnderLoadTest {
                 "policies.cedar", SET_B)), InstantSource.system());
         Map<String, CedarPolicyEngine> oracles = Map.of(oracleA.current().version(), oracleA, oracleB.current().version(), oracleB);
         Path live = PolicyDirs.of(tmp.resolve("live/policies"), Map.of("entities.json", ENTITIES, "policies.cedar", SET_A));
-        IamServerConfig config = IamServerConfig.defaults(tmp.resolve("live")).httpPort(0).policyDir(live).watchPolicies(false)
+        Tokens tokens = new Tokens();
+        IamServerConfig config = IamServerConfig.defaults(tmp.resolve("live")).httpPort(0).managementPort(0).authJwksUrl(tokens.jwksUrl())
+                .authIssuer(Tokens.ISSUER).policyDir(live).watchPolicies(false)
                 .cryptoEnabled(false).cacheEncryption(false).decisionSigning(false).l1(10_000, Duration.ofMinutes(5))
                 .adminToken(SecretBytes.copyOf(ADMIN.getBytes(StandardCharsets.UTF_8))).build();
 
-        try (IamServer server = IamServer.start(config)) {
-            Http http = new Http(server.baseUrl());
+        try (tokens; IamServer server = IamServer.start(config)) {
+            Http http = new Http(server.baseUrl(), tokens.mint("reload-test", "iam:authorize"));
             AtomicBoolean running = new AtomicBoolean(true);
             ConcurrentLinkedQueue<String> mismatches = new ConcurrentLinkedQueue<>();
             Map<String, AtomicInteger> answersByVersion = new ConcurrentHashMap<>();

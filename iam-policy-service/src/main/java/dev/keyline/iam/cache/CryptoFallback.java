@@ -3,14 +3,16 @@ package dev.keyline.iam.cache;
 /** What the encrypted L2 does with a new entry when the crypto service is unavailable. */
 public enum CryptoFallback {
     /**
-     * Store the entry as plaintext JSON (the seed's behaviour), count {@code iam_crypto_fallback_total}
-     * and log a warning with the correlation id. Plaintext entries are then accepted on read. The
-     * entry still carries no subject or resource id (its key is an HMAC), but its content is
-     * neither secret nor authenticated while it lives.
+     * Store the entry as authenticated plaintext JSON (HMAC-SHA256 under a key derived from the
+     * service's cache secret, over the entry and its AAD; see {@code PlaintextTier}), count
+     * {@code iam_crypto_fallback_total} and log a warning with the correlation id. Plaintext entries
+     * are accepted on read only while the crypto service is unavailable and only with a valid MAC.
+     * The entry carries no subject or resource id (its key is an HMAC), but its content is not
+     * secret while it lives.
      */
     PLAINTEXT,
     /**
-     * Store nothing in L2 (L1 still caches), count {@code iam_crypto_fallback_total} and log. Plaintext
+     * The default. Store nothing in L2 (L1 still caches), count {@code iam_crypto_fallback_total} and log. Plaintext
      * entries are never accepted on read, so nothing unauthenticated is ever used.
      */
     SKIP;

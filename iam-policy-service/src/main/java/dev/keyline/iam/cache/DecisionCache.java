@@ -3,9 +3,11 @@ package dev.keyline.iam.cache;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
+import dev.keyline.crypto.core.mac.HmacSha256;
 import dev.keyline.iam.IamException;
 import dev.keyline.iam.decision.Evaluation;
 import dev.keyline.iam.metrics.IamMetrics;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.InstantSource;
@@ -46,7 +48,7 @@ public final class DecisionCache implements AutoCloseable {
         if (b.storage == null) {
             this.l2 = null;
         } else {
-            PlaintextTier plain = new PlaintextTier(b.storage, b.l2Ttl, b.clock, b.metrics);
+            PlaintextTier plain = new PlaintextTier(b.storage, b.entryMac, b.l2Ttl, b.clock, b.metrics);
             this.l2 = b.encryptor == null ? plain : new EncryptedDecisionCache(plain, b.encryptor, b.fallback, b.l2Ttl, b.clock, b.metrics);
         }
     }
@@ -146,7 +148,8 @@ public final class DecisionCache implements AutoCloseable {
         private CacheStorage storage;
         private Duration l2Ttl = Duration.ofMinutes(5);
         private EnvelopeEncryptor encryptor;
-        private CryptoFallback fallback = CryptoFallback.PLAINTEXT;
+        private CryptoFallback fallback = CryptoFallback.SKIP;
+        private HmacSha256 entryMac;
         private InstantSource clock = InstantSource.system();
 
         private Builder(IamMetrics metrics) {
@@ -174,6 +177,15 @@ public final class DecisionCache implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The key that authenticates plaintext L2 entries ({@link CacheKeys#entryMac()}); replicas
+         * that share an L2 share it. Without this call, a random key private to this process.
+         */
+        public Builder entryMac(HmacSha256 mac) {
+            this.entryMac = Objects.requireNonNull(mac, "mac");
+            return this;
+        }
+
         public Builder clock(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
             return this;
@@ -182,6 +194,9 @@ public final class DecisionCache implements AutoCloseable {
         public DecisionCache build() {
             if (l1MaxEntries < 0 || l1Ttl.isNegative() || l1Ttl.isZero() || l2Ttl.isNegative() || l2Ttl.isZero()) {
                 throw new IllegalArgumentException("cache sizes must be at least 0 and TTLs positive");
+            }
+            if (entryMac == null) {
+                entryMac = CacheKeys.random(new SecureRandom()).entryMac();
             }
             return new DecisionCache(this);
         }

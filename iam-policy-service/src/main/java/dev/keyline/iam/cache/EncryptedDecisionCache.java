@@ -11,6 +11,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -25,10 +26,16 @@ import org.slf4j.LoggerFactory;
  * policy version, or extended past its expiry fails authentication and is a miss — never a
  * different decision. The stored form is {@link EncryptedCacheEntry}.
  *
- * <p><b>Crypto service unavailable.</b> Writing: with {@link CryptoFallback#PLAINTEXT} the entry is
- * stored as plaintext (see {@link PlaintextTier}), with {@link CryptoFallback#SKIP} it is not stored;
- * either way {@code iam_crypto_fallback_total{operation="encrypt"}} counts it and a WARN line carries
- * the correlation id. Reading an entry whose data key is not cached here needs the service to
+ * <p><b>Crypto service unavailable.</b> Writing: with {@link CryptoFallback#SKIP} (the default) the
+ * entry is not stored; with {@link CryptoFallback#PLAINTEXT} it is stored as an authenticated
+ * plaintext entry (see {@link PlaintextTier}: HMAC-SHA256 under a key derived from the service's
+ * cache secret, over the entry and its AAD). Either way {@code iam_crypto_fallback_total{operation="encrypt"}}
+ * counts it and a WARN line carries the correlation id. Plaintext entries are read only while this
+ * cache last saw the crypto service unavailable (an encrypt or unwrap failed as unavailable and
+ * none has succeeded since), only with {@code PLAINTEXT}, and only when their MAC verifies; at any
+ * other time a plaintext entry is a miss ({@code iam_cache_errors_total{reason="plaintext_refused"}}),
+ * so a Redis writer who overwrites an encrypted entry gets a miss and a fresh evaluation, never the
+ * decision they wrote. Reading an entry whose data key is not cached here needs the service to
  * unwrap it: unavailable means a miss, counted as {@code operation="decrypt"}. Other crypto
  * failures (a disabled key, no permission) are errors, not fallbacks: nothing is stored and the
  * entry is a miss.
@@ -42,6 +49,8 @@ public final class EncryptedDecisionCache implements DistributedTier {
     private final Duration ttl;
     private final InstantSource clock;
     private final IamMetrics metrics;
+    /** Whether the last crypto call of this cache found the service unavailable; see the class comment. */
+    private final AtomicBoolean cryptoUnavailable = new AtomicBoolean();
 
     EncryptedDecisionCache(PlaintextTier plaintext, EnvelopeEncryptor encryptor, CryptoFallback fallback, Duration ttl, InstantSource clock,
             IamMetrics metrics) {
@@ -69,10 +78,11 @@ public final class EncryptedDecisionCache implements DistributedTier {
             return Optional.empty();
         }
         if (!EncryptedCacheEntry.looksEncrypted(n)) {
-            if (fallback == CryptoFallback.PLAINTEXT) {
+            if (fallback == CryptoFallback.PLAINTEXT && cryptoUnavailable.get()) {
                 return plaintext.read(n, key);
             }
-            // SKIP never writes plaintext, so a plaintext entry was not written by us: ignore it.
+            // SKIP never writes plaintext, and with the crypto service up we write only encrypted
+            // entries: a plaintext entry now is stale or forged. Refuse it.
             metrics.cacheError("plaintext_refused");
             return Optional.empty();
         }
@@ -107,6 +117,7 @@ public final class EncryptedDecisionCache implements DistributedTier {
             metrics.crypto("decrypt", "failure", System.nanoTime() - start);
             metrics.cryptoError("decrypt", e.reason().name());
             if (FallbackHandler.eligible(e)) {
+                cryptoUnavailable.set(true);
                 metrics.fallback("decrypt");
                 warnFallback("decrypt", e, "cannot unwrap the data key of an L2 entry; treating it as a miss");
             } else {
@@ -123,6 +134,7 @@ public final class EncryptedDecisionCache implements DistributedTier {
             return Optional.empty();
         }
         metrics.crypto("decrypt", "success", System.nanoTime() - start);
+        cryptoUnavailable.set(false);
         try {
             Evaluation e = EvaluationCodec.fromJson(EvaluationCodec.JSON.readTree(json));
             if (!e.policyVersion().equals(key.policyVersion())) {
@@ -176,13 +188,15 @@ public final class EncryptedDecisionCache implements DistributedTier {
         try {
             byte[] envelope = encryptor.encrypt(json, key.aad(now, expires));
             metrics.crypto("encrypt", "success", System.nanoTime() - start);
+            cryptoUnavailable.set(false);
             return new Sealing.Sealed(EncryptedCacheEntry.fromEnvelope(envelope, now, expires));
         } catch (CryptoException e) {
             metrics.crypto("encrypt", "failure", System.nanoTime() - start);
             metrics.cryptoError("encrypt", e.reason().name());
             if (FallbackHandler.eligible(e)) {
+                cryptoUnavailable.set(true);
                 metrics.fallback("encrypt");
-                warnFallback("encrypt", e, fallback == CryptoFallback.PLAINTEXT ? "crypto service unavailable; storing the L2 entry as plaintext"
+                warnFallback("encrypt", e, fallback == CryptoFallback.PLAINTEXT ? "crypto service unavailable; storing the L2 entry as authenticated plaintext"
                         : "crypto service unavailable; not storing the L2 entry");
                 return new Sealing.Unavailable();
             }

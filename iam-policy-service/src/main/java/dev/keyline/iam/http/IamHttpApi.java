@@ -7,8 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keyline.crypto.client.RequestContext;
 import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
-import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.iam.IamException;
+import dev.keyline.iam.auth.BearerAuthenticator;
+import dev.keyline.iam.auth.Caller;
 import dev.keyline.iam.authorizer.AuthorizationOutcome;
 import dev.keyline.iam.authorizer.Authorizer;
 import dev.keyline.iam.decision.AuthorizationRequest;
@@ -18,17 +19,18 @@ import dev.keyline.iam.health.IamHealth;
 import dev.keyline.iam.metrics.IamMetrics;
 import dev.keyline.iam.policy.PolicySetInfo;
 import dev.keyline.iam.policy.ReloadResult;
+import dev.keyline.iam.signing.BoundDecisionClaims;
 import dev.keyline.iam.signing.Verification;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HttpResponseException;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -41,9 +43,14 @@ import org.slf4j.LoggerFactory;
  *       most the configured number of items;</li>
  *   <li>{@code POST /v1/decisions/verify} — a signed decision → {@code {"valid":…, "reason":…}};</li>
  *   <li>{@code GET /v1/decisions/jwks} — the decision-signing public keys, every version that verifies;</li>
- *   <li>{@code GET /v1/policies}, {@code POST /v1/policies/reload} (admin bearer token);</li>
- *   <li>{@code GET /health} (200 when UP or DEGRADED, 503 when DOWN), {@code GET /metrics} (Prometheus).</li>
+ *   <li>{@code GET /v1/policies}, {@code POST /v1/policies/reload} (scope {@code iam:admin}, or the static admin token);</li>
+ *   <li>{@code GET /health} (200 when UP or DEGRADED, 503 when DOWN).</li>
  * </ul>
+ * The three decision endpoints need a bearer access token of the token service with scope
+ * {@code iam:authorize} ({@link BearerAuthenticator}): 401 without a valid one, 403 without the
+ * scope. {@code GET /metrics} (Prometheus) is not on this port: {@link #startManagement} serves it
+ * on the management port, loopback by default. Request bodies are read with a bound: a body over
+ * the limit gets 413 whether it declares its length or is chunked.
  * Errors are {@code {"error":{"code":…,"message":…,"correlation_id":…}}} with the status of
  * {@link #status(IamException.Reason)}, the one place reasons become statuses: a caller's mistake
  * is 400, never 500. Each request runs in a {@link RequestContext} built from its
@@ -59,17 +66,31 @@ public final class IamHttpApi {
     private final IamHealth health;
     private final IamMetrics metrics;
     private final Supplier<String> scrape;
-    private final Optional<SecretBytes> adminToken;
+    private final BearerAuthenticator auth;
     private final int batchMaxItems;
 
-    public IamHttpApi(Authorizer authorizer, IamHealth health, IamMetrics metrics, Supplier<String> scrape, Optional<SecretBytes> adminToken,
+    public IamHttpApi(Authorizer authorizer, IamHealth health, IamMetrics metrics, Supplier<String> scrape, BearerAuthenticator auth,
             int batchMaxItems) {
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.health = Objects.requireNonNull(health, "health");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
         this.scrape = Objects.requireNonNull(scrape, "scrape");
-        this.adminToken = Objects.requireNonNull(adminToken, "adminToken");
+        this.auth = Objects.requireNonNull(auth, "auth");
         this.batchMaxItems = batchMaxItems;
+    }
+
+    /** Starts the management server ({@code GET /metrics}) on {@code host:port} (0 = any free port). */
+    public Javalin startManagement(String host, int port) {
+        Javalin app = Javalin.create(c -> {
+            c.showJavalinBanner = false;
+            c.useVirtualThreads = true;
+            c.startupWatcherEnabled = false;
+            c.http.prefer405over404 = true;
+        });
+        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(scrape.get()));
+        app.error(404, ctx -> error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.method() + " " + ctx.path(), List.of()));
+        app.start(host, port);
+        return app;
     }
 
     /** Starts the server on {@code host:port} (0 = any free port). */
@@ -89,12 +110,16 @@ public final class IamHttpApi {
         app.get("/v1/policies", in(this::policies));
         app.post("/v1/policies/reload", in(this::reload));
         app.get("/health", in(this::health));
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(scrape.get()));
-        app.exception(IamException.class, (e, ctx) -> error(ctx, status(e.reason()), e.reason().name(), e.getMessage(), e.problems()));
+        app.exception(IamException.class, (e, ctx) -> {
+            if (e.reason() == IamException.Reason.UNAUTHENTICATED) {
+                ctx.header("WWW-Authenticate", "Bearer realm=\"keyline-iam\", error=\"invalid_token\"");
+            }
+            error(ctx, status(e.reason()), e.reason().name(), e.getMessage(), e.problems());
+        });
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), switch (e.getStatus()) {
             case 404 -> "NOT_FOUND";
             case 405 -> "METHOD_NOT_ALLOWED";
-            case 413 -> "INVALID_ARGUMENT";
+            case 413 -> "PAYLOAD_TOO_LARGE";
             default -> "HTTP_" + e.getStatus();
         }, e.getStatus() == 413 ? "the request body is larger than " + maxBody(ctx) + " bytes" : e.getMessage(), List.of()));
         app.exception(Exception.class, (e, ctx) -> {
@@ -121,6 +146,7 @@ public final class IamHttpApi {
     static int status(IamException.Reason reason) {
         return switch (reason) {
             case INVALID_ARGUMENT -> 400;
+            case PAYLOAD_TOO_LARGE -> 413;
             case UNAUTHENTICATED -> 401;
             case PERMISSION_DENIED -> 403;
             case POLICY_INVALID -> 422;
@@ -132,12 +158,14 @@ public final class IamHttpApi {
     // ------------------------------------------------------------------------------ handlers
 
     private void authorize(Context ctx) {
-        AuthorizationRequest request = JsonRequests.authorization(JsonRequests.parse(ctx.bodyAsBytes()), "");
-        json(ctx, 200, decisionJson(authorizer.authorize(request)));
+        Caller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
+        AuthorizationRequest request = JsonRequests.authorization(JsonRequests.parse(body(ctx)), "");
+        json(ctx, 200, decisionJson(authorizer.authorize(request, caller.id())));
     }
 
     private void batch(Context ctx) {
-        JsonNode body = JsonRequests.parse(ctx.bodyAsBytes());
+        Caller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
+        JsonNode body = JsonRequests.parse(body(ctx));
         JsonNode items = body.get("requests");
         if (items == null || !items.isArray()) {
             throw IamException.invalid("requests", "is required: an array of authorization requests");
@@ -152,20 +180,35 @@ public final class IamHttpApi {
         }
         ObjectNode out = JsonRequests.JSON.createObjectNode();
         ArrayNode results = out.putArray("results");
-        for (AuthorizationRequest r : requests) {
-            results.add(decisionJson(authorizer.authorize(r)));
+        // One signature for the whole batch: one Sign call to the crypto service, not one per item.
+        for (AuthorizationOutcome o : authorizer.authorizeBatch(requests, caller.id())) {
+            results.add(decisionJson(o));
         }
         json(ctx, 200, out);
     }
 
     private void verify(Context ctx) {
-        JsonNode body = JsonRequests.parse(ctx.bodyAsBytes());
+        caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
+        JsonNode body = JsonRequests.parse(body(ctx));
         var claims = JsonRequests.claims(body);
         String signature = JsonRequests.text(body, "", "signature");
         String keyId = JsonRequests.text(body, "", "key_id");
+        var batch = JsonRequests.batchProof(body);
         var signer = authorizer.signer().orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
                 "decision signing is off in this service, so it verifies nothing"));
-        Verification v = signer.verify(claims, signature, keyId);
+        Verification v = signer.verify(claims, signature, keyId, batch);
+        // The request the verifier holds, when given, must be the one the decision answers.
+        if (v.valid() && body.has("request")) {
+            if (!(claims instanceof BoundDecisionClaims bound)) {
+                v = new Verification.Invalid("REQUEST_MISMATCH", "a format version 1 decision is not bound to a request");
+            } else {
+                AuthorizationRequest asked = JsonRequests.authorization(body.get("request"), "request");
+                if (!MessageDigest.isEqual(BoundDecisionClaims.digest(asked).getBytes(StandardCharsets.US_ASCII),
+                        bound.requestDigest().getBytes(StandardCharsets.US_ASCII))) {
+                    v = new Verification.Invalid("REQUEST_MISMATCH", "the decision answers another request (types, ids, attributes or context differ)");
+                }
+            }
+        }
         ObjectNode out = JsonRequests.JSON.createObjectNode();
         out.put("valid", v.valid());
         if (v instanceof Verification.Invalid bad) {
@@ -194,11 +237,12 @@ public final class IamHttpApi {
     }
 
     private void policies(Context ctx) {
+        caller(ctx, BearerAuthenticator.SCOPE_ADMIN);
         json(ctx, 200, policiesJson(authorizer.engine().current()));
     }
 
     private void reload(Context ctx) {
-        requireAdmin(ctx);
+        caller(ctx, BearerAuthenticator.SCOPE_ADMIN);
         ReloadResult r = authorizer.engine().reload();
         ObjectNode out = JsonRequests.JSON.createObjectNode();
         switch (r) {
@@ -247,11 +291,24 @@ public final class IamHttpApi {
         n.put("resource_id", d.resourceId());
         n.put("action", d.action());
         n.put("cached", o.cached());
+        BoundDecisionClaims c = o.claims();
+        n.put("format", BoundDecisionClaims.FORMAT);
+        n.put("caller", c.caller());
+        n.put("request_digest", c.requestDigest());
+        n.put("iat", c.issuedAt());
+        n.put("exp", c.expiresAt());
         o.signed().ifPresent(s -> {
             n.put("signature", s.signatureBase64());
             n.put("key_id", s.keyId().toString());
+            s.batch().ifPresent(b -> {
+                ObjectNode bn = n.putObject("batch");
+                bn.put("index", b.index());
+                bn.put("size", b.size());
+                ArrayNode path = bn.putArray("path");
+                b.pathBase64().forEach(path::add);
+            });
         });
-        n.put("policy_version", d.evaluation().policyVersion());
+        n.put("policy_version", c.policyVersion());
         return n;
     }
 
@@ -266,23 +323,37 @@ public final class IamHttpApi {
         return n;
     }
 
-    private void requireAdmin(Context ctx) {
-        SecretBytes expected = adminToken.orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
-                "reloading over HTTP is off: set KEYLINE_IAM_ADMIN_TOKEN (the directory watch still reloads)"));
-        String header = ctx.header("Authorization");
-        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
-            ctx.header("WWW-Authenticate", "Bearer");
-            throw new IamException(IamException.Reason.UNAUTHENTICATED, "an admin bearer token is required");
-        }
-        byte[] given = header.substring(7).trim().getBytes(StandardCharsets.UTF_8);
-        byte[] want = expected.toByteArray();
+    /** The authenticated caller of this request, which must hold {@code scope}; 401 or 403 otherwise. */
+    private Caller caller(Context ctx, String scope) {
         try {
-            if (!MessageDigest.isEqual(given, want)) {
-                ctx.header("WWW-Authenticate", "Bearer error=\"invalid_token\"");
-                throw new IamException(IamException.Reason.UNAUTHENTICATED, "the admin bearer token is not valid");
+            return auth.authenticate(ctx.header("Authorization"), scope);
+        } catch (IamException e) {
+            if (e.reason() == IamException.Reason.PERMISSION_DENIED) {
+                ctx.header("WWW-Authenticate", "Bearer realm=\"keyline-iam\", error=\"insufficient_scope\", scope=\"" + scope + "\"");
             }
-        } finally {
-            java.util.Arrays.fill(want, (byte) 0);
+            throw e;
+        }
+    }
+
+    /**
+     * The request body, at most the configured limit: 413 beyond it, whether the body declares its
+     * length or comes chunked (Javalin checks only a declared Content-Length). Never buffers more
+     * than the limit plus one byte.
+     */
+    private static byte[] body(Context ctx) {
+        long max = ctx.appData(MAX_BODY);
+        long declared = ctx.req().getContentLengthLong();
+        if (declared > max) {
+            throw new IamException(IamException.Reason.PAYLOAD_TOO_LARGE, "the request body is larger than " + max + " bytes");
+        }
+        try {
+            byte[] bytes = ctx.req().getInputStream().readNBytes((int) max + 1);
+            if (bytes.length > max) {
+                throw new IamException(IamException.Reason.PAYLOAD_TOO_LARGE, "the request body is larger than " + max + " bytes");
+            }
+            return bytes;
+        } catch (IOException e) {
+            throw new IamException(IamException.Reason.INVALID_ARGUMENT, "cannot read the request body");
         }
     }
 

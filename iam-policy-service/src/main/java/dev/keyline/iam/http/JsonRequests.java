@@ -9,12 +9,17 @@ import dev.keyline.iam.decision.AttributeValue;
 import dev.keyline.iam.decision.AuthorizationRequest;
 import dev.keyline.iam.decision.CanonicalBytes;
 import dev.keyline.iam.decision.RequestEntity;
+import dev.keyline.iam.signing.BatchProof;
+import dev.keyline.iam.signing.BoundDecisionClaims;
 import dev.keyline.iam.signing.DecisionClaims;
+import dev.keyline.iam.signing.SignedClaims;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * Reads request bodies into domain values. Every problem is {@code INVALID_ARGUMENT} naming the
@@ -59,8 +64,12 @@ final class JsonRequests {
         }
     }
 
-    /** The claims of a signed decision as {@code /v1/authorize} returned it. */
-    static DecisionClaims claims(JsonNode n) {
+    /**
+     * The claims of a signed decision as {@code /v1/authorize} returned it: format version 2 when
+     * {@code format} is {@code keyline-decision-v2}, version 1 (the seven seed fields) when there is
+     * no {@code format}.
+     */
+    static SignedClaims claims(JsonNode n) {
         JsonNode ts = n.get("timestamp");
         if (ts == null || !ts.isIntegralNumber() || !ts.canConvertToLong()) {
             throw IamException.invalid("timestamp", "is required and must be an integer (Unix milliseconds)");
@@ -69,12 +78,64 @@ final class JsonRequests {
         if (allowed == null || !allowed.isBoolean()) {
             throw IamException.invalid("allowed", "is required and must be true or false");
         }
+        DecisionClaims seed;
         try {
-            return new DecisionClaims(ts.asLong(), text(n, "", "decision_id"), text(n, "", "subject_id"), text(n, "", "resource_id"),
+            seed = new DecisionClaims(ts.asLong(), text(n, "", "decision_id"), text(n, "", "subject_id"), text(n, "", "resource_id"),
                     text(n, "", "action"), allowed.asBoolean(), text(n, "", "policy_name"));
         } catch (IllegalArgumentException e) {
             throw IamException.invalid("timestamp", e.getMessage());
         }
+        JsonNode format = n.get("format");
+        if (format == null || format.isNull()) {
+            return seed;
+        }
+        if (!BoundDecisionClaims.FORMAT.equals(format.asText()) || !format.isTextual()) {
+            throw IamException.invalid("format", "must be " + BoundDecisionClaims.FORMAT + " (or absent for format version 1)");
+        }
+        try {
+            return new BoundDecisionClaims(seed, text(n, "", "caller"), text(n, "", "policy_version"), text(n, "", "request_digest"),
+                    integer(n, "iat"), integer(n, "exp"));
+        } catch (IllegalArgumentException e) {
+            throw IamException.invalid("request_digest", e.getMessage());
+        }
+    }
+
+    /** The {@code batch} member of a decision signed in a batch: {@code {"index":i,"size":n,"path":[...]}}. */
+    static Optional<BatchProof> batchProof(JsonNode n) {
+        JsonNode b = n.get("batch");
+        if (b == null || b.isNull()) {
+            return Optional.empty();
+        }
+        object(b, "batch");
+        JsonNode path = b.get("path");
+        if (path == null || !path.isArray() || path.size() > 64) {
+            throw IamException.invalid("batch.path", "is required: an array of at most 64 base64url hashes");
+        }
+        List<byte[]> hashes = new ArrayList<>();
+        for (JsonNode h : path) {
+            if (!h.isTextual()) {
+                throw IamException.invalid("batch.path", "must hold strings");
+            }
+            try {
+                hashes.add(Base64.getUrlDecoder().decode(h.asText()));
+            } catch (IllegalArgumentException e) {
+                throw IamException.invalid("batch.path", "holds a value that is not base64url");
+            }
+        }
+        try {
+            return Optional.of(new BatchProof((int) Math.min(Integer.MAX_VALUE, integer(b, "index")), (int) Math.min(Integer.MAX_VALUE,
+                    integer(b, "size")), hashes));
+        } catch (IllegalArgumentException e) {
+            throw IamException.invalid("batch", e.getMessage());
+        }
+    }
+
+    private static long integer(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        if (v == null || !v.isIntegralNumber() || !v.canConvertToLong() || v.asLong() < 0) {
+            throw IamException.invalid(field, "is required and must be a non-negative integer");
+        }
+        return v.asLong();
     }
 
     private static RequestEntity entity(JsonNode n, String path) {

@@ -1,12 +1,16 @@
 package dev.keyline.iam.server;
 
+import com.nimbusds.jose.jwk.source.JWKSource;
+import com.nimbusds.jose.proc.SecurityContext;
 import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.CryptoClientConfig;
 import dev.keyline.crypto.client.CryptoClientFactory;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
+import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.iam.IamException;
+import dev.keyline.iam.auth.BearerAuthenticator;
 import dev.keyline.iam.authorizer.Authorizer;
 import dev.keyline.iam.cache.CacheKeys;
 import dev.keyline.iam.cache.CacheStorage;
@@ -26,6 +30,7 @@ import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.net.URI;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -62,6 +67,7 @@ public final class IamServer implements AutoCloseable {
     private final Authorizer authorizer;
     private final IamHealth health;
     private final Javalin http;
+    private final Optional<Javalin> management;
     private final Deque<AutoCloseable> resources;
 
     private IamServer(Builder b) {
@@ -103,7 +109,17 @@ public final class IamServer implements AutoCloseable {
                 }
             }
 
-            DecisionCache.Builder cache = DecisionCache.builder(metrics).clock(b.clock).l1(config.l1MaxEntries(), config.l1Ttl());
+            CacheKeys cacheKeys;
+            if (config.cacheHmacKey().size() > 0) {
+                cacheKeys = CacheKeys.of(config.cacheHmacKey());
+            } else {
+                cacheKeys = CacheKeys.random(b.random);
+                if (config.l2Backend() == IamServerConfig.L2Backend.REDIS) {
+                    LOG.warn("no cache HMAC key is configured (KEYLINE_IAM_CACHE_HMAC_KEY): this replica's L2 entries are private to it");
+                }
+            }
+            DecisionCache.Builder cache = DecisionCache.builder(metrics).clock(b.clock).l1(config.l1MaxEntries(), config.l1Ttl())
+                    .entryMac(cacheKeys.entryMac());
             CacheStorage storage = switch (config.l2Backend()) {
                 case MEMORY -> new InMemoryCacheStorage(config.l2MemoryMaxEntries(), b.clock);
                 case REDIS -> RedisCacheStorage.connect(config.redisUrl(), config.redisKeyPrefix(), config.redisTimeout());
@@ -119,22 +135,17 @@ public final class IamServer implements AutoCloseable {
             }
             DecisionCache decisionCache = cache.build();
             opened.push(decisionCache);
-            CacheKeys cacheKeys;
-            if (config.cacheHmacKey().size() > 0) {
-                cacheKeys = CacheKeys.of(config.cacheHmacKey());
-            } else {
-                cacheKeys = CacheKeys.random(b.random);
-                if (config.l2Backend() == IamServerConfig.L2Backend.REDIS) {
-                    LOG.warn("no cache HMAC key is configured (KEYLINE_IAM_CACHE_HMAC_KEY): this replica's L2 entries are private to it");
-                }
-            }
             Optional<DecisionSigner> signer = config.decisionSigning()
-                    ? Optional.of(new DecisionSigner(client, KeyId.parse(config.signingKeyId()), metrics)) : Optional.empty();
-            this.authorizer = new Authorizer(engine, decisionCache, cacheKeys, signer, metrics, b.clock, UUID::randomUUID);
+                    ? Optional.of(new DecisionSigner(client, KeyId.parse(config.signingKeyId()), metrics, b.clock)) : Optional.empty();
+            this.authorizer = new Authorizer(engine, decisionCache, cacheKeys, signer, metrics, b.clock, UUID::randomUUID, config.decisionTtl());
             this.health = new IamHealth(engine, Optional.ofNullable(client), decisionCache.l2Storage());
 
-            IamHttpApi api = new IamHttpApi(authorizer, health, metrics, meters::scrape,
-                    config.adminToken().size() > 0 ? Optional.of(config.adminToken()) : Optional.empty(), config.batchMaxItems());
+            Optional<SecretBytes> adminToken = config.adminToken().size() > 0 ? Optional.of(config.adminToken()) : Optional.empty();
+            BearerAuthenticator auth = b.callerKeys != null
+                    ? new BearerAuthenticator(b.callerKeys, config.authIssuer(), config.authAudience(), b.clock, adminToken)
+                    : BearerAuthenticator.fromJwksUrl(URI.create(config.authJwksUrl()), config.authIssuer(), config.authAudience(),
+                            config.authJwksCacheTtl(), b.clock, adminToken);
+            IamHttpApi api = new IamHttpApi(authorizer, health, metrics, meters::scrape, auth, config.batchMaxItems());
             if (config.watchPolicies()) {
                 opened.push(PolicyWatcher.start(engine, config.policyDir(), config.watchQuietPeriod(), r -> metrics.reload(switch (r) {
                     case ReloadResult.Loaded l -> "loaded";
@@ -147,6 +158,20 @@ public final class IamServer implements AutoCloseable {
             } catch (RuntimeException e) {
                 throw new IamException(IamException.Reason.INVALID_CONFIG, "cannot listen on " + config.httpHost() + ":" + config.httpPort()
                         + ": " + e.getMessage(), e);
+            }
+            Javalin listening = http;
+            opened.push(listening::stop);
+            if (config.managementPort() >= 0) {
+                try {
+                    Javalin m = api.startManagement(config.managementHost(), config.managementPort());
+                    opened.push(m::stop);
+                    this.management = Optional.of(m);
+                } catch (RuntimeException e) {
+                    throw new IamException(IamException.Reason.INVALID_CONFIG, "cannot listen on " + config.managementHost() + ":"
+                            + config.managementPort() + " (management port): " + e.getMessage(), e);
+                }
+            } else {
+                this.management = Optional.empty();
             }
             this.resources = opened;
             started = true;
@@ -170,6 +195,17 @@ public final class IamServer implements AutoCloseable {
 
     public int httpPort() {
         return http.port();
+    }
+
+    /** The management port ({@code /metrics}), when it is on. */
+    public Optional<Integer> managementPort() {
+        return management.map(Javalin::port);
+    }
+
+    /** {@code http://host:port} of the management port ({@code /metrics}), when it is on. */
+    public Optional<String> managementUrl() {
+        return management.map(m -> "http://" + (config.managementHost().contains(":") ? "[" + config.managementHost() + "]"
+                : config.managementHost()) + ":" + m.port());
     }
 
     /** {@code http://host:port}. */
@@ -200,7 +236,6 @@ public final class IamServer implements AutoCloseable {
     /** Stops the HTTP server (in-flight requests finish), the watcher, the cache and the client this server created. */
     @Override
     public void close() {
-        http.stop();
         closeAll(resources);
     }
 
@@ -219,7 +254,11 @@ public final class IamServer implements AutoCloseable {
     public static void main(String[] args) throws InterruptedException {
         IamServer server;
         try {
-            server = start(IamServerConfig.fromEnvironment(System.getenv()));
+            IamServerConfig config = IamServerConfig.fromEnvironment(System.getenv());
+            if (!config.standaloneProblems().isEmpty()) {
+                throw IamServerConfig.invalid(config.standaloneProblems());
+            }
+            server = start(config);
         } catch (IamException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
@@ -241,6 +280,7 @@ public final class IamServer implements AutoCloseable {
         private PrometheusMeterRegistry meters;
         private InstantSource clock = InstantSource.system();
         private SecureRandom random = new SecureRandom();
+        private JWKSource<SecurityContext> callerKeys;
 
         private Builder(IamServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -264,6 +304,15 @@ public final class IamServer implements AutoCloseable {
 
         public Builder clock(InstantSource clock) {
             this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /**
+         * Checks callers' access tokens against {@code keys} instead of the JWK set at the
+         * configuration's {@code authJwksUrl} (the issuer and audience still come from the configuration).
+         */
+        public Builder callerKeys(JWKSource<SecurityContext> keys) {
+            this.callerKeys = Objects.requireNonNull(keys, "keys");
             return this;
         }
 

@@ -28,20 +28,41 @@ import java.util.function.Function;
  * docs/configuration.md). {@link #validate()} lists every problem, each naming its setting;
  * {@link IamServer} refuses to start with any.
  *
- * @param adminToken bearer token for {@code POST /v1/policies/reload}; empty turns reload over HTTP off
+ * @param adminToken static bearer token for {@code GET /v1/policies} and {@code POST /v1/policies/reload}, next to
+ *     access tokens with scope {@code iam:admin}; empty means only such tokens
  * @param cacheHmacKey key of the cache-key HMAC (≥ 32 bytes), shared by replicas that share an L2;
  *     empty means a random key per process
  * @param cryptoToken the crypto service token of this service's caller; not needed when the crypto
  *     client is passed to {@link IamServer.Builder#cryptoClient}
  * @param provisionKeys create the signing and encryption keys at start when they do not exist
+ * @param managementHost bind address of the management port ({@code /metrics}); loopback by default
+ * @param managementPort the management port (0 = any free port, -1 = off)
+ * @param authJwksUrl the token service's JWK set, which signs the callers' access tokens
+ * @param authIssuer the {@code iss} callers' access tokens must carry
+ * @param authAudience the {@code aud} value callers' access tokens must contain
+ * @param authJwksCacheTtl how long the JWK set is cached before it is fetched again
+ * @param decisionTtl validity of a signed decision ({@code exp - iat})
+ * @param cryptoTls connect to the crypto service over TLS
+ * @param cryptoTlsCa PEM CA bundle that signed the crypto service's certificate; empty means the JDK's trust store
+ * @param cryptoTlsCert PEM client certificate chain for mutual TLS; empty means none
+ * @param cryptoTlsKey PEM (PKCS#8) private key of {@code cryptoTlsCert}
+ * @param cryptoTlsServerName the name the crypto service's certificate must carry, when not the endpoint's host
+ * @param cryptoTokenIsAdmin the crypto token is the crypto service's admin token (read from a file named
+ *     {@code admin.token}, or equal to {@code $dataDir/admin.token})
+ * @param allowAdminToken let a standalone service run with the admin token anyway ({@link #standaloneProblems()})
  */
 public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long maxBodyBytes, int batchMaxItems, Path policyDir,
         boolean watchPolicies, Duration watchQuietPeriod, SecretBytes adminToken, long l1MaxEntries, Duration l1Ttl, L2Backend l2Backend,
         Duration l2Ttl, long l2MemoryMaxEntries, String redisUrl, String redisKeyPrefix, Duration redisTimeout, boolean cacheEncryption,
         CryptoFallback cryptoFallback, SecretBytes cacheHmacKey, boolean cryptoEnabled, List<String> cryptoEndpoints, SecretBytes cryptoToken,
-        Duration cryptoTimeout, String encryptionKeyId, String signingKeyId, boolean decisionSigning, boolean provisionKeys) {
+        Duration cryptoTimeout, String encryptionKeyId, String signingKeyId, boolean decisionSigning, boolean provisionKeys,
+        String managementHost, int managementPort, String authJwksUrl, String authIssuer, String authAudience, Duration authJwksCacheTtl,
+        Duration decisionTtl, boolean cryptoTls, String cryptoTlsCa, String cryptoTlsCert, String cryptoTlsKey, String cryptoTlsServerName,
+        boolean cryptoTokenIsAdmin, boolean allowAdminToken) {
 
     public static final int DEFAULT_HTTP_PORT = 8181;
+    public static final int DEFAULT_MANAGEMENT_PORT = 9181;
+    public static final String DEFAULT_AUDIENCE = "keyline-iam";
     public static final String DEFAULT_SIGNING_KEY = "iam/decision-signing";
     public static final String DEFAULT_ENCRYPTION_KEY = "iam/decision-cache";
 
@@ -67,6 +88,30 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         Objects.requireNonNull(cryptoTimeout, "cryptoTimeout");
         Objects.requireNonNull(encryptionKeyId, "encryptionKeyId");
         Objects.requireNonNull(signingKeyId, "signingKeyId");
+        Objects.requireNonNull(managementHost, "managementHost");
+        Objects.requireNonNull(authJwksUrl, "authJwksUrl");
+        Objects.requireNonNull(authIssuer, "authIssuer");
+        Objects.requireNonNull(authAudience, "authAudience");
+        Objects.requireNonNull(authJwksCacheTtl, "authJwksCacheTtl");
+        Objects.requireNonNull(decisionTtl, "decisionTtl");
+        Objects.requireNonNull(cryptoTlsCa, "cryptoTlsCa");
+        Objects.requireNonNull(cryptoTlsCert, "cryptoTlsCert");
+        Objects.requireNonNull(cryptoTlsKey, "cryptoTlsKey");
+        Objects.requireNonNull(cryptoTlsServerName, "cryptoTlsServerName");
+    }
+
+    /**
+     * What a standalone service ({@code keyline iam-policy-service}) refuses on top of
+     * {@link #validate()}: running with the crypto service's admin token ({@code *:*}) unless
+     * {@code allowAdminToken}. Empty when it may start.
+     */
+    public List<String> standaloneProblems() {
+        if (cryptoEnabled && cryptoTokenIsAdmin && !allowAdminToken) {
+            return List.of("KEYLINE_IAM_CRYPTO_AUTH_TOKEN: is the crypto service's admin token (grants *:*); issue a least-privilege caller"
+                    + " (./keyline callers create iam-policy --grants 'iam:sign,verify,read,encrypt,decrypt,data-key,manage') and set"
+                    + " KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE to its token file, or set KEYLINE_IAM_ALLOW_ADMIN_TOKEN=true");
+        }
+        return List.of();
     }
 
     /** Safe defaults for one machine, with data under {@code dataDir} and policies in {@code dataDir/policies}. */
@@ -88,6 +133,21 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         Path dataDir = Path.of(Objects.requireNonNullElse(get.apply("KEYLINE_DATA_DIR"), "keyline-data"));
         Builder b = defaults(dataDir);
         str(get.apply("KEYLINE_IAM_HTTP_HOST"), b::httpHost);
+        str(get.apply("KEYLINE_IAM_MANAGEMENT_HOST"), b::managementHost);
+        num(problems, "KEYLINE_IAM_MANAGEMENT_PORT", get.apply("KEYLINE_IAM_MANAGEMENT_PORT"), v -> b.managementPort((int) v));
+        str(get.apply("KEYLINE_IAM_AUTH_JWKS_URL"), b::authJwksUrl);
+        str(get.apply("KEYLINE_IAM_AUTH_ISSUER"), b::authIssuer);
+        str(get.apply("KEYLINE_IAM_AUTH_AUDIENCE"), b::authAudience);
+        dur(problems, "KEYLINE_IAM_AUTH_JWKS_CACHE_TTL", get.apply("KEYLINE_IAM_AUTH_JWKS_CACHE_TTL"), b::authJwksCacheTtl);
+        dur(problems, "KEYLINE_IAM_DECISION_TTL", get.apply("KEYLINE_IAM_DECISION_TTL"), b::decisionTtl);
+        str(get.apply("KEYLINE_IAM_CRYPTO_TLS_CA"), b::cryptoTlsCa);
+        str(get.apply("KEYLINE_IAM_CRYPTO_TLS_CERT"), b::cryptoTlsCert);
+        str(get.apply("KEYLINE_IAM_CRYPTO_TLS_KEY"), b::cryptoTlsKey);
+        str(get.apply("KEYLINE_IAM_CRYPTO_TLS_SERVER_NAME"), b::cryptoTlsServerName);
+        // TLS is on when asked for, or when any TLS file is given (unless explicitly off, which validate() then reports).
+        b.cryptoTls(get.apply("KEYLINE_IAM_CRYPTO_TLS_CA") != null || get.apply("KEYLINE_IAM_CRYPTO_TLS_CERT") != null);
+        bool(problems, "KEYLINE_IAM_CRYPTO_TLS", get.apply("KEYLINE_IAM_CRYPTO_TLS"), b::cryptoTls);
+        bool(problems, "KEYLINE_IAM_ALLOW_ADMIN_TOKEN", get.apply("KEYLINE_IAM_ALLOW_ADMIN_TOKEN"), b::allowAdminToken);
         num(problems, "KEYLINE_IAM_HTTP_PORT", get.apply("KEYLINE_IAM_HTTP_PORT"), v -> b.httpPort((int) v));
         num(problems, "KEYLINE_IAM_MAX_BODY_BYTES", get.apply("KEYLINE_IAM_MAX_BODY_BYTES"), b::maxBodyBytes);
         num(problems, "KEYLINE_IAM_BATCH_MAX_ITEMS", get.apply("KEYLINE_IAM_BATCH_MAX_ITEMS"), v -> b.batchMaxItems((int) v));
@@ -137,14 +197,26 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         } else if (token != null) {
             b.cryptoToken(SecretBytes.copyOf(token.getBytes(StandardCharsets.UTF_8)));
         } else {
-            // Like the token service: the crypto service's admin token is the development default.
+            // Like the token service: the crypto service's admin token is the development default
+            // (a standalone service refuses it unless KEYLINE_IAM_ALLOW_ADMIN_TOKEN, see standaloneProblems()).
             Path file = tokenFile != null ? Path.of(tokenFile) : dataDir.resolve("admin.token");
             if (tokenFile != null || Files.isReadable(file)) {
                 try {
                     b.cryptoToken(SecretBytes.copyOf(Files.readString(file).trim().getBytes(StandardCharsets.UTF_8)));
+                    if (file.getFileName() != null && file.getFileName().toString().equals("admin.token")) {
+                        b.cryptoTokenIsAdmin(true);
+                    }
                 } catch (IOException e) {
                     problems.add("KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
                 }
+            }
+        }
+        if (!b.cryptoTokenIsAdmin && b.cryptoToken.size() > 0 && Files.isReadable(dataDir.resolve("admin.token"))) {
+            try {
+                SecretBytes admin = SecretBytes.copyOf(Files.readString(dataDir.resolve("admin.token")).trim().getBytes(StandardCharsets.UTF_8));
+                b.cryptoTokenIsAdmin(admin.size() > 0 && admin.equals(b.cryptoToken));
+            } catch (IOException e) {
+                // Unreadable: it cannot be compared, and the token in use was read elsewhere.
             }
         }
         dur(problems, "KEYLINE_IAM_CRYPTO_TIMEOUT", get.apply("KEYLINE_IAM_CRYPTO_TIMEOUT"), b::cryptoTimeout);
@@ -223,6 +295,36 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
             }
         }
         positive(p, "cryptoTimeout", cryptoTimeout, Duration.ofMinutes(10));
+        if (managementHost.isBlank()) {
+            p.add("managementHost: must be a host name or address");
+        }
+        if (managementPort < -1 || managementPort > 65535) {
+            p.add("managementPort: must be between -1 (off), 0 (any free port) and 65535");
+        }
+        if (managementPort > 0 && managementPort == httpPort && managementHost.equals(httpHost)) {
+            p.add("managementPort: must differ from httpPort");
+        }
+        try {
+            java.net.URI u = new java.net.URI(authJwksUrl);
+            if (!("http".equals(u.getScheme()) || "https".equals(u.getScheme())) || u.getHost() == null) {
+                p.add("authJwksUrl: must be an http(s) URL");
+            }
+        } catch (java.net.URISyntaxException e) {
+            p.add("authJwksUrl: is not a URL");
+        }
+        if (authIssuer.isBlank()) {
+            p.add("authIssuer: must be the token service's issuer (its iss claim)");
+        }
+        if (authAudience.isBlank()) {
+            p.add("authAudience: must not be empty");
+        }
+        positive(p, "authJwksCacheTtl", authJwksCacheTtl, Duration.ofDays(1));
+        if (decisionTtl.toSeconds() < 1 || decisionTtl.compareTo(Duration.ofDays(1)) > 0) {
+            p.add("decisionTtl: must be between 1 second and 1 day");
+        }
+        if (!cryptoTls && !(cryptoTlsCa.isEmpty() && cryptoTlsCert.isEmpty() && cryptoTlsKey.isEmpty() && cryptoTlsServerName.isEmpty())) {
+            p.add("cryptoTls: TLS files or a server name are set but TLS is off");
+        }
         return p;
     }
 
@@ -236,7 +338,10 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         try {
             return CryptoClientConfig.builder().clientName("iam-policy-service").endpoints(cryptoEndpoints).timeout(cryptoTimeout)
                     .authToken(new String(token, StandardCharsets.UTF_8)).encryptionKeyId(encryptionKeyId).signingKeyId(signingKeyId)
-                    .cacheEncryption(cacheEncryption).signing(decisionSigning).callerHasFallback(true).envelopeContext("keyline-iam-decision-cache");
+                    .cacheEncryption(cacheEncryption).signing(decisionSigning).callerHasFallback(true).envelopeContext("keyline-iam-decision-cache")
+                    .tlsEnabled(cryptoTls).tlsTrustCertificates(cryptoTlsCa.isEmpty() ? null : Path.of(cryptoTlsCa))
+                    .tlsClientCertificate(cryptoTlsCert.isEmpty() ? null : Path.of(cryptoTlsCert), cryptoTlsKey.isEmpty() ? null : Path.of(cryptoTlsKey))
+                    .tlsServerName(cryptoTlsServerName.isEmpty() ? null : cryptoTlsServerName);
         } finally {
             Arrays.fill(token, (byte) 0);
         }
@@ -252,7 +357,8 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         return "IamServerConfig[http=" + httpHost + ":" + httpPort + ", policyDir=" + policyDir + ", watch=" + watchPolicies + ", l1="
                 + l1MaxEntries + "/" + l1Ttl + ", l2=" + l2Backend + "/" + l2Ttl + (l2Backend == L2Backend.REDIS ? " " + redisKeyPrefix : "")
                 + ", cacheEncryption=" + cacheEncryption + ", fallback=" + cryptoFallback + ", crypto=" + (cryptoEnabled ? cryptoEndpoints : "off")
-                + ", signing=" + decisionSigning + " " + signingKeyId + ", encryptionKey=" + encryptionKeyId + ", secrets redacted]";
+                + ", signing=" + decisionSigning + " " + signingKeyId + ", encryptionKey=" + encryptionKeyId + ", management=" + managementHost + ":"
+                + managementPort + ", auth=" + authIssuer + " aud " + authAudience + ", cryptoTls=" + cryptoTls + ", secrets redacted]";
     }
 
     private static void positive(List<String> p, String field, Duration d, Duration max) {
@@ -325,7 +431,7 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         private String redisKeyPrefix = "keyline:iam:decision:";
         private Duration redisTimeout = Duration.ofMillis(250);
         private boolean cacheEncryption = true;
-        private CryptoFallback cryptoFallback = CryptoFallback.PLAINTEXT;
+        private CryptoFallback cryptoFallback = CryptoFallback.SKIP;
         private SecretBytes cacheHmacKey = SecretBytes.copyOf(new byte[0]);
         private boolean cryptoEnabled = true;
         private List<String> cryptoEndpoints = List.of("127.0.0.1:50051");
@@ -335,6 +441,20 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         private String signingKeyId = DEFAULT_SIGNING_KEY;
         private boolean decisionSigning = true;
         private boolean provisionKeys = true;
+        private String managementHost = "127.0.0.1";
+        private int managementPort = DEFAULT_MANAGEMENT_PORT;
+        private String authJwksUrl = "http://127.0.0.1:8080/.well-known/jwks.json";
+        private String authIssuer = "http://127.0.0.1:8080";
+        private String authAudience = DEFAULT_AUDIENCE;
+        private Duration authJwksCacheTtl = Duration.ofMinutes(5);
+        private Duration decisionTtl = Duration.ofMinutes(5);
+        private boolean cryptoTls;
+        private String cryptoTlsCa = "";
+        private String cryptoTlsCert = "";
+        private String cryptoTlsKey = "";
+        private String cryptoTlsServerName = "";
+        private boolean cryptoTokenIsAdmin;
+        private boolean allowAdminToken;
 
         private Builder(Path dataDir) {
             this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -375,13 +495,29 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         public Builder signingKeyId(String v) { signingKeyId = v; return this; }
         public Builder decisionSigning(boolean v) { decisionSigning = v; return this; }
         public Builder provisionKeys(boolean v) { provisionKeys = v; return this; }
+        public Builder managementHost(String v) { managementHost = v; return this; }
+        public Builder managementPort(int v) { managementPort = v; return this; }
+        public Builder authJwksUrl(String v) { authJwksUrl = v; return this; }
+        public Builder authIssuer(String v) { authIssuer = v; return this; }
+        public Builder authAudience(String v) { authAudience = v; return this; }
+        public Builder authJwksCacheTtl(Duration v) { authJwksCacheTtl = v; return this; }
+        public Builder decisionTtl(Duration v) { decisionTtl = v; return this; }
+        public Builder cryptoTls(boolean v) { cryptoTls = v; return this; }
+        public Builder cryptoTlsCa(String v) { cryptoTlsCa = v; return this; }
+        public Builder cryptoTlsCert(String v) { cryptoTlsCert = v; return this; }
+        public Builder cryptoTlsKey(String v) { cryptoTlsKey = v; return this; }
+        public Builder cryptoTlsServerName(String v) { cryptoTlsServerName = v; return this; }
+        public Builder cryptoTokenIsAdmin(boolean v) { cryptoTokenIsAdmin = v; return this; }
+        public Builder allowAdminToken(boolean v) { allowAdminToken = v; return this; }
 
         /** The configuration; call {@link IamServerConfig#validate()} to check it. */
         public IamServerConfig build() {
             return new IamServerConfig(dataDir, httpHost, httpPort, maxBodyBytes, batchMaxItems, policyDir, watchPolicies, watchQuietPeriod,
                     adminToken, l1MaxEntries, l1Ttl, l2Backend, l2Ttl, l2MemoryMaxEntries, redisUrl, redisKeyPrefix, redisTimeout,
                     cacheEncryption, cryptoFallback, cacheHmacKey, cryptoEnabled, cryptoEndpoints, cryptoToken, cryptoTimeout,
-                    encryptionKeyId, signingKeyId, decisionSigning, provisionKeys);
+                    encryptionKeyId, signingKeyId, decisionSigning, provisionKeys, managementHost, managementPort, authJwksUrl, authIssuer,
+                    authAudience, authJwksCacheTtl, decisionTtl, cryptoTls, cryptoTlsCa, cryptoTlsCert, cryptoTlsKey, cryptoTlsServerName,
+                    cryptoTokenIsAdmin, allowAdminToken);
         }
     }
 }

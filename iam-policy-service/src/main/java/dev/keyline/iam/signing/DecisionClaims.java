@@ -18,10 +18,13 @@ import java.util.Objects;
  * </pre>
  * Any JCS library reproduces these bytes from the decision's JSON; see docs/signed-decisions.md.
  *
+ * <p>This is format version 1: the service no longer signs it (it signs {@link BoundDecisionClaims},
+ * version 2) but still verifies it, so decisions signed before the upgrade stay verifiable.
+ *
  * @param timestamp Unix time in milliseconds, 0 to 2^53−1 (exact in JSON numbers)
  */
 public record DecisionClaims(long timestamp, String decisionId, String subjectId, String resourceId, String action, boolean allowed,
-        String policyName) {
+        String policyName) implements SignedClaims {
     private static final long MAX_SAFE_INTEGER = (1L << 53) - 1;
 
     public DecisionClaims {
@@ -41,6 +44,7 @@ public record DecisionClaims(long timestamp, String decisionId, String subjectId
     }
 
     /** The bytes that are signed; see the class comment. */
+    @Override
     public byte[] canonicalPayload() {
         StringBuilder sb = new StringBuilder(160);
         sb.append("{\"action\":");
@@ -58,7 +62,12 @@ public record DecisionClaims(long timestamp, String decisionId, String subjectId
         return sb.toString().getBytes(StandardCharsets.UTF_8);
     }
 
-    private static void jcsString(StringBuilder sb, String s) {
+    @Override
+    public DecisionClaims seed() {
+        return this;
+    }
+
+    static void jcsString(StringBuilder sb, String s) {
         sb.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);

@@ -15,6 +15,7 @@ import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.crypto.core.signing.VerifyingKey;
 import dev.keyline.iam.IamException;
 import dev.keyline.iam.metrics.IamMetrics;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
@@ -48,11 +49,17 @@ public final class DecisionSigner {
     private final CryptoClient client;
     private final KeyId signingKey;
     private final IamMetrics metrics;
+    private final InstantSource clock;
     private final CryptoProviders providers = CryptoProviders.defaults();
     private final Cache<KeyId, VerifyingKey> publicKeys = Caffeine.newBuilder().maximumSize(1024).build();
     private final AtomicReference<List<String>> lastJwks = new AtomicReference<>();
 
     public DecisionSigner(CryptoClient client, KeyId signingKey, IamMetrics metrics) {
+        this(client, signingKey, metrics, InstantSource.system());
+    }
+
+    public DecisionSigner(CryptoClient client, KeyId signingKey, IamMetrics metrics, InstantSource clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.client = Objects.requireNonNull(client, "client");
         this.signingKey = Objects.requireNonNull(signingKey, "signingKey").unversioned();
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -64,10 +71,42 @@ public final class DecisionSigner {
     }
 
     /** The signed claims, or empty when the crypto service could not sign (counted and logged). */
-    public Optional<SignedDecision> sign(DecisionClaims claims) {
+    public Optional<SignedDecision> sign(SignedClaims claims) {
+        return signPayload(claims.canonicalPayload()).map(r -> new SignedDecision(claims, r.signature(), r.keyId(), Optional.empty()));
+    }
+
+    /**
+     * Signs {@code claims} with one signature (one Sign call to the crypto service): over the batch
+     * payload of the Merkle tree of their canonical payloads ({@link BatchProof}). Each returned
+     * decision carries its proof and verifies on its own. Empty when the crypto service could not
+     * sign; a batch of one is signed as a single decision.
+     */
+    public Optional<List<SignedDecision>> signBatch(List<? extends SignedClaims> claims) {
+        if (claims.isEmpty()) {
+            return Optional.of(List.of());
+        }
+        if (claims.size() == 1) {
+            return sign(claims.get(0)).map(List::of);
+        }
+        List<byte[]> leaves = new ArrayList<>(claims.size());
+        for (SignedClaims c : claims) {
+            leaves.add(BatchProof.leaf(c.canonicalPayload()));
+        }
+        byte[] root = BatchProof.treeHash(leaves, 0, leaves.size());
+        return signPayload(BatchProof.batchPayload(root, leaves.size())).map(r -> {
+            List<SignedDecision> out = new ArrayList<>(claims.size());
+            for (int i = 0; i < claims.size(); i++) {
+                BatchProof proof = new BatchProof(i, leaves.size(), BatchProof.auditPath(i, leaves, 0, leaves.size()));
+                out.add(new SignedDecision(claims.get(i), r.signature(), r.keyId(), Optional.of(proof)));
+            }
+            return out;
+        });
+    }
+
+    private Optional<SignResult> signPayload(byte[] payload) {
         long start = System.nanoTime();
         try {
-            SignResult r = client.sign(signingKey, claims.canonicalPayload());
+            SignResult r = client.sign(signingKey, payload);
             if (r.fallback() || !r.keyId().sameRing(signingKey) || r.algorithm() != KeyAlgorithm.ECDSA_P256_SHA256) {
                 metrics.crypto("sign", "failure", System.nanoTime() - start);
                 metrics.fallback("sign");
@@ -80,7 +119,7 @@ public final class DecisionSigner {
                 // Once per version: decisions it signed then verify locally, even while the service is away.
                 cachePublicKey(r.keyId());
             }
-            return Optional.of(new SignedDecision(claims, r.signature(), r.keyId()));
+            return Optional.of(r);
         } catch (CryptoException e) {
             metrics.crypto("sign", "failure", System.nanoTime() - start);
             metrics.cryptoError("sign", e.reason().name());
@@ -107,7 +146,7 @@ public final class DecisionSigner {
     }
 
     /** Verifies a signature given as the HTTP API carries it: standard base64 DER, and key id text. */
-    public Verification verify(DecisionClaims claims, String signatureBase64, String keyIdText) {
+    public Verification verify(SignedClaims claims, String signatureBase64, String keyIdText, Optional<BatchProof> batch) {
         byte[] signature;
         try {
             signature = Base64.getDecoder().decode(signatureBase64);
@@ -120,13 +159,42 @@ public final class DecisionSigner {
         } catch (CryptoException | IllegalArgumentException e) {
             return invalid("SIGNATURE_INVALID", "key_id is not namespace/id/version");
         }
-        return verify(claims, signature, keyId);
+        return verify(claims, signature, keyId, batch);
     }
 
-    /** Whether {@code signature} is this service's signature of exactly {@code claims} by {@code keyId}. */
-    public Verification verify(DecisionClaims claims, byte[] signature, KeyId keyId) {
+    /** {@link #verify(SignedClaims, String, String, Optional)} of a decision signed alone. */
+    public Verification verify(SignedClaims claims, String signatureBase64, String keyIdText) {
+        return verify(claims, signatureBase64, keyIdText, Optional.empty());
+    }
+
+    /** {@link #verify(SignedClaims, byte[], KeyId, Optional)} of a decision signed alone. */
+    public Verification verify(SignedClaims claims, byte[] signature, KeyId keyId) {
+        return verify(claims, signature, keyId, Optional.empty());
+    }
+
+    /**
+     * Whether {@code signature} is this service's signature of exactly {@code claims} by {@code keyId}
+     * (alone, or as item {@code batch} of a batch), and, for format version 2, whether the decision is
+     * still valid ({@code exp} in the future: else {@code DECISION_EXPIRED}).
+     */
+    public Verification verify(SignedClaims claims, byte[] signature, KeyId keyId, Optional<BatchProof> batch) {
         long start = System.nanoTime();
-        Verification v = check(claims.canonicalPayload(), signature, keyId);
+        Verification v;
+        byte[] payload = claims.canonicalPayload();
+        if (batch.isPresent()) {
+            if (!(claims instanceof BoundDecisionClaims)) {
+                v = invalid("SIGNATURE_INVALID", "only format version 2 decisions are signed in batches");
+            } else {
+                Optional<byte[]> root = batch.get().root(payload);
+                v = root.isEmpty() ? invalid("SIGNATURE_INVALID", "the batch path does not fit its index and size")
+                        : check(BatchProof.batchPayload(root.get(), batch.get().size()), signature, keyId);
+            }
+        } else {
+            v = check(payload, signature, keyId);
+        }
+        if (v.valid() && claims instanceof BoundDecisionClaims b && b.expiresAt() <= clock.instant().getEpochSecond()) {
+            v = invalid("DECISION_EXPIRED", "the decision expired at " + b.expiresAt() + " (Unix seconds)");
+        }
         String status = switch (v) {
             case Verification.Valid ok -> "success";
             case Verification.Invalid bad -> bad.code().equals("CRYPTO_SERVICE_UNAVAILABLE") ? "failure" : "invalid";

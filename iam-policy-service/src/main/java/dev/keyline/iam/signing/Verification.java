@@ -28,7 +28,9 @@ public sealed interface Verification {
     /**
      * Not verified. {@code code} is {@code SIGNATURE_INVALID} (changed claims or signature, or a
      * key that is not a decision-signing key), {@code KEY_STATE_INVALID} (the version was disabled
-     * or is below the key's minimum) or {@code CRYPTO_SERVICE_UNAVAILABLE} (the public key is not
+     * or is below the key's minimum), {@code DECISION_EXPIRED} (a version 2 decision past its
+     * {@code exp}), {@code REQUEST_MISMATCH} (the decision answers another request than the one
+     * given) or {@code CRYPTO_SERVICE_UNAVAILABLE} (the public key is not
      * known here and the service cannot be asked: try again later).
      */
     record Invalid(String code, String detail) implements Verification {

@@ -74,7 +74,7 @@ class EncryptedDecisionCachePropertyTest {
     }
 
     private static EncryptedDecisionCache encrypted(CryptoFallback fallback) {
-        return new EncryptedDecisionCache(new PlaintextTier(storage, TTL, clock, metrics), encryptor, fallback, TTL, clock, metrics);
+        return new EncryptedDecisionCache(new PlaintextTier(storage, keys.entryMac(), TTL, clock, metrics), encryptor, fallback, TTL, clock, metrics);
     }
 
     @Test
@@ -217,15 +217,16 @@ class EncryptedDecisionCachePropertyTest {
     }
 
     @Test
-    void get_plaintextEntry_isRefusedUnderSkipAndAcceptedUnderPlaintextFallback() {
+    void get_authenticatedPlaintextEntry_isRefusedWhileTheCryptoServiceAnswers_underBothFallbacks() {
         AuthorizationRequest request = AuthorizationRequest.of(RequestEntity.of("User", "u3"), "read", RequestEntity.of("Document", "d3"));
         Evaluation evaluation = new Evaluation(new dev.keyline.iam.decision.Verdict.Allowed(java.util.List.of("p")), java.util.List.of(),
                 "00000000000000cc");
         CacheKey key = keys.keyFor(request, evaluation.policyVersion());
-        new PlaintextTier(storage, TTL, clock, metrics).put(key, evaluation);
+        new PlaintextTier(storage, keys.entryMac(), TTL, clock, metrics).put(key, evaluation);
 
         assertThat(encrypted(CryptoFallback.SKIP).get(key)).isEmpty();
-        assertThat(encrypted(CryptoFallback.PLAINTEXT).get(key)).contains(evaluation);
+        // Written by this service (valid MAC), but the crypto service is up: only encrypted entries count.
+        assertThat(encrypted(CryptoFallback.PLAINTEXT).get(key)).isEmpty();
         assertThat(new String(redis.commands().get(redis.prefix() + key.digest()), StandardCharsets.UTF_8)).doesNotContain("u3")
                 .doesNotContain("d3");
     }

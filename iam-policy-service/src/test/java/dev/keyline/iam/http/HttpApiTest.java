@@ -48,8 +48,11 @@ class HttpApiTest {
         assertThat(r.status()).isEqualTo(200);
         TreeSet<String> fields = new TreeSet<>();
         r.body().fieldNames().forEachRemaining(fields::add);
-        assertThat(fields).containsExactly("action", "allowed", "cached", "decision_id", "key_id", "policy_name", "policy_version", "reasons",
-                "resource_id", "signature", "subject_id", "timestamp");
+        assertThat(fields).containsExactly("action", "allowed", "cached", "caller", "decision_id", "exp", "format", "iat", "key_id",
+                "policy_name", "policy_version", "reasons", "request_digest", "resource_id", "signature", "subject_id", "timestamp");
+        assertThat(r.body().get("caller").asText()).isEqualTo(IamFixture.CALLER);
+        assertThat(r.body().get("format").asText()).isEqualTo("keyline-decision-v2");
+        assertThat(r.body().get("exp").asLong() - r.body().get("iat").asLong()).isEqualTo(300);
         assertThat(r.body().get("allowed").asBoolean()).isTrue();
         assertThat(r.body().get("policy_name").asText()).isEqualTo("editors-write");
         assertThat(r.body().get("reasons").get(0).asText()).isEqualTo("permitted by policy editors-write");
@@ -243,7 +246,7 @@ class HttpApiTest {
     void reload_needsTheAdminToken_andRefusesAnInvalidDirectoryKeepingTheVersion() throws Exception {
         String before = f.iam.policies().current().version();
 
-        Http.Response none = http.post("/v1/policies/reload", "");
+        Http.Response none = http.anonymous().post("/v1/policies/reload", "");
         Http.Response wrong = http.post("/v1/policies/reload", "", Map.of("Authorization", "Bearer nope-nope-nope-nope"));
         Http.Response unchanged = http.post("/v1/policies/reload", "", Map.of("Authorization", "Bearer " + IamFixture.ADMIN_TOKEN));
         Path extra = f.policyDir.resolve("zz-broken.cedar");
@@ -271,7 +274,7 @@ class HttpApiTest {
         http.post("/v1/authorize", Http.authorizeBody("User", "carol", "read", "Document", "roadmap"));
 
         Http.Response health = http.get("/health");
-        Http.Response metrics = http.get("/metrics");
+        Http.Response metrics = new Http(f.iam.managementUrl().orElseThrow()).get("/metrics");
 
         assertThat(health.status()).isEqualTo(200);
         assertThat(health.body().get("status").asText()).isEqualTo("UP");

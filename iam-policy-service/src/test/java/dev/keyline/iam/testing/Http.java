@@ -16,9 +16,27 @@ public final class Http {
     public static final ObjectMapper JSON = new ObjectMapper();
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).version(HttpClient.Version.HTTP_1_1).build();
     private final String base;
+    private final String bearer;
 
+    /** A client that sends no Authorization header. */
     public Http(String base) {
+        this(base, null);
+    }
+
+    /** A client that sends {@code Authorization: Bearer <bearer>} with every request (null: none). */
+    public Http(String base, String bearer) {
         this.base = base;
+        this.bearer = bearer;
+    }
+
+    /** The same endpoint with another bearer token (null: none). */
+    public Http withBearer(String token) {
+        return new Http(base, token);
+    }
+
+    /** The same endpoint without a bearer token. */
+    public Http anonymous() {
+        return new Http(base, null);
     }
 
     /** A response: status, body parsed as JSON (a text node when it is not JSON), headers. */
@@ -30,7 +48,11 @@ public final class Http {
     }
 
     public Response get(String path) {
-        return send(HttpRequest.newBuilder(URI.create(base + path)).GET());
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).GET();
+        if (bearer != null) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
+        return send(b);
     }
 
     public Response post(String path, String body) {
@@ -40,6 +62,9 @@ public final class Http {
     public Response post(String path, String body, Map<String, String> headers) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).POST(HttpRequest.BodyPublishers.ofString(body))
                 .header("Content-Type", "application/json");
+        if (bearer != null && headers.keySet().stream().noneMatch(k -> k.equalsIgnoreCase("Authorization"))) {
+            b.header("Authorization", "Bearer " + bearer);
+        }
         headers.forEach(b::header);
         return send(b);
     }
@@ -52,7 +77,7 @@ public final class Http {
         }
     }
 
-    private Response send(HttpRequest.Builder b) {
+    public Response send(HttpRequest.Builder b) {
         try {
             HttpResponse<String> r = client.send(b.timeout(Duration.ofSeconds(30)).build(), HttpResponse.BodyHandlers.ofString());
             JsonNode body;

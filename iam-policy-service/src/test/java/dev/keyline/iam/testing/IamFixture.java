@@ -17,17 +17,23 @@ import java.util.function.UnaryOperator;
 public final class IamFixture implements AutoCloseable {
     public static final String ADMIN_TOKEN = "iam-admin-token-for-tests-0001";
 
+    /** The client id of {@link #http}'s token. */
+    public static final String CALLER = "test-app";
+
     public final CryptoFixture crypto;
     public final Redis redis;
+    public final Tokens tokens;
     public final IamServer iam;
+    /** Calls the API with a token of {@link #CALLER} holding {@code iam:authorize} and {@code iam:admin}. */
     public final Http http;
     public final Path policyDir;
 
-    private IamFixture(CryptoFixture crypto, Redis redis, IamServer iam, Path policyDir) {
+    private IamFixture(CryptoFixture crypto, Redis redis, Tokens tokens, IamServer iam, Path policyDir) {
         this.crypto = crypto;
         this.redis = redis;
+        this.tokens = tokens;
         this.iam = iam;
-        this.http = new Http(iam.baseUrl());
+        this.http = new Http(iam.baseUrl(), tokens.mint(CALLER, "iam:authorize iam:admin"));
         this.policyDir = policyDir;
     }
 
@@ -39,13 +45,15 @@ public final class IamFixture implements AutoCloseable {
     public static IamFixture start(Path dir, String name, UnaryOperator<IamServerConfig.Builder> tweak) {
         CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"));
         Redis redis = new Redis(name);
+        Tokens tokens = new Tokens();
         try {
             Path policies = PolicyDirs.demo(dir);
             IamServerConfig config = tweak.apply(defaults(dir, policies, redis.prefix()).cryptoEndpoint(crypto.endpoint())
-                    .cryptoToken(crypto.iamToken())).build();
+                    .cryptoToken(crypto.iamToken()).authJwksUrl(tokens.jwksUrl())).build();
             IamServer iam = IamServer.start(config);
-            return new IamFixture(crypto, redis, iam, policies);
+            return new IamFixture(crypto, redis, tokens, iam, policies);
         } catch (RuntimeException e) {
+            tokens.close();
             redis.close();
             crypto.close();
             throw e;
@@ -56,7 +64,8 @@ public final class IamFixture implements AutoCloseable {
     public static IamServerConfig.Builder defaults(Path dir, Path policies, String prefix) {
         byte[] hmac = new byte[32];
         new SecureRandom().nextBytes(hmac);
-        return IamServerConfig.defaults(dir).httpPort(0).policyDir(policies).watchPolicies(false).redis(Redis.URL, prefix)
+        return IamServerConfig.defaults(dir).httpPort(0).managementPort(0).authIssuer(Tokens.ISSUER).authAudience(Tokens.AUDIENCE)
+                .policyDir(policies).watchPolicies(false).redis(Redis.URL, prefix)
                 .redisTimeout(Duration.ofSeconds(2)).cacheHmacKey(SecretBytes.wrap(hmac))
                 .adminToken(SecretBytes.copyOf(ADMIN_TOKEN.getBytes(StandardCharsets.UTF_8)));
     }
@@ -66,6 +75,7 @@ public final class IamFixture implements AutoCloseable {
         try {
             iam.close();
         } finally {
+            tokens.close();
             redis.close();
             crypto.close();
         }

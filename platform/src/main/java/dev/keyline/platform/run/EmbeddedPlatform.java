@@ -10,6 +10,7 @@ import dev.keyline.token.server.TokenServerConfig;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -67,7 +68,17 @@ final class EmbeddedPlatform implements Running {
                     Map.entry("KEYLINE_IAM_ADMIN_TOKEN", readSecret(p.iamAdminToken()))));
             try {
                 token = TokenServer.start(TokenServerConfig.fromEnvironment(services));
-                IamServer iam = IamServer.start(IamServerConfig.fromEnvironment(services));
+                // Callers of the IAM service authenticate with access tokens of this token service.
+                Settings iamSettings = services.withDefaults(Map.of(
+                        "KEYLINE_IAM_AUTH_JWKS_URL", token.baseUrl() + "/.well-known/jwks.json",
+                        "KEYLINE_IAM_AUTH_ISSUER", token.issuer(),
+                        "KEYLINE_IAM_AUTH_AUDIENCE", Provisioning.IAM_AUDIENCE));
+                IamServer iam;
+                try {
+                    iam = IamServer.start(IamServerConfig.fromEnvironment(iamSettings));
+                } finally {
+                    services.absorbAsked(iamSettings);
+                }
                 settings.absorbAsked(services);
                 LOG.info("keyline is up: crypto grpc={} token={} iam={}", endpoint, token.baseUrl(), iam.baseUrl());
                 return new EmbeddedPlatform(cryptoConfig, cryptoTracing, crypto, token, iam, p, settings);
@@ -123,16 +134,27 @@ final class EmbeddedPlatform implements Running {
         new Banner("Keyline is up", cryptoConfig, crypto, settings).print(out, false);
         String dataDir = relative(cryptoConfig.dataDir());
         out.println("  token        " + token.baseUrl() + "/oauth2/token   JWKS " + token.baseUrl() + "/.well-known/jwks.json");
-        out.println("  IAM          " + iam.baseUrl() + "/v1/authorize   keys " + iam.baseUrl() + "/v1/decisions/jwks");
+        out.println("  IAM          " + iam.baseUrl() + "/v1/authorize   keys " + iam.baseUrl() + "/v1/decisions/jwks"
+                + iam.managementUrl().map(m -> "   metrics " + m + "/metrics").orElse(""));
         out.println("  demo client  id 'demo', secret in " + prepared.demoClientSecret().toAbsolutePath()
                 + "; demo policies in " + prepared.policyDir().toAbsolutePath());
-        out.println("Try (from this directory):");
-        out.println("  curl -s -u \"demo:$(cat " + dataDir + "/demo-client.secret)\" -d grant_type=client_credentials "
-                + token.baseUrl() + "/oauth2/token");
-        out.println("  curl -s -H 'content-type: application/json' -d '{\"subject\":{\"type\":\"User\",\"id\":\"alice\"},"
-                + "\"action\":\"read\",\"resource\":{\"type\":\"Document\",\"id\":\"roadmap\"}}' " + iam.baseUrl() + "/v1/authorize > decision.json");
-        out.println("  curl -s -H 'content-type: application/json' -d @decision.json " + iam.baseUrl() + "/v1/decisions/verify");
+        out.println("Try (from this directory; IAM callers need a token with scope " + Provisioning.IAM_SCOPE + "):");
+        for (String line : demoCommands(dataDir, token.baseUrl(), iam.baseUrl())) {
+            out.println("  " + line);
+        }
         out.println("Stop with Ctrl-C.");
+    }
+
+    /** The three demo commands: a token from the token service, a decision with it, its verification. */
+    static List<String> demoCommands(String dataDir, String tokenUrl, String iamUrl) {
+        return List.of(
+                "TOKEN=$(curl -s -u \"demo:$(cat " + dataDir + "/demo-client.secret)\" -d grant_type=client_credentials -d scope="
+                        + Provisioning.IAM_SCOPE + " " + tokenUrl + "/oauth2/token | sed -E 's/.*\"access_token\":\"([^\"]+)\".*/\\1/')",
+                "curl -s -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d '{\"subject\":{\"type\":\"User\","
+                        + "\"id\":\"alice\"},\"action\":\"read\",\"resource\":{\"type\":\"Document\",\"id\":\"roadmap\"}}' " + iamUrl
+                        + "/v1/authorize > decision.json",
+                "curl -s -H \"authorization: Bearer $TOKEN\" -H 'content-type: application/json' -d @decision.json " + iamUrl
+                        + "/v1/decisions/verify");
     }
 
     private static String relative(Path p) {

@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * What {@code keyline up} prepares in the data directory on first start, and reuses afterwards:
  * a caller (token file, 0600) for each internal service with only its own namespace, the four
  * keys the services use, a demo OAuth client, the token service's fallback signing key, the
- * IAM admin token and a demo policy directory. Nothing here is ever overwritten once it exists.
+ * IAM admin token and a demo policy directory. Nothing here is ever overwritten once it exists, with
+ * one exception: a demo client made before the IAM service required bearer tokens gains the scope
+ * {@value #IAM_SCOPE} and the audience {@value #IAM_AUDIENCE} (its secret and everything else stay).
  */
 final class Provisioning {
     private static final Logger LOG = LoggerFactory.getLogger(Provisioning.class);
@@ -38,6 +40,9 @@ final class Provisioning {
     static final KeyId DECISION_SIGNING = KeyId.of("iam", "decision-signing");
     static final KeyId IAM_CACHE = KeyId.of("iam", "cache-encryption");
     static final String DEMO_CLIENT = "demo";
+    /** What the demo client needs to call the IAM policy service (its access tokens' scope and audience). */
+    static final String IAM_SCOPE = "iam:authorize";
+    static final String IAM_AUDIENCE = "keyline-iam";
 
     /** Where the prepared files are. */
     record Prepared(Path tokenServiceToken, Path iamToken, Path clientsFile, Path demoClientSecret, Path tokenFallbackKey,
@@ -58,10 +63,13 @@ final class Provisioning {
         Path demoSecret = dataDir.resolve("demo-client.secret");
         if (!Files.exists(clients)) {
             Client.NewClient demo = Client.create(DEMO_CLIENT, Set.of(Client.CLIENT_CREDENTIALS, Client.REFRESH_TOKEN, Client.SESSIONS_ISSUE),
-                    List.of("documents:read", "documents:write"), List.of("demo-api"), Duration.ofMinutes(15), Duration.ofDays(30), random);
+                    List.of("documents:read", "documents:write", IAM_SCOPE), List.of("demo-api", IAM_AUDIENCE), Duration.ofMinutes(15),
+                    Duration.ofDays(30), random);
             ClientsFile.write(clients, List.of(demo.client()));
             writeSecret(demoSecret, demo.secret());
             LOG.info("created the demo OAuth client '{}'; its secret is in {}", DEMO_CLIENT, demoSecret);
+        } else {
+            grantIamToDemoClient(clients);
         }
         Path fallback = dataDir.resolve("token-fallback.pem");
         if (!Files.exists(fallback)) {
@@ -80,6 +88,34 @@ final class Provisioning {
             LOG.info("installed the demo policies in {}", policies);
         }
         return new Prepared(tokenCaller, iamCaller, clients, demoSecret, fallback, iamAdmin, policies);
+    }
+
+    /** Adds the IAM scope and audience to a demo client that lacks them (data directories made by older versions). */
+    private static void grantIamToDemoClient(Path clients) {
+        List<Client> all = ClientsFile.read(clients, Duration.ofMinutes(15), Duration.ofDays(30));
+        List<Client> updated = new java.util.ArrayList<>(all.size());
+        boolean changed = false;
+        for (Client c : all) {
+            if (c.id().equals(DEMO_CLIENT) && (!c.scopes().contains(IAM_SCOPE) || !c.audience().contains(IAM_AUDIENCE))) {
+                List<String> scopes = new java.util.ArrayList<>(c.scopes());
+                List<String> audience = new java.util.ArrayList<>(c.audience());
+                if (!scopes.contains(IAM_SCOPE)) {
+                    scopes.add(IAM_SCOPE);
+                }
+                if (!audience.contains(IAM_AUDIENCE)) {
+                    audience.add(IAM_AUDIENCE);
+                }
+                updated.add(new Client(c.id(), c.secretHash(), c.grants(), scopes, audience, c.accessTokenLifetime(), c.refreshTokenLifetime()));
+                changed = true;
+            } else {
+                updated.add(c);
+            }
+        }
+        if (changed) {
+            ClientsFile.write(clients, updated);
+            LOG.info("gave the demo OAuth client '{}' the scope {} and the audience {} the IAM policy service requires", DEMO_CLIENT, IAM_SCOPE,
+                    IAM_AUDIENCE);
+        }
     }
 
     /**

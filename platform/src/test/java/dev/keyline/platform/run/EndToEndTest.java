@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.security.Signature;
 import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -44,6 +45,7 @@ class EndToEndTest {
     Path dir;
 
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private String bearer;
 
     @Test
     void tokenAuthorizeVerify_acrossRotationAndACryptoOutage_keepsWorking() throws Exception {
@@ -54,6 +56,7 @@ class EndToEndTest {
                 Map.entry("KEYLINE_CRYPTO_HTTP_PORT", "0"),
                 Map.entry("KEYLINE_TOKEN_HTTP_PORT", "0"),
                 Map.entry("KEYLINE_IAM_HTTP_PORT", "0"),
+                Map.entry("KEYLINE_IAM_MANAGEMENT_PORT", "0"),
                 Map.entry("KEYLINE_TOKEN_JWKS_MAX_AGE", "PT1S"),
                 Map.entry("KEYLINE_TOKEN_KEY_PUBLISH_DELAY", "PT1S"),
                 Map.entry("KEYLINE_TOKEN_KEY_POLL_INTERVAL", "PT1S"),
@@ -64,6 +67,8 @@ class EndToEndTest {
             String tokenUrl = platform.token().baseUrl();
             String iamUrl = platform.iam().baseUrl();
             String secret = Files.readString(platform.prepared().demoClientSecret()).trim();
+            // The IAM service's callers authenticate with an access token of the token service (scope iam:authorize).
+            bearer = token(tokenUrl, secret).serialize();
 
             // 1. A token for alice (a login service's session), verified with the published JWKS by Nimbus.
             SignedJWT jwt = session(tokenUrl, secret, "alice");
@@ -119,6 +124,54 @@ class EndToEndTest {
         }
     }
 
+    @Test
+    void banner_demoCommands_getATokenThenASignedDecisionThatVerifies() throws Exception {
+        Map<String, String> env = Map.of("KEYLINE_DATA_DIR", dir.resolve("data").toString(), "KEYLINE_CRYPTO_GRPC_PORT", "0",
+                "KEYLINE_CRYPTO_HTTP_PORT", "0", "KEYLINE_TOKEN_HTTP_PORT", "0", "KEYLINE_IAM_HTTP_PORT", "0", "KEYLINE_IAM_MANAGEMENT_PORT", "0");
+        EmbeddedPlatform platform = EmbeddedPlatform.start(Settings.of(env));
+        try {
+            java.io.StringWriter banner = new java.io.StringWriter();
+            platform.printBanner(new java.io.PrintWriter(banner));
+            List<String> commands = banner.toString().lines().map(String::strip).filter(l -> l.startsWith("TOKEN=") || l.startsWith("curl "))
+                    .toList();
+            assertThat(commands).hasSize(3);
+            assertThat(banner.toString()).contains(platform.iam().managementUrl().orElseThrow() + "/metrics");
+            // Signing keys are provisioned at start; the decision is signed once the crypto service answered.
+            JsonNode verified = eventually(() -> runInShell(String.join("\n", commands) + "\ncat decision.json; echo; "), out -> out.contains("\"signature\""))
+                    .lines().map(l -> {
+                        try {
+                            return JSON.readTree(l);
+                        } catch (IOException e) {
+                            return JSON.nullNode();
+                        }
+                    }).filter(n -> n.has("valid")).findFirst().orElseThrow();
+            assertThat(verified.path("valid").asBoolean()).isTrue();
+            String decision = Files.readString(dir.resolve("decision.json"));
+            assertThat(JSON.readTree(decision).path("allowed").asBoolean()).isTrue();
+            assertThat(JSON.readTree(decision).path("caller").asText()).isEqualTo("demo");
+            // Without the token, the same decision request is refused.
+            assertThat(runInShell(commands.get(1).replace("-H \"authorization: Bearer $TOKEN\" ", "") + "; cat decision.json"))
+                    .contains("UNAUTHENTICATED");
+        } finally {
+            platform.close();
+        }
+    }
+
+    /** Runs {@code script} with bash in the test directory; its standard output. */
+    private String runInShell(String script) {
+        try {
+            Process p = new ProcessBuilder("bash", "-c", script).directory(dir.toFile()).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+            return out;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
     private SignedJWT session(String baseUrl, String secret, String subject) {
         String basic = Base64.getEncoder().encodeToString(("demo:" + secret).getBytes(StandardCharsets.UTF_8));
         JsonNode body = send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/sessions"))
@@ -154,17 +207,25 @@ class EndToEndTest {
         String body = "{\"subject\":{\"type\":\"User\",\"id\":\"" + user + "\"},\"action\":\"" + action
                 + "\",\"resource\":{\"type\":\"Document\",\"id\":\"" + document + "\"}}";
         return send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/authorize")).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)), 200);
+                .header("authorization", "Bearer " + bearer).POST(HttpRequest.BodyPublishers.ofString(body)), 200);
     }
 
     private JsonNode verifyOnline(String baseUrl, JsonNode decision) {
         return send(HttpRequest.newBuilder(URI.create(baseUrl + "/v1/decisions/verify")).header("content-type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(decision.toString())), 200);
+                .header("authorization", "Bearer " + bearer).POST(HttpRequest.BodyPublishers.ofString(decision.toString())), 200);
     }
 
-    /** Rebuilds the canonical payload (sorted, compact JSON of the seven fields) and checks the DER signature with the JWK. */
+    /**
+     * Rebuilds the canonical payload (sorted, compact JSON of the thirteen fields of format version 2)
+     * and checks the DER signature with the JWK.
+     */
     private boolean verifiesOffline(JsonNode decision, String baseUrl) throws Exception {
         Map<String, Object> fields = new TreeMap<>();
+        for (String f : new String[] {"caller", "format", "policy_version", "request_digest"}) {
+            fields.put(f, decision.path(f).asText());
+        }
+        fields.put("iat", decision.path("iat").asLong());
+        fields.put("exp", decision.path("exp").asLong());
         fields.put("action", decision.path("action").asText());
         fields.put("allowed", decision.path("allowed").asBoolean());
         fields.put("decision_id", decision.path("decision_id").asText());

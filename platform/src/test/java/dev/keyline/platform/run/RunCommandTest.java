@@ -97,6 +97,23 @@ class RunCommandTest {
     }
 
     @Test
+    void iamPolicyService_withTheAdminToken_refusesToStartWithOneLine() throws IOException {
+        java.nio.file.Files.createDirectories(dir);
+        java.nio.file.Files.writeString(dir.resolve("admin.token"), "kl_admin-secret-value\n");
+        Map<String, String> env = Map.of("KEYLINE_DATA_DIR", dir.toString(), "KEYLINE_IAM_HTTP_PORT", "0", "KEYLINE_IAM_MANAGEMENT_PORT", "0",
+                "KEYLINE_IAM_POLICY_DIR", dir.resolve("policies").toString());
+        dev.keyline.iam.policy.DemoPolicies.installIfAbsent(dir.resolve("policies"));
+
+        Result refused = Cli.run(env, "iam-policy-service");
+
+        assertThat(refused.exitCode()).isEqualTo(2);
+        assertThat(refused.err()).startsWith("error: KEYLINE_IAM_CRYPTO_AUTH_TOKEN: is the crypto service's admin token")
+                .contains("KEYLINE_IAM_ALLOW_ADMIN_TOKEN=true").doesNotContain("kl_admin-secret-value");
+        assertThat(refused.err().strip().lines()).hasSize(1);
+        assertThat(refused.out()).as("no banner: nothing started").isEmpty();
+    }
+
+    @Test
     void cryptoService_onAPortInUse_failsWithOneLine() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             Result r = Cli.run(Map.of("KEYLINE_DATA_DIR", dir.toString(), "KEYLINE_CRYPTO_GRPC_PORT", String.valueOf(taken.getLocalPort()),
@@ -139,6 +156,8 @@ class RunCommandTest {
         int iamPort = freePort();
         pb.environment().put("KEYLINE_TOKEN_HTTP_PORT", String.valueOf(tokenPort));
         pb.environment().put("KEYLINE_IAM_HTTP_PORT", String.valueOf(iamPort));
+        int iamManagementPort = freePort();
+        pb.environment().put("KEYLINE_IAM_MANAGEMENT_PORT", String.valueOf(iamManagementPort));
         pb.environment().remove("KEYLINE_TOKEN");
         pb.redirectError(dir.resolve("stderr.log").toFile());
         Process child = pb.start();
@@ -162,6 +181,8 @@ class RunCommandTest {
                     .contains("AES_256_GCM").contains("ECDSA_P256_SHA256")
                     .contains("http://127.0.0.1:" + tokenPort + "/oauth2/token")
                     .contains("http://127.0.0.1:" + iamPort + "/v1/authorize")
+                    .contains("http://127.0.0.1:" + iamManagementPort + "/metrics")
+                    .contains("TOKEN=$(curl").contains("authorization: Bearer $TOKEN")
                     .contains("demo-client.secret")
                     .contains("/v1/decisions/verify");
             assertThat(health.statusCode()).isEqualTo(200);

@@ -88,8 +88,8 @@ class ScaleOutExampleTest {
             Path iamCrypto = callerToken(adminShell, "iam-policy", "iam-policy-service", dir.resolve("iam-crypto.token"));
 
             Path clients = dir.resolve("clients.json");
-            Client.NewClient app = Client.create("my-app", Set.of(Client.CLIENT_CREDENTIALS, Client.REFRESH_TOKEN, Client.SESSIONS_ISSUE), List.of("read"),
-                    List.of("api"), Duration.ofMinutes(15), Duration.ofDays(1), new SecureRandom());
+            Client.NewClient app = Client.create("my-app", Set.of(Client.CLIENT_CREDENTIALS, Client.REFRESH_TOKEN, Client.SESSIONS_ISSUE),
+                    List.of("read", "iam:authorize"), List.of("api", "keyline-iam"), Duration.ofMinutes(15), Duration.ofDays(1), new SecureRandom());
             ClientsFile.write(clients, List.of(app.client()));
             int tokenPort = freePort();
             Settings t = settings(examples.resolve("token.yaml"), shared, Map.of("KEYLINE_DATA_DIR", dir.resolve("token").toString(),
@@ -100,30 +100,38 @@ class ScaleOutExampleTest {
             started.add(new TokenServiceCommand().start(t));
             t.requireAllFileSettingsUsed(examples.resolve("token.yaml"));
             int iamPort = freePort();
-            Settings i = settings(examples.resolve("iam.yaml"), shared, Map.of("KEYLINE_DATA_DIR", dir.resolve("iam").toString(),
-                    "KEYLINE_IAM_HTTP_PORT", String.valueOf(iamPort), "KEYLINE_IAM_REDIS_KEY_PREFIX", iamPrefix,
-                    "KEYLINE_IAM_CRYPTO_ENDPOINT", endpointA + "," + endpointB, "KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE", iamCrypto.toString(),
-                    "KEYLINE_IAM_POLICY_DIR", examples.resolve("policies").toString()));
+            String tokenUrl = "http://127.0.0.1:" + tokenPort;
+            Settings i = settings(examples.resolve("iam.yaml"), shared, Map.ofEntries(Map.entry("KEYLINE_DATA_DIR", dir.resolve("iam").toString()),
+                    Map.entry("KEYLINE_IAM_HTTP_PORT", String.valueOf(iamPort)), Map.entry("KEYLINE_IAM_MANAGEMENT_PORT", "0"),
+                    Map.entry("KEYLINE_IAM_REDIS_KEY_PREFIX", iamPrefix),
+                    Map.entry("KEYLINE_IAM_CRYPTO_ENDPOINT", endpointA + "," + endpointB),
+                    Map.entry("KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE", iamCrypto.toString()),
+                    Map.entry("KEYLINE_IAM_AUTH_JWKS_URL", tokenUrl + "/.well-known/jwks.json"), Map.entry("KEYLINE_IAM_AUTH_ISSUER", tokenUrl),
+                    Map.entry("KEYLINE_IAM_POLICY_DIR", examples.resolve("policies").toString())));
             started.add(new IamPolicyServiceCommand().start(i));
             i.requireAllFileSettingsUsed(examples.resolve("iam.yaml"));
 
-            String tokenUrl = "http://127.0.0.1:" + tokenPort;
             String iamUrl = "http://127.0.0.1:" + iamPort;
             String basic = Base64.getEncoder().encodeToString(("my-app:" + app.secret()).getBytes(StandardCharsets.UTF_8));
             JsonNode session = post(tokenUrl + "/v1/sessions", "application/json", "{\"subject\":\"alice\"}", basic, 201);
             assertThat(session.path("refresh_token").asText()).isNotEmpty();
             assertThat(redisKeys(tokenPrefix)).as("the family is in Redis under the token prefix").isPositive();
 
-            JsonNode decision = post(iamUrl + "/v1/authorize", "application/json",
-                    "{\"subject\":{\"type\":\"User\",\"id\":\"alice\"},\"action\":\"read\",\"resource\":{\"type\":\"Document\",\"id\":\"roadmap\"}}",
-                    null, 200);
-            assertThat(decision.path("allowed").asBoolean()).isTrue();
-            assertThat(decision.path("signature").asText()).isNotEmpty();
-            assertThat(post(iamUrl + "/v1/decisions/verify", "application/json", decision.toString(), null, 200).path("valid").asBoolean()).isTrue();
-            // A second, identical request is served from the encrypted L2 in Redis or from L1; either way the L2 holds entries.
+            String bearer = post(tokenUrl + "/oauth2/token", "application/x-www-form-urlencoded", "grant_type=client_credentials&scope=iam:authorize",
+                    basic, 200).path("access_token").asText();
             post(iamUrl + "/v1/authorize", "application/json",
                     "{\"subject\":{\"type\":\"User\",\"id\":\"alice\"},\"action\":\"read\",\"resource\":{\"type\":\"Document\",\"id\":\"roadmap\"}}",
-                    null, 200);
+                    null, 401);
+            JsonNode decision = postBearer(iamUrl + "/v1/authorize",
+                    "{\"subject\":{\"type\":\"User\",\"id\":\"alice\"},\"action\":\"read\",\"resource\":{\"type\":\"Document\",\"id\":\"roadmap\"}}",
+                    bearer);
+            assertThat(decision.path("allowed").asBoolean()).isTrue();
+            assertThat(decision.path("signature").asText()).isNotEmpty();
+            assertThat(postBearer(iamUrl + "/v1/decisions/verify", decision.toString(), bearer).path("valid").asBoolean()).isTrue();
+            // A second, identical request is served from the encrypted L2 in Redis or from L1; either way the L2 holds entries.
+            postBearer(iamUrl + "/v1/authorize",
+                    "{\"subject\":{\"type\":\"User\",\"id\":\"alice\"},\"action\":\"read\",\"resource\":{\"type\":\"Document\",\"id\":\"roadmap\"}}",
+                    bearer);
             assertThat(redisKeys(iamPrefix)).as("decisions cached in Redis under the IAM prefix").isPositive();
 
             // A rotation on replica B reaches the token service, which talks to replica A.
@@ -175,6 +183,14 @@ class ScaleOutExampleTest {
         }
         HttpResponse<String> resp = http.send(r.build(), HttpResponse.BodyHandlers.ofString());
         assertThat(resp.statusCode()).as(resp.body()).isEqualTo(expected);
+        return JSON.readTree(resp.body());
+    }
+
+    private JsonNode postBearer(String url, String body, String bearer) throws Exception {
+        HttpRequest r = HttpRequest.newBuilder(URI.create(url)).header("content-type", "application/json").header("authorization", "Bearer " + bearer)
+                .timeout(Duration.ofSeconds(10)).POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<String> resp = http.send(r, HttpResponse.BodyHandlers.ofString());
+        assertThat(resp.statusCode()).as(resp.body()).isEqualTo(200);
         return JSON.readTree(resp.body());
     }
 

@@ -1,0 +1,68 @@
+package dev.keyline.iam.auth;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.keyline.iam.IamException;
+import dev.keyline.iam.testing.Tokens;
+import java.net.URI;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The JWK source against a real JWKS endpoint on loopback: caching, rotation, an unreachable issuer. */
+class BearerAuthenticatorTest {
+
+    private static BearerAuthenticator over(Tokens tokens) {
+        return BearerAuthenticator.fromJwksUrl(URI.create(tokens.jwksUrl()), Tokens.ISSUER, Tokens.AUDIENCE, Duration.ofMinutes(5),
+                InstantSource.system(), Optional.empty());
+    }
+
+    @Test
+    void authenticate_manyTokens_fetchesTheJwksOnce() {
+        try (Tokens tokens = new Tokens()) {
+            BearerAuthenticator auth = over(tokens);
+            for (int i = 0; i < 20; i++) {
+                assertThat(auth.authenticate("Bearer " + tokens.mint("app-" + i, "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE).id())
+                        .isEqualTo("app-" + i);
+            }
+            assertThat(tokens.fetches()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void authenticate_afterTheIssuerRotatesItsKey_acceptsTokensOfTheNewKeyWithoutARestart() {
+        try (Tokens tokens = new Tokens()) {
+            BearerAuthenticator auth = over(tokens);
+            auth.authenticate("Bearer " + tokens.mint("app", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE);
+
+            tokens.rotate();
+            Caller c = auth.authenticate("Bearer " + tokens.mint("app", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE);
+
+            assertThat(c.id()).isEqualTo("app");
+            assertThat(tokens.fetches()).as("refetched on the unknown kid").isEqualTo(2);
+        }
+    }
+
+    @Test
+    void authenticate_issuerUnreachableWithNothingCached_isUnavailableNotAuthenticated() {
+        Tokens tokens = new Tokens();
+        String token = tokens.mint("app", "iam:authorize");
+        BearerAuthenticator auth = over(tokens);
+        tokens.close();
+
+        assertThatThrownBy(() -> auth.authenticate("Bearer " + token, BearerAuthenticator.SCOPE_AUTHORIZE))
+                .isInstanceOfSatisfying(IamException.class, e -> assertThat(e.reason()).isEqualTo(IamException.Reason.UNAVAILABLE));
+    }
+
+    @Test
+    void authenticate_aTokenOfTypeJwtInsteadOfAtJwt_isRefused() {
+        try (Tokens tokens = new Tokens()) {
+            String idToken = tokens.mintTyped("app", "iam:authorize", com.nimbusds.jose.JOSEObjectType.JWT);
+
+            assertThatThrownBy(() -> over(tokens).authenticate("Bearer " + idToken, BearerAuthenticator.SCOPE_AUTHORIZE))
+                    .isInstanceOfSatisfying(IamException.class, e -> assertThat(e.reason()).isEqualTo(IamException.Reason.UNAUTHENTICATED));
+        }
+    }
+}
