@@ -17,6 +17,7 @@ import dev.keyline.token.oauth.OAuthException;
 import dev.keyline.token.oauth.SessionRequest;
 import dev.keyline.token.oauth.TokenEndpoint;
 import dev.keyline.token.oauth.TokenResponse;
+import dev.keyline.token.storage.StorageIntegrityException;
 import dev.keyline.token.storage.StorageUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -342,6 +343,10 @@ public final class TokenHttpApi {
                 LOG.atError().addKeyValue("error_code", c.reason().name()).addKeyValue("correlation_id", c.correlationId())
                         .log("crypto operation failed while serving a request: {}", c.getMessage());
                 yield new OAuthException(OAuthError.TEMPORARILY_UNAVAILABLE, "signing or encryption is unavailable; retry later");
+            }
+            case StorageIntegrityException s -> {
+                LOG.atError().log("a stored entry failed its integrity check while serving a request: {}", s.getMessage());
+                yield new OAuthException(OAuthError.SERVER_ERROR, "internal error");
             }
             case StorageUnavailableException s -> {
                 LOG.atError().log("token storage failed while serving a request: {}", s.getMessage());

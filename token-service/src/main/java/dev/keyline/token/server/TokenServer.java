@@ -30,6 +30,7 @@ import dev.keyline.token.storage.CryptoEncryptor;
 import dev.keyline.token.storage.EncryptedCacheStorage;
 import dev.keyline.token.storage.InMemoryCacheStorage;
 import dev.keyline.token.storage.RedisCacheStorage;
+import dev.keyline.token.storage.StorageIntegrityException;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -265,11 +266,17 @@ public final class TokenServer implements AutoCloseable {
             return SecretBytes.wrap(fresh);
         }
         Instant forever = Instant.parse("9999-01-01T00:00:00Z");
-        storage.compareAndSet(new CacheStorage.Put(SHARED_MAC_KEY, fresh, forever), 0, List.of());
-        java.util.Arrays.fill(fresh, (byte) 0);
-        byte[] shared = storage.get(SHARED_MAC_KEY).orElseThrow(() -> new IllegalStateException("the shared refresh-token key vanished"))
-                .value();
-        return SecretBytes.wrap(shared);
+        try {
+            storage.compareAndSet(new CacheStorage.Put(SHARED_MAC_KEY, fresh, forever), 0, List.of());
+            java.util.Arrays.fill(fresh, (byte) 0);
+            byte[] shared = storage.get(SHARED_MAC_KEY).orElseThrow(() -> new IllegalStateException("the shared refresh-token key vanished"))
+                    .value();
+            return SecretBytes.wrap(shared);
+        } catch (StorageIntegrityException e) {
+            throw new CryptoException(Reason.INVALID_CONFIG, "the shared refresh-token key in Redis (" + SHARED_MAC_KEY
+                    + " under the key prefix) fails its integrity check: written by a Keyline before version-bound records, or tampered;"
+                    + " delete it (and its \"#v\" witness) to have a new one made, which invalidates every stored refresh token");
+        }
     }
 
     private static String hostForUrl(String host) {
