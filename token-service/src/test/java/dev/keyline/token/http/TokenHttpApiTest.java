@@ -66,7 +66,7 @@ class TokenHttpApiTest {
         assertThat(jwt.getHeader().getKeyID()).isEqualTo("token/jwt-signing/1");
         assertThat(jwt.getJWTClaimsSet().getIssuer()).isEqualTo(server.issuer());
         assertThat(jwt.getJWTClaimsSet().getAudience()).containsExactly("api://svc");
-        assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo("svc");
+        assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo("client:svc");
     }
 
     @Test
@@ -205,7 +205,7 @@ class TokenHttpApiTest {
         assertError(http.postJson("/v1/sessions", "{\"subject\":\"\",\"client_id\":\"app\"}", "Authorization", login), 400,
                 "invalid_request");
         assertError(http.postJson("/v1/sessions", "{\"subject\":\"u\",\"client_id\":\"ghost\"}", "Authorization", login), 400,
-                "invalid_request");
+                "unauthorized_client");
     }
 
     @Test
@@ -215,7 +215,7 @@ class TokenHttpApiTest {
         JsonNode active = json(http.postForm("/oauth2/introspect", Http.form(Map.of("token", access)), "Authorization", svc));
         assertThat(active.path("active").asBoolean()).isTrue();
         assertThat(active.path("client_id").asText()).isEqualTo("svc");
-        assertThat(active.path("sub").asText()).isEqualTo("svc");
+        assertThat(active.path("sub").asText()).isEqualTo("client:svc");
         HttpResponse<String> revoke = http.postForm("/oauth2/revoke", Http.form(Map.of("token", access)), "Authorization", svc);
         assertThat(revoke.statusCode()).isEqualTo(200);
         assertThat(json(http.postForm("/oauth2/introspect", Http.form(Map.of("token", access)), "Authorization", svc)).path("active").asBoolean())
