@@ -49,6 +49,7 @@ public final class TokenServerFixture {
     public static TokenServerConfig.Builder config(CryptoFixture crypto, Path dir) {
         return TokenServerConfig.builder()
                 .httpPort(0)
+                .managementPort(0)
                 .clients(clients())
                 .crypto(crypto.clientConfig(Duration.ofMillis(500)).callerHasFallback(true).build())
                 .fallbackKeyFile(fallbackKey(dir, "fallback-" + System.nanoTime() + ".pem"));

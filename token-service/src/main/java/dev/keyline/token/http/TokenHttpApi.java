@@ -106,7 +106,7 @@ public final class TokenHttpApi {
             ctx.status(h.status().equals("DOWN") ? 503 : 200).header("Cache-Control", "no-store").contentType("application/json")
                     .result(JSON.writeValueAsString(body));
         });
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(routes.meters().scrape()));
+        // No /metrics here: the management port (ManagementHttp) serves it, apart from the public API.
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, map(e)));
         app.exception(Exception.class, (e, ctx) -> error(ctx, map(e)));
         app.error(404, ctx -> error(ctx, new OAuthException(OAuthError.NOT_FOUND, "no such endpoint")));

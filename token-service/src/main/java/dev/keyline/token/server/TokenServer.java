@@ -15,6 +15,7 @@ import dev.keyline.token.clients.Client;
 import dev.keyline.token.clients.ClientRegistry;
 import dev.keyline.token.clients.ClientsFile;
 import dev.keyline.token.families.TokenFamilies;
+import dev.keyline.token.http.ManagementHttp;
 import dev.keyline.token.http.TokenHttpApi;
 import dev.keyline.token.jwks.Jwks;
 import dev.keyline.token.jwks.SigningKeys;
@@ -83,6 +84,7 @@ public final class TokenServer implements AutoCloseable {
     private final boolean hasFallback;
     private final ScheduledExecutorService scheduler;
     private final TokenHttpApi http;
+    private final ManagementHttp management;
     private final String issuer;
     private final CacheStorage baseStorage;
     private final AtomicBoolean pollFailing = new AtomicBoolean();
@@ -182,6 +184,8 @@ public final class TokenServer implements AutoCloseable {
             });
             opened.add(http::stop);
             this.issuer = issuerRef[0];
+            this.management = ManagementHttp.start(config.managementHost(), config.managementPort(), meters, this::health);
+            opened.add(management::stop);
 
             this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-token-maintenance").daemon(true).factory());
             long poll = config.keyPollInterval().toMillis();
@@ -319,6 +323,16 @@ public final class TokenServer implements AutoCloseable {
         return issuer;
     }
 
+    /** The management port ({@code /metrics}, {@code /health}) it listens on. */
+    public int managementPort() {
+        return management.port();
+    }
+
+    /** {@code http://host:port} of the management endpoint. */
+    public String managementUrl() {
+        return "http://" + hostForUrl(config.managementHost()) + ":" + managementPort();
+    }
+
     /** {@code http://host:port} where the API listens. */
     public String baseUrl() {
         return "http://" + hostForUrl(config.httpHost()) + ":" + port();
@@ -387,6 +401,7 @@ public final class TokenServer implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        management.stop();
         scheduler.shutdownNow();
         storage.close();
         if (ownsClient) {

@@ -264,14 +264,23 @@ class TokenHttpApiTest {
     }
 
     @Test
-    void healthAndMetrics_answer() {
+    void healthAndMetrics_metricsOnlyOnTheManagementPort() {
         HttpResponse<String> h = http.get("/health");
         assertThat(h.statusCode()).isEqualTo(200);
         assertThat(json(h).path("status").asText()).isEqualTo("UP");
         assertThat(json(h).path("checks").path("crypto_service").path("status").asText()).isEqualTo("UP");
         clientCredentials(http, "svc", Map.of());
-        String metrics = http.get("/metrics").body();
-        assertThat(metrics).contains("keyline_token_access_tokens_total{signer=\"crypto\"}").contains("keyline_token_http_requests");
+        // The public port does not serve metrics (they name clients, routes and outcomes).
+        HttpResponse<String> publicMetrics = http.get("/metrics");
+        assertThat(publicMetrics.statusCode()).isEqualTo(404);
+        assertThat(publicMetrics.body()).doesNotContain("keyline_token");
+        Http management = new Http(server.managementUrl());
+        assertThat(server.managementPort()).isNotEqualTo(server.port());
+        assertThat(server.managementUrl()).startsWith("http://127.0.0.1:");
+        HttpResponse<String> metrics = management.get("/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("keyline_token_access_tokens_total{signer=\"crypto\"}").contains("keyline_token_http_requests");
+        assertThat(json(management.get("/health")).path("status").asText()).isEqualTo("UP");
     }
 
     @Test
