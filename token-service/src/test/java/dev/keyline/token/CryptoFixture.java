@@ -19,19 +19,30 @@ public final class CryptoFixture implements AutoCloseable {
     public static final String GRANTS = "token:sign,verify,read,encrypt,decrypt,data-key,manage";
 
     private final Path dataDir;
+    private final java.util.List<io.grpc.ServerInterceptor> interceptors;
     private CryptoServer server;
     private final int port;
     public final String token;
 
-    private CryptoFixture(Path dataDir) {
+    private CryptoFixture(Path dataDir, java.util.List<io.grpc.ServerInterceptor> interceptors) {
         this.dataDir = dataDir;
-        this.server = CryptoServer.start(config(0));
+        this.interceptors = java.util.List.copyOf(interceptors);
+        this.server = startServer(0);
         this.port = server.grpcPort();
         this.token = server.access().issue("token-service", Grant.parseList(GRANTS)).token();
     }
 
     public static CryptoFixture start(Path dataDir) {
-        return new CryptoFixture(dataDir);
+        return new CryptoFixture(dataDir, java.util.List.of());
+    }
+
+    /** With {@code interceptors} around the service (outermost first): to hold or observe RPCs in a test. */
+    public static CryptoFixture start(Path dataDir, java.util.List<io.grpc.ServerInterceptor> interceptors) {
+        return new CryptoFixture(dataDir, interceptors);
+    }
+
+    private CryptoServer startServer(int grpcPort) {
+        return CryptoServer.start(config(grpcPort), new CryptoServer.Network(), true, java.time.InstantSource.system(), interceptors);
     }
 
     private CryptoServiceConfig config(int grpcPort) {
@@ -72,7 +83,7 @@ public final class CryptoFixture implements AutoCloseable {
 
     /** Starts it again on the same data directory and port. */
     public void restart() {
-        server = CryptoServer.start(config(port));
+        server = startServer(port);
     }
 
     @Override

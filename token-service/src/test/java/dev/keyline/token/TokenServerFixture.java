@@ -24,7 +24,7 @@ public final class TokenServerFixture {
     private TokenServerFixture() {
     }
 
-    /** Clients: svc (client_credentials), login (sessions:issue), app (refresh_token), idle (no grant). */
+    /** Clients: svc (client_credentials), login (sessions:issue for app), app (refresh_token), idle (no grant). */
     public static List<Client> clients() {
         Duration access = Duration.ofMinutes(10);
         Duration refresh = Duration.ofDays(1);
@@ -32,7 +32,7 @@ public final class TokenServerFixture {
         return List.of(
                 new Client("svc", hash, Set.of(Client.CLIENT_CREDENTIALS), List.of("read", "write", "admin"), List.of("api://svc"), access, refresh),
                 new Client("login", hash, Set.of(Client.SESSIONS_ISSUE, Client.CLIENT_CREDENTIALS), List.of("login"), List.of("api://login"),
-                        access, refresh),
+                        access, refresh, Set.of("app")),
                 new Client("app", hash, Set.of(Client.REFRESH_TOKEN), List.of("openid", "profile", "orders"), List.of("api://orders"), access,
                         refresh),
                 new Client("idle", hash, Set.of(), List.of(), List.of(), access, refresh));
@@ -49,6 +49,7 @@ public final class TokenServerFixture {
     public static TokenServerConfig.Builder config(CryptoFixture crypto, Path dir) {
         return TokenServerConfig.builder()
                 .httpPort(0)
+                .managementPort(0)
                 .clients(clients())
                 .crypto(crypto.clientConfig(Duration.ofMillis(500)).callerHasFallback(true).build())
                 .fallbackKeyFile(fallbackKey(dir, "fallback-" + System.nanoTime() + ".pem"));

@@ -15,6 +15,7 @@ public final class TokenServiceCommand extends RunCommand {
         return Running.of("Keyline token service is up", List.of(
                 List.of("token endpoint", server.baseUrl() + "/oauth2/token"),
                 List.of("JWKS", server.baseUrl() + "/.well-known/jwks.json"),
-                List.of("health", server.baseUrl() + "/health")), server::close);
+                List.of("health", server.baseUrl() + "/health"),
+                List.of("metrics", server.managementUrl() + "/metrics")), server::close);
     }
 }

@@ -61,11 +61,16 @@ public final class TokenLoad {
     /**
      * The outcome of the measured part.
      *
+     * @param tokens successful answers that started and ended inside the measured window
+     * @param errors non-200 answers and I/O failures, warm-up included
+     * @param answered every answer read, warm-up and non-200 included; each connection sends at
+     *     least one request however short the run, so this is at least the concurrency unless
+     *     connections fail
      * @param serverCpuSecondsPer1000 -1 when no server pid was given
      * @param serverRssBytes -1 when no server pid was given
      */
-    public record Result(long tokens, long errors, double seconds, double tokensPerSecond, double p50Millis, double p99Millis,
-            double maxMillis, double loadCpuSecondsPer1000, double serverCpuSecondsPer1000, long serverRssBytes) {
+    public record Result(long tokens, long errors, long answered, double seconds, double tokensPerSecond, double p50Millis,
+            double p99Millis, double maxMillis, double loadCpuSecondsPer1000, double serverCpuSecondsPer1000, long serverRssBytes) {
         public String toText() {
             return String.format(Locale.ROOT, "tokens=%d errors=%d seconds=%.1f tokens/s=%.0f p50=%.2fms p99=%.2fms max=%.1fms"
                     + " loadgen_cpu_s_per_1000=%.3f server_cpu_s_per_1000=%.3f server_rss_mb=%.0f", tokens, errors, seconds, tokensPerSecond,
@@ -95,6 +100,7 @@ public final class TokenLoad {
         long warmupEnd = System.nanoTime() + o.warmup().toNanos();
         long end = warmupEnd + o.duration().toNanos();
         AtomicLong errors = new AtomicLong();
+        AtomicLong answered = new AtomicLong();
         List<long[]> samples = new ArrayList<>();
         int[] counts = new int[o.concurrency()];
         CountDownLatch done = new CountDownLatch(o.concurrency());
@@ -106,7 +112,7 @@ public final class TokenLoad {
             int id = w;
             Thread.ofPlatform().daemon(true).name("token-load-" + w).start(() -> {
                 try {
-                    counts[id] = worker(host, port, request, warmupEnd, end, mine, errors);
+                    counts[id] = worker(host, port, request, warmupEnd, end, mine, errors, answered);
                 } finally {
                     done.countDown();
                 }
@@ -131,7 +137,7 @@ public final class TokenLoad {
         double seconds = o.duration().toNanos() / 1e9;
         double per1000 = total == 0 ? 0 : cpu / 1e9 / total * 1000;
         double serverPer1000 = o.serverPid() < 0 || total == 0 ? -1 : serverCpu / 100.0 / total * 1000;
-        return new Result(total, errors.get(), seconds, total / seconds, percentile(all, 0.50), percentile(all, 0.99),
+        return new Result(total, errors.get(), answered.get(), seconds, total / seconds, percentile(all, 0.50), percentile(all, 0.99),
                 all.length == 0 ? 0 : all[all.length - 1] / 1e6, per1000, serverPer1000, rss);
     }
 
@@ -146,13 +152,18 @@ public final class TokenLoad {
                 + body).getBytes(StandardCharsets.US_ASCII);
     }
 
-    /** One keep-alive connection; returns how many measured samples it recorded. */
-    private static int worker(String host, int port, byte[] request, long warmupEnd, long end, long[] samples, AtomicLong errors) {
+    /**
+     * One keep-alive connection; returns how many measured samples it recorded. It always makes
+     * at least one attempt, so a thread scheduled late on a busy machine still reports what the
+     * target answers (a wrong secret is always an error, never an empty result).
+     */
+    private static int worker(String host, int port, byte[] request, long warmupEnd, long end, long[] samples, AtomicLong errors,
+            AtomicLong answered) {
         int n = 0;
         Socket socket = null;
         InputStream in = null;
         OutputStream out = null;
-        while (System.nanoTime() < end) {
+        do {
             try {
                 if (socket == null) {
                     socket = new Socket();
@@ -167,6 +178,7 @@ public final class TokenLoad {
                 out.flush();
                 int status = readResponse(in);
                 long t = System.nanoTime();
+                answered.incrementAndGet();
                 if (status != 200) {
                     errors.incrementAndGet();
                 } else if (start >= warmupEnd && t <= end && n < samples.length) {
@@ -177,7 +189,7 @@ public final class TokenLoad {
                 close(socket);
                 socket = null;
             }
-        }
+        } while (System.nanoTime() < end);
         close(socket);
         return n;
     }

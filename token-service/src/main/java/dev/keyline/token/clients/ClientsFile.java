@@ -27,9 +27,10 @@ import java.util.Set;
  * clients:
  *   - id: billing
  *     secret_hash: sha256:...            # from keyline clients create
- *     grants: [client_credentials]       # client_credentials, refresh_token, sessions:issue
+ *     grants: [client_credentials]       # client_credentials, refresh_token, sessions:issue, tokens:introspect
  *     scopes: [billing.read]
- *     audience: [https://billing.internal]
+ *     audience: [https://billing.internal]  # empty or absent: tokens without audience
+ *     session_clients: [web-app]         # optional, sessions:issue only: other clients it may start sessions for
  *     access_token_lifetime: PT15M       # optional, default from the server config
  *     refresh_token_lifetime: P30D       # optional
  * </pre>
@@ -79,7 +80,8 @@ public final class ClientsFile {
                 where += " (" + id + ")";
                 Client c = new Client(id, new SecretHash(text(n, "secret_hash")), new LinkedHashSet<>(strings(n, "grants")), strings(n, "scopes"),
                         strings(n, "audience"), duration(n, "access_token_lifetime", defaultAccessLifetime),
-                        duration(n, "refresh_token_lifetime", defaultRefreshLifetime));
+                        duration(n, "refresh_token_lifetime", defaultRefreshLifetime),
+                        n.has("session_clients") ? new LinkedHashSet<>(strings(n, "session_clients")) : Set.of());
                 if (!ids.add(id)) {
                     problems.add(where + ": duplicate id");
                 }

@@ -20,7 +20,13 @@ public final class FamilyException extends RuntimeException {
         /** The family's absolute lifetime is over. */
         EXPIRED,
         /** Too many concurrent changes to the family; the client may retry. */
-        CONTENDED
+        CONTENDED,
+        /**
+         * The stored family (or the token's index entry) failed its integrity check: tampered,
+         * copied from another family, or rolled back to an earlier state (for instance to before a
+         * revocation). The family is treated as revoked.
+         */
+        TAMPERED
     }
 
     private final Reason reason;

@@ -4,6 +4,7 @@ import dev.keyline.crypto.core.mac.HmacSha256;
 import dev.keyline.token.storage.CacheStorage;
 import dev.keyline.token.storage.CacheStorage.Put;
 import dev.keyline.token.storage.CacheStorage.Stored;
+import dev.keyline.token.storage.StorageIntegrityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -116,7 +117,7 @@ public final class TokenFamilies {
         String familyId = located.get().familyId;
         long generation = located.get().generation;
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            Optional<Stored> stored = storage.get(familyId);
+            Optional<Stored> stored = read(familyId, clientId);
             if (stored.isEmpty()) {
                 count("unknown");
                 throw new FamilyException(FamilyException.Reason.UNKNOWN, "the token family has expired");
@@ -141,14 +142,14 @@ public final class TokenFamilies {
                     R result = beforeCommit.apply(r.next());
                     String token = newToken();
                     TokenFamily next = reuseGrace.isZero() ? r.next() : r.next().withChild(token);
-                    if (storage.compareAndSet(put(next), stored.get().version(), List.of(indexPut(token, next)))) {
+                    if (compareAndSet(put(next), stored.get().version(), List.of(indexPut(token, next)), clientId)) {
                         count("rotated");
                         return new Refreshed<>(new Issued(r.next(), token), result);
                     }
                     // Someone changed the family since we read it: read again and decide again.
                 }
                 case TokenFamily.Reused u -> {
-                    if (storage.compareAndSet(put(u.revoked()), stored.get().version(), List.of())) {
+                    if (compareAndSet(put(u.revoked()), stored.get().version(), List.of(), clientId)) {
                         reuse.increment();
                         count("reused");
                         AUDIT.atWarn().addKeyValue("event", "refresh_token_reuse").addKeyValue("family_id", familyId)
@@ -175,7 +176,12 @@ public final class TokenFamilies {
             return false;
         }
         for (int attempt = 0; attempt < MAX_CAS_ATTEMPTS; attempt++) {
-            Optional<Stored> stored = storage.get(located.get().familyId);
+            Optional<Stored> stored;
+            try {
+                stored = read(located.get().familyId, clientId);
+            } catch (FamilyException e) {
+                return false; // already unusable; read() logged it
+            }
             if (stored.isEmpty()) {
                 return false;
             }
@@ -183,7 +189,7 @@ public final class TokenFamilies {
             if (!family.clientId().equals(clientId) || family.revoked()) {
                 return false;
             }
-            if (storage.compareAndSet(put(family.revoke("revoked by the client")), stored.get().version(), List.of())) {
+            if (compareAndSet(put(family.revoke("revoked by the client")), stored.get().version(), List.of(), clientId)) {
                 count("revoked_by_client");
                 AUDIT.atInfo().addKeyValue("event", "refresh_token_revoked").addKeyValue("family_id", family.familyId())
                         .addKeyValue("client_id", clientId).log("token family revoked by its client");
@@ -198,11 +204,18 @@ public final class TokenFamilies {
      * introspection); empty for unknown tokens.
      */
     public Optional<Inspection> inspect(String refreshToken) {
-        Optional<Located> located = locate(refreshToken);
-        if (located.isEmpty()) {
-            return Optional.empty();
+        Optional<Located> located;
+        Optional<Stored> stored;
+        try {
+            located = locate(refreshToken);
+            if (located.isEmpty()) {
+                return Optional.empty();
+            }
+            stored = read(located.get().familyId, "");
+        } catch (FamilyException e) {
+            return Optional.empty(); // tampered: as good as unknown, and inactive
         }
-        return storage.get(located.get().familyId).map(s -> {
+        return stored.map(s -> {
             TokenFamily f = FamilyCodec.decode(s.value());
             return new Inspection(f, f.isActive(located.get().generation, clock.instant()));
         });
@@ -211,9 +224,42 @@ public final class TokenFamilies {
     /** What {@link #inspect} found. */
     public record Inspection(TokenFamily family, boolean active) { }
 
-    /** The stored family record (tests and operators). */
+    /**
+     * The stored family record (tests and operators); a record that fails its integrity check
+     * throws {@link FamilyException} with {@link FamilyException.Reason#TAMPERED}.
+     */
     public Optional<TokenFamily> family(String familyId) {
-        return storage.get(familyId).map(s -> FamilyCodec.decode(s.value()));
+        return read(familyId, "").map(s -> FamilyCodec.decode(s.value()));
+    }
+
+    /**
+     * Reads a family record. One that fails its integrity check — the ciphertext does not
+     * authenticate under its family id and version, or the version differs from the storage's
+     * witness (an old record written back, say to undo a revocation) — is refused: the family is
+     * treated as revoked, and one audit line says so (ids only, never tokens or claims).
+     */
+    private Optional<Stored> read(String familyId, String clientId) {
+        try {
+            return storage.get(familyId);
+        } catch (StorageIntegrityException e) {
+            throw tampered(familyId, clientId, e);
+        }
+    }
+
+    private boolean compareAndSet(Put write, long expectedVersion, List<Put> alsoWrite, String clientId) {
+        try {
+            return storage.compareAndSet(write, expectedVersion, alsoWrite);
+        } catch (StorageIntegrityException e) {
+            throw tampered(write.key(), clientId, e);
+        }
+    }
+
+    private FamilyException tampered(String key, String clientId, StorageIntegrityException e) {
+        count("tampered");
+        AUDIT.atError().addKeyValue("event", "token_family_integrity_failure").addKeyValue("family_id", key)
+                .addKeyValue("client_id", clientId).addKeyValue("action", "refused").addKeyValue("detail", e.getMessage())
+                .log("a stored token family failed its integrity check (tampered or rolled back); refusing it");
+        return new FamilyException(FamilyException.Reason.TAMPERED, "the token family record failed its integrity check");
     }
 
     private record Located(String familyId, long generation) { }
@@ -222,7 +268,14 @@ public final class TokenFamilies {
         if (refreshToken == null || !TOKEN.matcher(refreshToken).matches()) {
             return Optional.empty();
         }
-        return storage.get(indexKey(refreshToken)).flatMap(s -> {
+        String indexKey = indexKey(refreshToken);
+        Optional<Stored> entry;
+        try {
+            entry = storage.get(indexKey);
+        } catch (StorageIntegrityException e) {
+            throw tampered("(refresh-token index entry)", "", e);
+        }
+        return entry.flatMap(s -> {
             String text = new String(s.value(), StandardCharsets.US_ASCII);
             int nl = text.indexOf('\n');
             if (nl < 1) {

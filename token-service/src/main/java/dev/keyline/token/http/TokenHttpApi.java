@@ -17,6 +17,7 @@ import dev.keyline.token.oauth.OAuthException;
 import dev.keyline.token.oauth.SessionRequest;
 import dev.keyline.token.oauth.TokenEndpoint;
 import dev.keyline.token.oauth.TokenResponse;
+import dev.keyline.token.storage.StorageIntegrityException;
 import dev.keyline.token.storage.StorageUnavailableException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -105,7 +106,7 @@ public final class TokenHttpApi {
             ctx.status(h.status().equals("DOWN") ? 503 : 200).header("Cache-Control", "no-store").contentType("application/json")
                     .result(JSON.writeValueAsString(body));
         });
-        app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(routes.meters().scrape()));
+        // No /metrics here: the management port (ManagementHttp) serves it, apart from the public API.
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, map(e)));
         app.exception(Exception.class, (e, ctx) -> error(ctx, map(e)));
         app.error(404, ctx -> error(ctx, new OAuthException(OAuthError.NOT_FOUND, "no such endpoint")));
@@ -342,6 +343,10 @@ public final class TokenHttpApi {
                 LOG.atError().addKeyValue("error_code", c.reason().name()).addKeyValue("correlation_id", c.correlationId())
                         .log("crypto operation failed while serving a request: {}", c.getMessage());
                 yield new OAuthException(OAuthError.TEMPORARILY_UNAVAILABLE, "signing or encryption is unavailable; retry later");
+            }
+            case StorageIntegrityException s -> {
+                LOG.atError().log("a stored entry failed its integrity check while serving a request: {}", s.getMessage());
+                yield new OAuthException(OAuthError.SERVER_ERROR, "internal error");
             }
             case StorageUnavailableException s -> {
                 LOG.atError().log("token storage failed while serving a request: {}", s.getMessage());

@@ -30,6 +30,12 @@ public final class VerifiedToken {
         return c == null ? "" : c.toString();
     }
 
+    /** The {@code aud} values; empty when the token has none. */
+    public java.util.List<String> audience() {
+        java.util.List<String> aud = claims.getAudience();
+        return aud == null ? java.util.List.of() : java.util.List.copyOf(aud);
+    }
+
     public Instant expiresAt() {
         return claims.getExpirationTime().toInstant();
     }

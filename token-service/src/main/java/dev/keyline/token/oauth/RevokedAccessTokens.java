@@ -1,6 +1,7 @@
 package dev.keyline.token.oauth;
 
 import dev.keyline.token.storage.CacheStorage;
+import dev.keyline.token.storage.StorageIntegrityException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.Objects;
@@ -22,8 +23,13 @@ public final class RevokedAccessTokens {
         storage.put(new CacheStorage.Put(key(jti), "revoked".getBytes(StandardCharsets.US_ASCII), expiresAt));
     }
 
+    /** Whether {@code jti} is on the list; an entry that fails its integrity check counts as revoked (fail closed). */
     public boolean isRevoked(String jti) {
-        return storage.get(key(jti)).isPresent();
+        try {
+            return storage.get(key(jti)).isPresent();
+        } catch (StorageIntegrityException e) {
+            return true;
+        }
     }
 
     private static String key(String jti) {

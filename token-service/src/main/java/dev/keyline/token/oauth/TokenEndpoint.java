@@ -44,11 +44,15 @@ public final class TokenEndpoint {
         this.clients = Objects.requireNonNull(clients, "clients");
     }
 
-    /** {@code grant_type=client_credentials}: an access token for the client itself; no refresh token. */
+    /**
+     * {@code grant_type=client_credentials}: an access token for the client itself; no refresh
+     * token. Its {@code sub} is {@code client:<client id>} ({@link AccessTokenClaims#CLIENT_SUBJECT_PREFIX}),
+     * a subject no session can have.
+     */
     public TokenResponse clientCredentials(Client client, Optional<String> scope) {
         requireGrant(client, Client.CLIENT_CREDENTIALS);
         String granted = grantScope(client.scopes(), scope);
-        IssuedJwt jwt = issuer.issue(new AccessTokenClaims(client.id(), client.id(), client.audience(), granted,
+        IssuedJwt jwt = issuer.issue(new AccessTokenClaims(AccessTokenClaims.CLIENT_SUBJECT_PREFIX + client.id(), client.id(), client.audience(), granted,
                 client.accessTokenLifetime(), Map.of()));
         return new TokenResponse(jwt.token(), seconds(client.accessTokenLifetime()), granted, Optional.empty());
     }
@@ -65,7 +69,8 @@ public final class TokenEndpoint {
         }
         // The access token is signed before the family rotates: if signing fails, the presented token stays valid.
         TokenFamilies.Refreshed<IssuedJwt> r = families.refresh(refreshToken, client.id(), f -> issuer.issue(new AccessTokenClaims(
-                f.subject(), client.id(), f.audience(), grantScope(splitScope(f.scope()), scope), client.accessTokenLifetime(), f.extraClaims())));
+                f.subject(), client.id(), f.audience(), grantScope(splitScope(f.scope()), scope), client.accessTokenLifetime(),
+                AccessTokenClaims.withoutReserved(f.extraClaims()))));
         String granted = grantScope(splitScope(r.issued().family().scope()), scope);
         return new TokenResponse(r.result().token(), seconds(client.accessTokenLifetime()), granted, Optional.of(r.issued().refreshToken()));
     }
@@ -73,14 +78,27 @@ public final class TokenEndpoint {
     /**
      * {@code POST /v1/sessions}: for a caller with the {@code sessions:issue} grant (a login
      * service), an access token and the first refresh token of a new family for {@code subject}.
+     * The family belongs to the caller itself or to a client listed in the caller's
+     * {@code session_clients}; its audience is within that client's audience (none when the client
+     * has none); the subject may not start with {@code client:}, the prefix of
+     * {@code client_credentials} subjects.
      */
     public TokenResponse startSession(Client caller, SessionRequest request) {
         requireGrant(caller, Client.SESSIONS_ISSUE);
         if (!SUBJECT.matcher(request.subject()).matches()) {
             throw new OAuthException(OAuthError.INVALID_REQUEST, "subject must be 1-256 printable ASCII characters");
         }
-        Client owner = request.clientId().map(id -> clients.find(id)
-                .orElseThrow(() -> new OAuthException(OAuthError.INVALID_REQUEST, "unknown client_id"))).orElse(caller);
+        if (request.subject().startsWith(AccessTokenClaims.CLIENT_SUBJECT_PREFIX)) {
+            throw new OAuthException(OAuthError.INVALID_REQUEST, "subject may not start with '" + AccessTokenClaims.CLIENT_SUBJECT_PREFIX
+                    + "' (reserved for client_credentials tokens)");
+        }
+        String ownerId = request.clientId().orElse(caller.id());
+        if (!caller.mayIssueSessionsFor(ownerId)) {
+            // The same answer whether or not the client exists: no probing for client ids.
+            throw new OAuthException(OAuthError.UNAUTHORIZED_CLIENT, "client " + caller.id() + " may not start sessions for that client_id");
+        }
+        Client owner = ownerId.equals(caller.id()) ? caller : clients.find(ownerId)
+                .orElseThrow(() -> new OAuthException(OAuthError.INVALID_REQUEST, "unknown client_id"));
         if (!owner.mayUse(Client.REFRESH_TOKEN)) {
             throw new OAuthException(OAuthError.UNAUTHORIZED_CLIENT, "client " + owner.id() + " may not use refresh tokens");
         }
@@ -91,7 +109,8 @@ public final class TokenEndpoint {
         }
         String granted = grantScope(owner.scopes(), request.scope().isEmpty() ? Optional.empty() : Optional.of(request.scope()));
         List<String> audience = request.audience().isEmpty() ? owner.audience() : request.audience();
-        if (!owner.audience().isEmpty() && !owner.audience().containsAll(audience)) {
+        // An empty client audience means tokens without audience, not tokens for any audience.
+        if (!owner.audience().containsAll(audience)) {
             throw new OAuthException(OAuthError.INVALID_REQUEST, "audience must be within the audience of client " + owner.id());
         }
         // Sign first: if signing fails, no family is left behind that nobody holds a token for.
@@ -103,33 +122,44 @@ public final class TokenEndpoint {
     }
 
     /**
-     * RFC 7662: {@code {active: false}} for anything not a live token of this service; access
-     * tokens are active for any authenticated client (resource servers introspect them), refresh
-     * tokens only for the client they belong to.
+     * RFC 7662: {@code {active: false}} for anything not a live token of this service, and for
+     * tokens the caller may not see. An access token is shown to the client it was issued to, to
+     * a client its audience names (a resource server whose client id is in {@code aud}), and to a
+     * client with the {@code tokens:introspect} grant; a refresh token only to the client it
+     * belongs to. {@code active} and {@code token_type} are always this service's: custom claims
+     * cannot set them (they are reserved at issue, and written last here).
      */
     public Map<String, Object> introspect(Client caller, String token, Optional<String> hint) {
         if (token == null || token.isEmpty()) {
             throw new OAuthException(OAuthError.INVALID_REQUEST, "token is required");
         }
         boolean refreshFirst = hint.map("refresh_token"::equals).orElse(false);
-        Optional<Map<String, Object>> r = refreshFirst ? introspectRefresh(caller, token).or(() -> introspectAccess(token))
-                : introspectAccess(token).or(() -> introspectRefresh(caller, token));
+        Optional<Map<String, Object>> r = refreshFirst ? introspectRefresh(caller, token).or(() -> introspectAccess(caller, token))
+                : introspectAccess(caller, token).or(() -> introspectRefresh(caller, token));
         return r.orElseGet(() -> Map.of("active", false));
     }
 
-    private Optional<Map<String, Object>> introspectAccess(String token) {
+    private Optional<Map<String, Object>> introspectAccess(Client caller, String token) {
         if (token.indexOf('.') < 0) {
             return Optional.empty();
         }
         Optional<VerifiedToken> v = verifier.verify(token);
-        if (v.isEmpty() || revoked.isRevoked(v.get().jti())) {
+        if (v.isEmpty() || !mayIntrospect(caller, v.get()) || revoked.isRevoked(v.get().jti())) {
             return Optional.empty();
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("active", true);
         m.put("token_type", "Bearer");
+        // Claims first, then this service's members again: a claim of a token issued before these
+        // names were reserved still cannot pose as them.
         m.putAll(v.get().claims());
+        m.put("active", true);
+        m.put("token_type", "Bearer");
         return Optional.of(m);
+    }
+
+    private static boolean mayIntrospect(Client caller, VerifiedToken token) {
+        return caller.mayUse(Client.TOKENS_INTROSPECT) || caller.id().equals(token.clientId()) || token.audience().contains(caller.id());
     }
 
     private Optional<Map<String, Object>> introspectRefresh(Client caller, String token) {

@@ -15,6 +15,7 @@ import dev.keyline.token.clients.Client;
 import dev.keyline.token.clients.ClientRegistry;
 import dev.keyline.token.clients.ClientsFile;
 import dev.keyline.token.families.TokenFamilies;
+import dev.keyline.token.http.ManagementHttp;
 import dev.keyline.token.http.TokenHttpApi;
 import dev.keyline.token.jwks.Jwks;
 import dev.keyline.token.jwks.SigningKeys;
@@ -30,6 +31,7 @@ import dev.keyline.token.storage.CryptoEncryptor;
 import dev.keyline.token.storage.EncryptedCacheStorage;
 import dev.keyline.token.storage.InMemoryCacheStorage;
 import dev.keyline.token.storage.RedisCacheStorage;
+import dev.keyline.token.storage.StorageIntegrityException;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -82,6 +84,7 @@ public final class TokenServer implements AutoCloseable {
     private final boolean hasFallback;
     private final ScheduledExecutorService scheduler;
     private final TokenHttpApi http;
+    private final ManagementHttp management;
     private final String issuer;
     private final CacheStorage baseStorage;
     private final AtomicBoolean pollFailing = new AtomicBoolean();
@@ -181,6 +184,8 @@ public final class TokenServer implements AutoCloseable {
             });
             opened.add(http::stop);
             this.issuer = issuerRef[0];
+            this.management = ManagementHttp.start(config.managementHost(), config.managementPort(), meters, this::health);
+            opened.add(management::stop);
 
             this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-token-maintenance").daemon(true).factory());
             long poll = config.keyPollInterval().toMillis();
@@ -265,11 +270,17 @@ public final class TokenServer implements AutoCloseable {
             return SecretBytes.wrap(fresh);
         }
         Instant forever = Instant.parse("9999-01-01T00:00:00Z");
-        storage.compareAndSet(new CacheStorage.Put(SHARED_MAC_KEY, fresh, forever), 0, List.of());
-        java.util.Arrays.fill(fresh, (byte) 0);
-        byte[] shared = storage.get(SHARED_MAC_KEY).orElseThrow(() -> new IllegalStateException("the shared refresh-token key vanished"))
-                .value();
-        return SecretBytes.wrap(shared);
+        try {
+            storage.compareAndSet(new CacheStorage.Put(SHARED_MAC_KEY, fresh, forever), 0, List.of());
+            java.util.Arrays.fill(fresh, (byte) 0);
+            byte[] shared = storage.get(SHARED_MAC_KEY).orElseThrow(() -> new IllegalStateException("the shared refresh-token key vanished"))
+                    .value();
+            return SecretBytes.wrap(shared);
+        } catch (StorageIntegrityException e) {
+            throw new CryptoException(Reason.INVALID_CONFIG, "the shared refresh-token key in Redis (" + SHARED_MAC_KEY
+                    + " under the key prefix) fails its integrity check: written by a Keyline before version-bound records, or tampered;"
+                    + " delete it (and its \"#v\" witness) to have a new one made, which invalidates every stored refresh token");
+        }
     }
 
     private static String hostForUrl(String host) {
@@ -310,6 +321,16 @@ public final class TokenServer implements AutoCloseable {
     /** The {@code iss} of the tokens, also the base URL of the endpoints. */
     public String issuer() {
         return issuer;
+    }
+
+    /** The management port ({@code /metrics}, {@code /health}) it listens on. */
+    public int managementPort() {
+        return management.port();
+    }
+
+    /** {@code http://host:port} of the management endpoint. */
+    public String managementUrl() {
+        return "http://" + hostForUrl(config.managementHost()) + ":" + managementPort();
     }
 
     /** {@code http://host:port} where the API listens. */
@@ -380,6 +401,7 @@ public final class TokenServer implements AutoCloseable {
     @Override
     public void close() {
         http.stop();
+        management.stop();
         scheduler.shutdownNow();
         storage.close();
         if (ownsClient) {

@@ -38,10 +38,15 @@ import java.util.function.Function;
  *     means {@link #jwksMaxAge}
  * @param refreshHmacKeyFile base64 of the key refresh tokens are stored under; empty means random
  *     per process (memory storage) or shared through the storage itself (Redis)
+ * @param managementHost bind address of the management port ({@code /metrics}, {@code /health});
+ *     loopback by default
+ * @param managementPort the management port, apart from the public API (0 = any free port)
  */
 public record TokenServerConfig(
         String httpHost,
         int httpPort,
+        String managementHost,
+        int managementPort,
         String issuer,
         int maxRequestBytes,
         Optional<Path> clientsFile,
@@ -76,6 +81,7 @@ public record TokenServerConfig(
     public enum StorageKind { MEMORY, REDIS }
 
     public static final int DEFAULT_HTTP_PORT = 8080;
+    public static final int DEFAULT_MANAGEMENT_PORT = 9080;
     /**
      * Sign batching of the token service's crypto client ({@code KEYLINE_TOKEN_SIGN_BATCH_LINGER}):
      * on by default here, unlike in the client, because measured on this service it raised
@@ -87,9 +93,16 @@ public record TokenServerConfig(
     public static final Duration DEFAULT_SIGN_BATCH_LINGER = Duration.ofMillis(1);
     private static final String SIGN_BATCH_LINGER = "KEYLINE_TOKEN_SIGN_BATCH_LINGER";
     private static final String SIGN_BATCH_MAX_ITEMS = "KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS";
+    private static final String ALLOW_ADMIN_TOKEN = "KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN";
+    private static final String TLS = "KEYLINE_TOKEN_CRYPTO_TLS";
+    private static final String TLS_CA = "KEYLINE_TOKEN_CRYPTO_TLS_CA";
+    private static final String TLS_CERT = "KEYLINE_TOKEN_CRYPTO_TLS_CERT";
+    private static final String TLS_KEY = "KEYLINE_TOKEN_CRYPTO_TLS_KEY";
+    private static final String TLS_SERVER_NAME = "KEYLINE_TOKEN_CRYPTO_TLS_SERVER_NAME";
 
     public TokenServerConfig {
         Objects.requireNonNull(httpHost, "httpHost");
+        Objects.requireNonNull(managementHost, "managementHost");
         Objects.requireNonNull(issuer, "issuer");
         Objects.requireNonNull(clientsFile, "clientsFile");
         clients = List.copyOf(clients);
@@ -123,6 +136,14 @@ public record TokenServerConfig(
         }
         if (httpPort < 0 || httpPort > 65535) {
             p.add("httpPort: must be between 0 and 65535");
+        }
+        if (managementHost.isBlank()) {
+            p.add("managementHost: is required");
+        }
+        if (managementPort < 0 || managementPort > 65535) {
+            p.add("managementPort: must be between 0 and 65535");
+        } else if (managementPort != 0 && managementPort == httpPort) {
+            p.add("managementPort: must differ from httpPort (metrics are not served on the public port)");
         }
         if (!issuer.isEmpty()) {
             try {
@@ -195,6 +216,8 @@ public record TokenServerConfig(
         Builder b = new Builder();
         b.httpHost = httpHost;
         b.httpPort = httpPort;
+        b.managementHost = managementHost;
+        b.managementPort = managementPort;
         b.issuer = issuer;
         b.maxRequestBytes = maxRequestBytes;
         b.clientsFile = clientsFile;
@@ -236,6 +259,8 @@ public record TokenServerConfig(
         Builder b = builder();
         get.apply("KEYLINE_TOKEN_HTTP_HOST").ifPresent(b::httpHost);
         get.apply("KEYLINE_TOKEN_HTTP_PORT").ifPresent(v -> integer(p, "KEYLINE_TOKEN_HTTP_PORT", v).ifPresent(b::httpPort));
+        get.apply("KEYLINE_TOKEN_MANAGEMENT_HOST").ifPresent(b::managementHost);
+        get.apply("KEYLINE_TOKEN_MANAGEMENT_PORT").ifPresent(v -> integer(p, "KEYLINE_TOKEN_MANAGEMENT_PORT", v).ifPresent(b::managementPort));
         get.apply("KEYLINE_TOKEN_ISSUER").ifPresent(b::issuer);
         get.apply("KEYLINE_TOKEN_MAX_REQUEST_BYTES").ifPresent(v -> integer(p, "KEYLINE_TOKEN_MAX_REQUEST_BYTES", v).ifPresent(b::maxRequestBytes));
         get.apply("KEYLINE_TOKEN_CLIENTS_FILE").map(Path::of).ifPresent(b::clientsFile);
@@ -269,15 +294,26 @@ public record TokenServerConfig(
         boolean needsCrypto = partial.signer() == SignerKind.CRYPTO || partial.cacheEncryption();
         if (needsCrypto) {
             String dataDir = get.apply("KEYLINE_DATA_DIR").orElse("keyline-data");
+            Path adminTokenFile = Path.of(dataDir, "admin.token");
             Optional<String> token = get.apply("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN");
+            Optional<String> tokenFile = get.apply("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE");
+            boolean allowAdmin = get.apply(ALLOW_ADMIN_TOKEN).flatMap(v -> bool(p, ALLOW_ADMIN_TOKEN, v)).orElse(false);
+            boolean defaultedToAdmin = token.isEmpty() && tokenFile.isEmpty();
             if (token.isEmpty()) {
-                Path file = get.apply("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE").map(Path::of).orElse(Path.of(dataDir, "admin.token"));
+                Path file = tokenFile.map(Path::of).orElse(adminTokenFile);
                 try {
                     token = Optional.of(Files.readString(file, StandardCharsets.US_ASCII).trim());
                 } catch (IOException e) {
                     p.add("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE: cannot read " + file + " (set KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN or the file)");
                 }
             }
+            if (!allowAdmin && token.isPresent() && (defaultedToAdmin || isAdminToken(token.get(), adminTokenFile))) {
+                p.add("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN: the token service would call the crypto service with the admin token (*:*)"
+                        + (defaultedToAdmin ? " from " + adminTokenFile + " (the default when no token is set)" : "")
+                        + "; give it a caller of its own (grants token:sign,verify,read,encrypt,decrypt,data-key,manage) through"
+                        + " KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN or KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE, or set " + ALLOW_ADMIN_TOKEN + "=true");
+            }
+            get.apply(TLS).ifPresent(v -> bool(p, TLS, v));
             Duration timeout = get.apply("KEYLINE_TOKEN_CRYPTO_TIMEOUT").flatMap(v -> duration(p, "KEYLINE_TOKEN_CRYPTO_TIMEOUT", v))
                     .orElse(Duration.ofSeconds(2));
             Duration batchLinger = get.apply(SIGN_BATCH_LINGER).flatMap(v -> duration(p, SIGN_BATCH_LINGER, v))
@@ -292,10 +328,11 @@ public record TokenServerConfig(
                     .callerHasFallback(partial.fallbackKeyFile().isPresent() || partial.fallbackHmacKeyFile().isPresent())
                     // Concurrent tokens share BatchSign RPCs (CryptoSigner signs through this client).
                     .signBatching(batchItems, batchLinger);
+            tlsSettings(get).apply(cb);
             List<String> cp = cb.problems();
             cp.forEach(x -> p.add(x.startsWith("signBatchLinger:") ? SIGN_BATCH_LINGER + x.substring("signBatchLinger".length())
                     : x.startsWith("signBatchMaxItems:") ? SIGN_BATCH_MAX_ITEMS + x.substring("signBatchMaxItems".length())
-                    : "crypto client: " + x));
+                    : x.startsWith("tls") ? tlsVariable(x) : "crypto client: " + x));
             if (cp.isEmpty()) {
                 b.crypto(cb.build());
             }
@@ -305,6 +342,62 @@ public record TokenServerConfig(
                     + "): " + String.join("; ", p));
         }
         return b.build();
+    }
+
+    /**
+     * Whether {@code token} is the crypto service's admin token, the one in {@code adminTokenFile}
+     * (compared in constant time; an unreadable or absent file is no match).
+     */
+    private static boolean isAdminToken(String token, Path adminTokenFile) {
+        String admin;
+        try {
+            admin = Files.readString(adminTokenFile, StandardCharsets.US_ASCII).trim();
+        } catch (IOException e) {
+            return false;
+        }
+        return !admin.isEmpty() && java.security.MessageDigest.isEqual(token.getBytes(StandardCharsets.US_ASCII),
+                admin.getBytes(StandardCharsets.US_ASCII));
+    }
+
+    /** The TLS settings of the crypto-service connection, from the {@code KEYLINE_TOKEN_CRYPTO_TLS*} variables. */
+    private record TlsSettings(Optional<String> enabled, Optional<Path> ca, Optional<Path> cert, Optional<Path> key,
+            Optional<String> serverName) {
+        /** TLS is on when asked for, or when any TLS file or the server name is given and it was not turned off. */
+        boolean on() {
+            return enabled.map(v -> v.equalsIgnoreCase("true") || v.equals("1") || v.equalsIgnoreCase("yes") || v.equalsIgnoreCase("on"))
+                    .orElse(ca.isPresent() || cert.isPresent() || key.isPresent() || serverName.isPresent());
+        }
+
+        void apply(CryptoClientConfig.Builder cb) {
+            cb.tlsEnabled(on());
+            ca.ifPresent(cb::tlsTrustCertificates);
+            if (cert.isPresent() || key.isPresent()) {
+                // Both or neither: a half given is reported by the client's validation, naming the pair.
+                cb.tlsClientCertificate(cert.orElse(null), key.orElse(null));
+            }
+            serverName.ifPresent(cb::tlsServerName);
+        }
+    }
+
+    private static TlsSettings tlsSettings(Function<String, Optional<String>> get) {
+        return new TlsSettings(get.apply(TLS), get.apply(TLS_CA).map(Path::of), get.apply(TLS_CERT).map(Path::of),
+                get.apply(TLS_KEY).map(Path::of), get.apply(TLS_SERVER_NAME));
+    }
+
+    /** A crypto-client TLS problem, renamed to the variable that sets that field. */
+    private static String tlsVariable(String problem) {
+        int colon = problem.indexOf(':');
+        String field = colon < 0 ? problem : problem.substring(0, colon);
+        String rest = colon < 0 ? "" : problem.substring(colon);
+        String variable = switch (field) {
+            case "tlsEnabled" -> TLS;
+            case "tlsTrustCertificates" -> TLS_CA;
+            case "tlsClientCertificate" -> TLS_CERT;
+            case "tlsClientKey" -> TLS_KEY;
+            case "tlsServerName" -> TLS_SERVER_NAME;
+            default -> "crypto client: " + field;
+        };
+        return variable + rest;
     }
 
     private static void keyId(List<String> p, String field, String v) {
@@ -375,6 +468,8 @@ public record TokenServerConfig(
     public static final class Builder {
         private String httpHost = "127.0.0.1";
         private int httpPort = DEFAULT_HTTP_PORT;
+        private String managementHost = "127.0.0.1";
+        private int managementPort = DEFAULT_MANAGEMENT_PORT;
         private String issuer = "";
         private int maxRequestBytes = 16 * 1024;
         private Optional<Path> clientsFile = Optional.empty();
@@ -407,6 +502,8 @@ public record TokenServerConfig(
 
         public Builder httpHost(String v) { httpHost = v; return this; }
         public Builder httpPort(int v) { httpPort = v; return this; }
+        public Builder managementHost(String v) { managementHost = v; return this; }
+        public Builder managementPort(int v) { managementPort = v; return this; }
         public Builder issuer(String v) { issuer = v; return this; }
         public Builder maxRequestBytes(int v) { maxRequestBytes = v; return this; }
         public Builder clientsFile(Path v) { clientsFile = Optional.of(v); return this; }
@@ -435,7 +532,7 @@ public record TokenServerConfig(
         public Builder refreshReuseGrace(Duration v) { refreshReuseGrace = v; return this; }
 
         public TokenServerConfig build() {
-            return new TokenServerConfig(httpHost, httpPort, issuer, maxRequestBytes, clientsFile, clients, signer, signingKeyId,
+            return new TokenServerConfig(httpHost, httpPort, managementHost, managementPort, issuer, maxRequestBytes, clientsFile, clients, signer, signingKeyId,
                     signingAlgorithm, createKeys, localKeyFile, localKeyAlgorithm, fallbackKeyFile, fallbackKeyAlgorithm,
                     fallbackHmacKeyFile, crypto, storage, redisUrl, redisPrefix, cacheEncryption, encryptionKeyId, refreshHmacKeyFile,
                     accessTokenLifetime, refreshTokenLifetime, jwksMaxAge, keyPublishDelay, keyPollInterval, refreshReuseGrace);

@@ -1,5 +1,8 @@
 package dev.keyline.token.storage;
 
+import dev.keyline.crypto.core.CryptoException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
@@ -8,9 +11,12 @@ import java.util.function.Function;
 /**
  * A {@link CacheStorage} whose values are encrypted before they reach the inner storage (Redis
  * sees only envelopes), each bound to its own AAD: {@code aadFor.apply(key)} — for a token family
- * the family id — so a value copied to another key fails to decrypt
- * ({@code DECRYPTION_FAILED}) instead of being read as that key's. Versions and expiry are the
- * inner storage's, unencrypted; they are not secret.
+ * the family id — followed by the entry's version ({@code "\nv=" + version}). So a value copied
+ * to another key, or an older value of the same key written back under a later version, does not
+ * authenticate and {@link #get} refuses it with {@link StorageIntegrityException} instead of
+ * reading it. Versions only grow through {@link #compareAndSet}, and the inner storage checks them
+ * against its own witness ({@link RedisCacheStorage}), so an entry rolled back whole (value and
+ * version) is refused too. Versions and expiry are not secret and stay unencrypted.
  */
 public final class EncryptedCacheStorage implements CacheStorage {
     private final CacheStorage inner;
@@ -25,17 +31,29 @@ public final class EncryptedCacheStorage implements CacheStorage {
 
     @Override
     public Optional<Stored> get(String key) {
-        return inner.get(key).map(s -> new Stored(encryptor.decrypt(s.value(), aadFor.apply(key)), s.version()));
+        return inner.get(key).map(s -> new Stored(open(key, s), s.version()));
+    }
+
+    private byte[] open(String key, Stored s) {
+        try {
+            return encryptor.decrypt(s.value(), aad(key, s.version()));
+        } catch (CryptoException e) {
+            if (e.reason() == CryptoException.Reason.DECRYPTION_FAILED || e.reason() == CryptoException.Reason.AAD_MISMATCH) {
+                throw new StorageIntegrityException("a stored entry does not authenticate under its key and version "
+                        + s.version() + " (tampered, copied or rolled back)", e);
+            }
+            throw e;
+        }
     }
 
     @Override
     public boolean compareAndSet(Put write, long expectedVersion, List<Put> alsoWrite) {
-        return inner.compareAndSet(seal(write), expectedVersion, alsoWrite.stream().map(this::seal).toList());
+        return inner.compareAndSet(seal(write, expectedVersion + 1), expectedVersion, alsoWrite.stream().map(p -> seal(p, 1)).toList());
     }
 
     @Override
     public void put(Put put) {
-        inner.put(seal(put));
+        inner.put(seal(put, 1));
     }
 
     @Override
@@ -43,8 +61,16 @@ public final class EncryptedCacheStorage implements CacheStorage {
         inner.delete(key);
     }
 
-    private Put seal(Put p) {
-        return new Put(p.key(), encryptor.encrypt(p.value(), aadFor.apply(p.key())), p.expiresAt());
+    private Put seal(Put p, long version) {
+        return new Put(p.key(), encryptor.encrypt(p.value(), aad(p.key(), version)), p.expiresAt());
+    }
+
+    private byte[] aad(String key, long version) {
+        byte[] base = aadFor.apply(key);
+        byte[] suffix = ("\nv=" + version).getBytes(StandardCharsets.US_ASCII);
+        byte[] out = Arrays.copyOf(base, base.length + suffix.length);
+        System.arraycopy(suffix, 0, out, base.length, suffix.length);
+        return out;
     }
 
     @Override

@@ -70,4 +70,28 @@ class ClientsFileTest {
                         .anySatisfy(p -> assertThat(p).contains("id is required")).anySatisfy(p -> assertThat(p).contains("(c)")));
         assertThatThrownBy(() -> ClientsFile.read(file, ACCESS, REFRESH)).hasMessageNotContaining("plain-text-secret\"");
     }
+
+    @Test
+    void read_sessionClients_roundTripsAndAbsentMeansNone() throws Exception {
+        Path file = dir.resolve("clients.yaml");
+        Files.writeString(file, """
+                clients:
+                  - id: login
+                    secret_hash: %s
+                    grants: [sessions:issue]
+                    session_clients: [web, mobile]
+                  - id: web
+                    secret_hash: %s
+                    grants: [refresh_token, tokens:introspect]
+                """.formatted(SecretHash.of("x").text(), SecretHash.of("y").text()));
+        List<Client> read = ClientsFile.read(file, ACCESS, REFRESH);
+        assertThat(read.get(0).sessionClients()).containsExactlyInAnyOrder("web", "mobile");
+        assertThat(read.get(0).mayIssueSessionsFor("web")).isTrue();
+        assertThat(read.get(0).mayIssueSessionsFor("other")).isFalse();
+        assertThat(read.get(1).sessionClients()).isEmpty();
+        assertThat(read.get(1).mayUse(Client.TOKENS_INTROSPECT)).isTrue();
+        Path copy = dir.resolve("copy.json");
+        ClientsFile.write(copy, read);
+        assertThat(ClientsFile.read(copy, ACCESS, REFRESH)).isEqualTo(read);
+    }
 }

@@ -5,14 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
-import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
 import dev.keyline.token.CryptoFixture;
 import dev.keyline.token.RedisFixture;
+import dev.keyline.token.storage.CacheStorage;
 import dev.keyline.token.storage.CryptoEncryptor;
+import dev.keyline.token.storage.InMemoryCacheStorage;
 import dev.keyline.token.storage.EncryptedCacheStorage;
 import dev.keyline.token.storage.RedisCacheStorage;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -144,21 +145,24 @@ class TokenFamiliesRedisTest {
         }
     }
 
+    /*
+     * Compares Redis's absolute expiry (PEXPIRETIME) with the family's, exactly: no window that a
+     * slow machine could overrun between creating the family and reading its TTL.
+     */
     @Test
     void storage_redisTtlIsTheFamilysAbsoluteExpiry_andRefreshDoesNotExtendIt() throws Exception {
         TokenFamilies.Issued first = start("carol");
         String key = redis.prefix + first.family().familyId();
-        long expected = first.family().expiresAt().toEpochMilli() - Instant.now().toEpochMilli();
-        assertThat(redis.redis().pttl(key)).isBetween(expected - 2000, expected + 10);
-        Thread.sleep(1100);
+        long expiresAt = first.family().expiresAt().toEpochMilli();
+        assertThat(redis.redis().pexpiretime(key)).isEqualTo(expiresAt);
+        Thread.sleep(20); // so that a refresh extending the expiry from "now" would show
         TokenFamilies.Issued second = families.refresh(first.refreshToken(), "app");
-        long after = first.family().expiresAt().toEpochMilli() - Instant.now().toEpochMilli();
-        assertThat(redis.redis().pttl(key)).isBetween(after - 2000, after + 10).isLessThan(expected - 500);
-        // The refresh-token index entries live exactly as long.
+        assertThat(redis.redis().pexpiretime(key)).isEqualTo(expiresAt);
+        // The refresh-token index entries expire with the family, exactly.
         List<String> index = redis.keys().stream().filter(k -> k.startsWith(redis.prefix + "rt:")).toList();
         assertThat(index).isNotEmpty();
         for (String k : index) {
-            assertThat(redis.redis().pttl(k)).isPositive().isLessThanOrEqualTo(LIFETIME.toMillis());
+            assertThat(redis.redis().pexpiretime(k)).isPositive().isLessThanOrEqualTo(Instant.now().plus(LIFETIME).toEpochMilli());
         }
         assertThat(second.family().expiresAt()).isEqualTo(first.family().expiresAt());
     }
@@ -175,8 +179,106 @@ class TokenFamiliesRedisTest {
         }
         // Copy a's envelope over b's record: it must not decrypt as b's (AAD = family id).
         redis.redis().hset(redis.prefix + b.family().familyId(), "d", raw);
-        assertThatThrownBy(() -> families.refresh(b.refreshToken(), "app")).isInstanceOf(CryptoException.class)
-                .satisfies(e -> assertThat(((CryptoException) e).reason()).isEqualTo(CryptoException.Reason.DECRYPTION_FAILED));
+        assertTampered(() -> families.refresh(b.refreshToken(), "app"));
+    }
+
+    private static void assertTampered(org.assertj.core.api.ThrowableAssert.ThrowingCallable call) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(FamilyException.class,
+                e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.TAMPERED));
+    }
+
+    /** Runs the rollback scenario: start, capture, refresh, reuse (revoked), then {@code rollBack}; both tokens must stay dead. */
+    private static void assertRollbackRefused(String subject, java.util.function.BiConsumer<String, byte[][]> rollBack) {
+        TokenFamilies.Issued first = start(subject);
+        String key = redis.prefix + first.family().familyId();
+        byte[][] saved = {redis.redis().dump(key), redis.redis().hget(key, "d"), redis.redis().dump(key + "#v")};
+        TokenFamilies.Issued second = families.refresh(first.refreshToken(), "app");
+        assertThatThrownBy(() -> families.refresh(first.refreshToken(), "app"))
+                .isInstanceOfSatisfying(FamilyException.class, e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.REUSED));
+        rollBack.accept(key, saved);
+        assertTampered(() -> families.refresh(first.refreshToken(), "app"));
+        assertTampered(() -> families.refresh(second.refreshToken(), "app"));
+        assertThat(families.inspect(first.refreshToken())).isEmpty();
+        assertThat(families.inspect(second.refreshToken())).isEmpty();
+        assertThat(families.revoke(second.refreshToken(), "app")).isFalse();
+    }
+
+    @Test
+    void refresh_oldRecordValueWrittenBackAfterRevocation_isRefusedAndBothTokensStayDead() {
+        // Only the encrypted value goes back: its AAD names version 1, the record is at version 3.
+        assertRollbackRefused("rollback-value", (key, saved) -> redis.redis().hset(key, "d", saved[1]));
+    }
+
+    @Test
+    void refresh_wholeRecordRestoredAfterRevocation_isRefusedByTheVersionWitness() {
+        // The whole hash (version 1 and its matching value) goes back: the witness still says 3.
+        assertRollbackRefused("rollback-hash", (key, saved) -> {
+            redis.redis().del(key);
+            redis.redis().restore(key, 0, saved[0]);
+        });
+    }
+
+    @Test
+    void refresh_oldBytesSetAsPlainStringAfterRevocation_isRefused() {
+        assertRollbackRefused("rollback-set", (key, saved) -> redis.redis().set(key, saved[1]));
+    }
+
+    @Test
+    void refresh_recordRestoredAndWitnessDeleted_isRefused() {
+        assertRollbackRefused("rollback-nowitness", (key, saved) -> {
+            redis.redis().del(key, key + "#v");
+            redis.redis().restore(key, 0, saved[0]);
+        });
+    }
+
+    @Test
+    void refresh_familyRecordDeleted_resurrectsNothing() {
+        TokenFamilies.Issued first = start("deleted");
+        TokenFamilies.Issued second = families.refresh(first.refreshToken(), "app");
+        String key = redis.prefix + first.family().familyId();
+        redis.redis().del(key);
+        for (String t : List.of(first.refreshToken(), second.refreshToken())) {
+            assertThatThrownBy(() -> families.refresh(t, "app"))
+                    .isInstanceOfSatisfying(FamilyException.class, e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.UNKNOWN));
+        }
+        // The witness alone does not let anything be written back under the family's id.
+        assertThat(redis.redis().exists(key)).isZero();
+    }
+
+    @Test
+    void refresh_wholeRecordAndWitnessCopiedFromAnotherFamily_isRefusedByTheAad() {
+        TokenFamilies.Issued a = start("copy-a");
+        TokenFamilies.Issued b = start("copy-b");
+        families.refresh(b.refreshToken(), "app");
+        String ka = redis.prefix + a.family().familyId();
+        String kb = redis.prefix + b.family().familyId();
+        byte[] hash = redis.redis().dump(ka);
+        byte[] witness = redis.redis().dump(ka + "#v");
+        redis.redis().del(kb, kb + "#v");
+        redis.redis().restore(kb, 0, hash);
+        redis.redis().restore(kb + "#v", 0, witness);
+        assertTampered(() -> families.refresh(b.refreshToken(), "app"));
+        // a's own record is untouched and still works.
+        assertThat(families.refresh(a.refreshToken(), "app").family().generation()).isEqualTo(2);
+    }
+
+    @Test
+    void refresh_inMemoryStorageWithOldValueUnderNewerVersion_isRefused() {
+        InMemoryCacheStorage inner = new InMemoryCacheStorage(InstantSource.system());
+        EncryptedCacheStorage sealed = new EncryptedCacheStorage(inner, new CryptoEncryptor(EnvelopeEncryptor.builder(client,
+                KeyId.of("token", "family-encryption")).build()), k -> k.getBytes(StandardCharsets.UTF_8));
+        TokenFamilies mem = new TokenFamilies(sealed, HmacSha256.of(macKey), InstantSource.system(), new SecureRandom(), Duration.ZERO, meters);
+        TokenFamilies.Issued first = mem.start("mem", "app", "openid", List.of(), Map.of(), LIFETIME);
+        byte[] old = inner.get(first.family().familyId()).orElseThrow().value();
+        TokenFamilies.Issued second = mem.refresh(first.refreshToken(), "app");
+        assertThatThrownBy(() -> mem.refresh(first.refreshToken(), "app")).isInstanceOf(FamilyException.class);
+        long version = inner.get(first.family().familyId()).orElseThrow().version();
+        assertThat(inner.compareAndSet(new CacheStorage.Put(first.family().familyId(), old, first.family().expiresAt()), version, List.of()))
+                .isTrue();
+        for (String t : List.of(first.refreshToken(), second.refreshToken())) {
+            assertThatThrownBy(() -> mem.refresh(t, "app"))
+                    .isInstanceOfSatisfying(FamilyException.class, e -> assertThat(e.reason()).isEqualTo(FamilyException.Reason.TAMPERED));
+        }
     }
 
     @Test

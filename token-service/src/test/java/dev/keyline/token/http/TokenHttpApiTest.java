@@ -66,7 +66,7 @@ class TokenHttpApiTest {
         assertThat(jwt.getHeader().getKeyID()).isEqualTo("token/jwt-signing/1");
         assertThat(jwt.getJWTClaimsSet().getIssuer()).isEqualTo(server.issuer());
         assertThat(jwt.getJWTClaimsSet().getAudience()).containsExactly("api://svc");
-        assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo("svc");
+        assertThat(jwt.getJWTClaimsSet().getSubject()).isEqualTo("client:svc");
     }
 
     @Test
@@ -205,7 +205,7 @@ class TokenHttpApiTest {
         assertError(http.postJson("/v1/sessions", "{\"subject\":\"\",\"client_id\":\"app\"}", "Authorization", login), 400,
                 "invalid_request");
         assertError(http.postJson("/v1/sessions", "{\"subject\":\"u\",\"client_id\":\"ghost\"}", "Authorization", login), 400,
-                "invalid_request");
+                "unauthorized_client");
     }
 
     @Test
@@ -215,7 +215,7 @@ class TokenHttpApiTest {
         JsonNode active = json(http.postForm("/oauth2/introspect", Http.form(Map.of("token", access)), "Authorization", svc));
         assertThat(active.path("active").asBoolean()).isTrue();
         assertThat(active.path("client_id").asText()).isEqualTo("svc");
-        assertThat(active.path("sub").asText()).isEqualTo("svc");
+        assertThat(active.path("sub").asText()).isEqualTo("client:svc");
         HttpResponse<String> revoke = http.postForm("/oauth2/revoke", Http.form(Map.of("token", access)), "Authorization", svc);
         assertThat(revoke.statusCode()).isEqualTo(200);
         assertThat(json(http.postForm("/oauth2/introspect", Http.form(Map.of("token", access)), "Authorization", svc)).path("active").asBoolean())
@@ -264,14 +264,23 @@ class TokenHttpApiTest {
     }
 
     @Test
-    void healthAndMetrics_answer() {
+    void healthAndMetrics_metricsOnlyOnTheManagementPort() {
         HttpResponse<String> h = http.get("/health");
         assertThat(h.statusCode()).isEqualTo(200);
         assertThat(json(h).path("status").asText()).isEqualTo("UP");
         assertThat(json(h).path("checks").path("crypto_service").path("status").asText()).isEqualTo("UP");
         clientCredentials(http, "svc", Map.of());
-        String metrics = http.get("/metrics").body();
-        assertThat(metrics).contains("keyline_token_access_tokens_total{signer=\"crypto\"}").contains("keyline_token_http_requests");
+        // The public port does not serve metrics (they name clients, routes and outcomes).
+        HttpResponse<String> publicMetrics = http.get("/metrics");
+        assertThat(publicMetrics.statusCode()).isEqualTo(404);
+        assertThat(publicMetrics.body()).doesNotContain("keyline_token");
+        Http management = new Http(server.managementUrl());
+        assertThat(server.managementPort()).isNotEqualTo(server.port());
+        assertThat(server.managementUrl()).startsWith("http://127.0.0.1:");
+        HttpResponse<String> metrics = management.get("/metrics");
+        assertThat(metrics.statusCode()).isEqualTo(200);
+        assertThat(metrics.body()).contains("keyline_token_access_tokens_total{signer=\"crypto\"}").contains("keyline_token_http_requests");
+        assertThat(json(management.get("/health")).path("status").asText()).isEqualTo("UP");
     }
 
     @Test

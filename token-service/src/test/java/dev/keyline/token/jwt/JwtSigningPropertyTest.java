@@ -140,16 +140,24 @@ class JwtSigningPropertyTest {
         assertThat(NimbusVerifier.verifies(es256.token(), jwks.get(KeyAlgorithm.RSA_PKCS1_2048_SHA256).json())).isFalse();
     }
 
+    /*
+     * Whether tokens share BatchSign RPCs depends on a Sign being in flight when the others
+     * arrive; on a fast machine the first one may finish before the rest are even submitted, on a
+     * busy one the reverse. So the service holds the first plain Sign until every other token has
+     * reached it inside a BatchSign (at most 20 s, within the client's deadline): the outcome no
+     * longer depends on the machine's speed.
+     */
     @Test
-    void issue_concurrentTokensWithSignBatching_shareBatchSignRpcsAndEachVerifies() throws Exception {
+    void issue_concurrentTokensWithSignBatching_shareBatchSignRpcsAndEachVerifies(@TempDir Path own) throws Exception {
         SimpleMeterRegistry meters = new SimpleMeterRegistry();
         KeyAlgorithm alg = KeyAlgorithm.ECDSA_P256_SHA256;
         int n = 24;
-        try (CryptoClient batching = CryptoClientFactory.builder(crypto.clientConfig(Duration.ofSeconds(30))
-                .signBatching(n, Duration.ofMillis(50)).build()).meterRegistry(meters).build()) {
-            SigningKeys keys = new SigningKeys(batching, KeyId.of("token", "jwt-" + alg.name().toLowerCase().replace('_', '-')),
-                    Duration.ofMinutes(5), InstantSource.system());
-            keys.refresh();
+        HoldFirstSign hold = new HoldFirstSign(n - 1, Duration.ofSeconds(20));
+        try (CryptoFixture held = CryptoFixture.start(own, List.of(hold));
+                CryptoClient batching = CryptoClientFactory.builder(held.clientConfig(Duration.ofSeconds(30)).timeout(Duration.ofSeconds(30))
+                        .signBatching(n, Duration.ofMillis(100)).build()).meterRegistry(meters).build()) {
+            SigningKeys keys = new SigningKeys(batching, KeyId.of("token", "jwt-batching"), Duration.ofMinutes(5), InstantSource.system());
+            keys.ensureKey(alg);
             CryptoSigner signer = new CryptoSigner(batching, keys, Optional.empty(), meters);
             JwtIssuer issuer = new JwtIssuer(() -> signer, Optional.empty(), new FallbackHandler(meters, "test"), ISSUER,
                     InstantSource.system(), new SecureRandom(), meters);
@@ -165,16 +173,66 @@ class JwtSigningPropertyTest {
                     tokens.add(f.get());
                 }
             }
-            String set = jwks.get(alg).json();
+            String set = new Jwks(Optional.of(keys), List.of(), Duration.ofMinutes(5)).json();
             for (int i = 0; i < n; i++) {
                 IssuedJwt t = tokens.get(i);
                 assertThat(NimbusVerifier.verifies(t.token(), set)).isTrue();
                 assertThat(SignedJWT.parse(t.token()).getJWTClaimsSet().getSubject()).isEqualTo("subject-" + i);
             }
-            // The first token finds nothing in flight and goes alone; the others batch behind it.
+            assertThat(hold.releasedByCount()).as("every other token reached the service in a BatchSign while the first was held").isTrue();
+            // The first token goes alone as a plain Sign; the other n - 1 went in BatchSign RPCs, some of them together.
             var sizes = meters.find("keyline.client.sign.batch.size").summary();
+            assertThat(sizes.totalAmount()).isEqualTo(n - 1);
             assertThat(sizes.max()).as("tokens shared BatchSign RPCs").isGreaterThan(1);
-            assertThat(sizes.totalAmount()).isLessThan(n);
+            assertThat(sizes.count()).isLessThan(n - 1);
+        }
+    }
+
+    /** Holds the first plain Sign RPC until {@code items} signatures arrived in BatchSign RPCs, or {@code atMost}. */
+    private static final class HoldFirstSign implements io.grpc.ServerInterceptor {
+        private final java.util.concurrent.CountDownLatch batched;
+        private final Duration atMost;
+        private final java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        private volatile boolean releasedByCount;
+
+        HoldFirstSign(int items, Duration atMost) {
+            this.batched = new java.util.concurrent.CountDownLatch(items);
+            this.atMost = atMost;
+        }
+
+        boolean releasedByCount() {
+            return releasedByCount;
+        }
+
+        @Override
+        public <Q, R> io.grpc.ServerCall.Listener<Q> interceptCall(io.grpc.ServerCall<Q, R> call, io.grpc.Metadata headers,
+                io.grpc.ServerCallHandler<Q, R> next) {
+            String method = call.getMethodDescriptor().getBareMethodName();
+            io.grpc.ServerCall.Listener<Q> listener = next.startCall(call, headers);
+            boolean holdThis = "Sign".equals(method) && first.compareAndSet(true, false);
+            return new io.grpc.ForwardingServerCallListener.SimpleForwardingServerCallListener<>(listener) {
+                @Override
+                public void onMessage(Q message) {
+                    if (message instanceof dev.keyline.crypto.v1.BatchSignRequest b) {
+                        for (int i = 0; i < b.getItemsCount(); i++) {
+                            batched.countDown();
+                        }
+                    }
+                    super.onMessage(message);
+                }
+
+                @Override
+                public void onHalfClose() {
+                    if (holdThis) {
+                        try {
+                            releasedByCount = batched.await(atMost.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                    super.onHalfClose();
+                }
+            };
         }
     }
 

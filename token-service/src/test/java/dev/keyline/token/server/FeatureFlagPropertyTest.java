@@ -79,7 +79,7 @@ class FeatureFlagPropertyTest {
     void start_localSignerWithoutCryptoService_issuesTokensFromThePemKey() throws Exception {
         Path local = dir.resolve("only-local.pem");
         LocalSigner.writeNewKeyFile(local, KeyAlgorithm.ED25519, new SecureRandom());
-        TokenServerConfig config = TokenServerConfig.builder().httpPort(0).clients(TokenServerFixture.clients())
+        TokenServerConfig config = TokenServerConfig.builder().httpPort(0).managementPort(0).clients(TokenServerFixture.clients())
                 .signer(TokenServerConfig.SignerKind.LOCAL).localKeyFile(local).localKeyAlgorithm(KeyAlgorithm.ED25519)
                 .cacheEncryption(false).build();
         try (TokenServer alone = TokenServer.start(config)) {

@@ -89,4 +89,94 @@ class TokenServerConfigTest {
                 .hasMessageContaining("KEYLINE_TOKEN_JWKS_MAX_AGE").hasMessageContaining("KEYLINE_TOKEN_CREATE_KEYS")
                 .hasMessageContaining("KEYLINE_TOKEN_SIGNING_ALGORITHM").hasMessageNotContaining("abc");
     }
+
+    @Test
+    void fromEnvironment_managementPort_defaultsToLoopback9080AndIsReadFromItsVariables() {
+        TokenServerConfig d = TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc"));
+        assertThat(d.managementHost()).isEqualTo("127.0.0.1");
+        assertThat(d.managementPort()).isEqualTo(9080);
+        TokenServerConfig c = TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc",
+                "KEYLINE_TOKEN_MANAGEMENT_HOST", "::1", "KEYLINE_TOKEN_MANAGEMENT_PORT", "9999"));
+        assertThat(c.managementHost()).isEqualTo("::1");
+        assertThat(c.managementPort()).isEqualTo(9999);
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc",
+                "KEYLINE_TOKEN_MANAGEMENT_PORT", "metrics"))).hasMessageContaining("KEYLINE_TOKEN_MANAGEMENT_PORT");
+        assertThat(TokenServerConfig.builder().crypto(CRYPTO).httpPort(8080).managementPort(8080).build().validate())
+                .anySatisfy(x -> assertThat(x).startsWith("managementPort:"));
+        assertThat(TokenServerConfig.builder().crypto(CRYPTO).managementPort(-1).managementHost(" ").build().validate())
+                .anySatisfy(x -> assertThat(x).startsWith("managementPort:")).anySatisfy(x -> assertThat(x).startsWith("managementHost:"));
+    }
+
+    @Test
+    void fromEnvironment_cryptoTokenIsTheAdminToken_refusedUnlessExplicitlyAllowed(@org.junit.jupiter.api.io.TempDir Path data)
+            throws Exception {
+        String admin = "kla_admin-token-for-this-test-0123456789";
+        java.nio.file.Files.writeString(data.resolve("admin.token"), admin + "\n");
+        Path own = data.resolve("token-service.token");
+        java.nio.file.Files.writeString(own, "klc_token-service-own-token");
+        Path copy = data.resolve("copy-of-admin.token");
+        java.nio.file.Files.writeString(copy, admin);
+        Map<String, String> base = Map.of("KEYLINE_DATA_DIR", data.toString());
+
+        // 1. Nothing set: the default fallback is admin.token.
+        assertAdminRefused(base);
+        // 2. The admin token given as the token, or through another file.
+        assertAdminRefused(with(base, "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", admin));
+        assertAdminRefused(with(base, "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE", copy.toString()));
+        assertAdminRefused(with(base, "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE", data.resolve("admin.token").toString()));
+        // 3. Explicitly allowed: it starts with it.
+        assertThat(TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN", "true")).crypto()).isPresent();
+        // 4. A token of its own is fine.
+        assertThat(TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE", own.toString())).crypto()).isPresent();
+        assertThat(TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "klc_other")).crypto()).isPresent();
+        // 5. Not needed at all without a crypto feature.
+        assertThat(TokenServerConfig.fromEnvironment(with(with(base, "KEYLINE_TOKEN_SIGNER", "local"), "KEYLINE_TOKEN_CACHE_ENCRYPTION", "false"))
+                .crypto()).isEmpty();
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN", "perhaps")))
+                .hasMessageContaining("KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN: 'perhaps' is not true or false");
+    }
+
+    private static Map<String, String> with(Map<String, String> env, String k, String v) {
+        Map<String, String> m = new java.util.HashMap<>(env);
+        m.put(k, v);
+        return m;
+    }
+
+    private static void assertAdminRefused(Map<String, String> env) {
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(env)).isInstanceOfSatisfying(IllegalArgumentException.class, e -> {
+            assertThat(e.getMessage()).contains("(1 problem)").contains("admin token").contains("KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN=true")
+                    .doesNotContain("kla_admin-token").doesNotContain("\n");
+        });
+    }
+
+    @Test
+    void fromEnvironment_cryptoTls_isWiredIntoTheCryptoClientAndValidatedPerVariable(@org.junit.jupiter.api.io.TempDir Path dir)
+            throws Exception {
+        Path ca = java.nio.file.Files.writeString(dir.resolve("ca.pem"), "x");
+        Path cert = java.nio.file.Files.writeString(dir.resolve("client.pem"), "x");
+        Path key = java.nio.file.Files.writeString(dir.resolve("client.key"), "x");
+        Map<String, String> base = Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc");
+        CryptoClientConfig plain = TokenServerConfig.fromEnvironment(base).crypto().orElseThrow();
+        assertThat(plain.tlsEnabled()).as("plaintext unless configured").isFalse();
+
+        CryptoClientConfig mtls = TokenServerConfig.fromEnvironment(with(with(with(with(base, "KEYLINE_TOKEN_CRYPTO_TLS_CA", ca.toString()),
+                "KEYLINE_TOKEN_CRYPTO_TLS_CERT", cert.toString()), "KEYLINE_TOKEN_CRYPTO_TLS_KEY", key.toString()),
+                "KEYLINE_TOKEN_CRYPTO_TLS_SERVER_NAME", "crypto.internal")).crypto().orElseThrow();
+        assertThat(mtls.tlsEnabled()).as("a CA turns TLS on").isTrue();
+        assertThat(mtls.tlsTrustCertificates()).hasValue(ca);
+        assertThat(mtls.tlsClientCertificate()).hasValue(cert);
+        assertThat(mtls.tlsClientKey()).hasValue(key);
+        assertThat(mtls.tlsServerName()).hasValue("crypto.internal");
+        assertThat(TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_TLS", "true")).crypto().orElseThrow().tlsEnabled())
+                .as("system trust store").isTrue();
+
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_TLS_CERT", cert.toString())))
+                .hasMessageContaining("KEYLINE_TOKEN_CRYPTO_TLS_CERT: the certificate chain and the private key go together");
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_TLS_CA", dir.resolve("absent.pem").toString())))
+                .hasMessageContaining("KEYLINE_TOKEN_CRYPTO_TLS_CA:");
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(with(base, "KEYLINE_TOKEN_CRYPTO_TLS", "false"),
+                "KEYLINE_TOKEN_CRYPTO_TLS_CA", ca.toString()))).hasMessageContaining("KEYLINE_TOKEN_CRYPTO_TLS: TLS files or server name are set");
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_TLS", "sometimes")))
+                .hasMessageContaining("KEYLINE_TOKEN_CRYPTO_TLS: 'sometimes' is not true or false");
+    }
 }
