@@ -36,6 +36,9 @@ abstract class KeyStoreContract {
     final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
     final MasterKey master = MasterKey.of(SecretBytes.wrap(bytes(32)), RANDOM);
     final List<JdbcKeyStore> opened = new ArrayList<>();
+    /** Every row the stores refused, as "table:row". */
+    final List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final RowMac.Listener listener = (table, row) -> refused.add(table + ":" + row);
 
     /** Opens the store under test; a second call opens another handle on the same database. */
     abstract JdbcKeyStore open();

@@ -14,7 +14,7 @@ class PostgresKeyStoreTest extends KeyStoreContract {
 
     @Override
     JdbcKeyStore open() {
-        return track(JdbcKeyStore.open(URL, USER, "", schema));
+        return track(JdbcKeyStore.open(URL, USER, "", schema, master, listener));
     }
 
     @Override

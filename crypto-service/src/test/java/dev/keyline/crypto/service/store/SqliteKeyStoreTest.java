@@ -9,7 +9,7 @@ class SqliteKeyStoreTest extends KeyStoreContract {
 
     @Override
     JdbcKeyStore open() {
-        return track(JdbcKeyStore.open("jdbc:sqlite:" + dir.resolve("keys.db"), "", "", ""));
+        return track(JdbcKeyStore.open("jdbc:sqlite:" + dir.resolve("keys.db"), "", "", "", master, listener));
     }
 
     @Override
