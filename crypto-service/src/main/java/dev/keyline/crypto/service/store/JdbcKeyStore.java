@@ -318,6 +318,17 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
             throw new IllegalArgumentException("a reservation needs a concrete version, a positive block and a limit");
         }
         return inTransaction(c -> {
+            if (dialect == Dialect.SQLITE) {
+                // Take the write lock first (waiting out busy_timeout): a read transaction that later
+                // writes fails at once when another connection wrote in between.
+                try (PreparedStatement ps = c.prepareStatement("UPDATE key_version_usage SET encryptions = encryptions"
+                        + " WHERE namespace = ? AND name = ? AND version = ?")) {
+                    ps.setString(1, version.namespace());
+                    ps.setString(2, version.id());
+                    ps.setInt(3, version.version());
+                    ps.executeUpdate();
+                }
+            }
             long current;
             try (PreparedStatement ps = c.prepareStatement("SELECT encryptions, row_mac FROM key_version_usage"
                     + " WHERE namespace = ? AND name = ? AND version = ?" + (dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : ""))) {
