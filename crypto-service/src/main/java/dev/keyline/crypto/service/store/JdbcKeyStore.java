@@ -264,6 +264,19 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         }
     }
 
+    /** The value of an SQLite pragma on the store's own connection (tests check the settings took). */
+    String sqlitePragma(String name) {
+        if (!name.matches("[a-z_]+")) {
+            throw new IllegalArgumentException("not a pragma name");
+        }
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getString(1) : "";
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
     private boolean write(KeyRing expected, KeyRing next) {
         return inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE key_rings SET state = ?, primary_version = ?, min_decryption_version = ?,"

@@ -34,6 +34,7 @@ class SqliteKeyStoreTest extends KeyStoreContract {
     @Test
     void destroyedMaterial_isNotLeftInTheDatabaseOrWalFiles() throws Exception {
         JdbcKeyStore store = open();
+        assertThat(store.sqlitePragma("secure_delete")).as("deleted content is zeroed").isEqualTo("1");
         KeyRegistry reg = registry(store, Duration.ZERO);
         KeyId id = KeyId.of("app", "shred");
         reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
