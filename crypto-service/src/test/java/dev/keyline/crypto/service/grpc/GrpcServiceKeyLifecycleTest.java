@@ -143,7 +143,7 @@ class GrpcServiceKeyLifecycleTest {
     }
 
     @Test
-    void encryptionLimits_fromTheConfiguration_rotateAndRefuse(@TempDir Path other) {
+    void encryptionLimits_fromTheConfiguration_rotateTheKey(@TempDir Path other) {
         try (LoopbackServer small = LoopbackServer.start(other, b -> b.encryptionLimits(2, 3, 1))) {
             small.adminStub().generateKey(GenerateKeyRequest.newBuilder().setNamespace("life").setId("small")
                     .setAlgorithm(KeyAlgorithm.AES_256_GCM).build());
