@@ -16,7 +16,6 @@ import org.flywaydb.core.api.migration.Context;
  * afterwards a row without a valid MAC is refused, so clearing a MAC does not get a row re-MACed.
  * The class name is Flyway's naming scheme for Java migrations.
  */
-@SuppressWarnings("checkstyle:TypeName")
 final class V3__Mac_existing_rows extends BaseJavaMigration {
     private final RowMac mac;
 
