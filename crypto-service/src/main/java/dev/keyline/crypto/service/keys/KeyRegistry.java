@@ -336,8 +336,9 @@ public final class KeyRegistry {
                 materials.invalidate(ring.name().withVersion(v.version()));
             }
         } else {
+            // Versions below min_decryption_version keep theirs: their public keys are still served.
             for (KeyVersion v : ring.versions()) {
-                if (v.state() != KeyState.ENABLED || v.version() < ring.minDecryptionVersion()) {
+                if (v.state() != KeyState.ENABLED) {
                     materials.invalidate(ring.name().withVersion(v.version()));
                 }
             }
