@@ -5,6 +5,8 @@ import dev.keyline.crypto.service.access.Caller;
 import dev.keyline.crypto.service.access.Grant;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.crypto.service.store.JdbcKeyStore;
+import dev.keyline.crypto.service.store.MasterKey;
+import dev.keyline.crypto.service.store.RowMac;
 import dev.keyline.platform.Keyline;
 import dev.keyline.platform.run.ServiceCaller;
 import java.nio.file.Files;
@@ -58,7 +60,11 @@ public final class CallersCommand implements Callable<Integer> {
                 throw CliFailure.usage("no key store in " + config.dataDir().toAbsolutePath() + "; start the service once (./keyline up)"
                         + " or pass --data-dir");
             }
-            try (JdbcKeyStore store = JdbcKeyStore.open(url, config.storeUser(), config.storePassword(), config.storeSchema())) {
+            // The service's master key: caller rows carry a MAC under a key derived from it.
+            MasterKey masterKey = MasterKey.loadExisting(config.masterKeyBase64(), config.path("master.key"), new SecureRandom())
+                    .orElseThrow(() -> CliFailure.usage("no master key: set " + MasterKey.ENV + " or pass the --data-dir holding master.key"));
+            try (JdbcKeyStore store = JdbcKeyStore.open(url, config.storeUser(), config.storePassword(), config.storeSchema(), masterKey,
+                    RowMac.Listener.NONE)) {
                 return run(out, new AccessControl(store, new SecureRandom(), InstantSource.system(), Duration.ofSeconds(1)));
             }
         }

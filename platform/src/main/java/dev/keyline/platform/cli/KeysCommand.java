@@ -14,6 +14,7 @@ import dev.keyline.crypto.v1.ListKeysResponse;
 import dev.keyline.crypto.v1.PublicKey;
 import dev.keyline.crypto.v1.RotateKeyRequest;
 import dev.keyline.crypto.v1.SetKeyStateRequest;
+import dev.keyline.crypto.v1.SetMinDecryptionVersionRequest;
 import dev.keyline.platform.Keyline;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -38,6 +39,7 @@ import picocli.CommandLine.Spec;
             KeysCommand.Enable.class,
             KeysCommand.ScheduleDeletion.class,
             KeysCommand.CancelDeletion.class,
+            KeysCommand.MinDecryptionVersion.class,
             KeysCommand.PublicKeyCommand.class
         })
 public final class KeysCommand implements Callable<Integer> {
@@ -272,6 +274,34 @@ public final class KeysCommand implements Callable<Integer> {
                 throw CliFailure.failed("KEY_STATE_INVALID: " + KeyViews.text(id) + " is " + current.name()
                         + ", not PENDING_DELETION; there is no deletion to cancel");
             }
+        }
+    }
+
+    @Command(name = "min-decryption-version", mixinStandardHelpOptions = true,
+            description = "Raise the oldest version that may still decrypt, verify and sign; older versions are retired for good"
+                    + " (it is never lowered, and at most the primary version).")
+    static final class MinDecryptionVersion extends RemoteCommand {
+        @Parameters(index = "0", paramLabel = "NS/ID", description = "The key.")
+        String key;
+
+        @Parameters(index = "1", paramLabel = "N", description = "The new minimum version (1 .. the primary version).")
+        int min;
+
+        @Override
+        int run(Printer out, CryptoSession service) {
+            KeyId id = Inputs.keyName(key);
+            if (min < 1) {
+                throw CliFailure.usage("N must be a version number of at least 1, got " + min);
+            }
+            KeyMetadata m = service.call(s -> s.setMinDecryptionVersion(SetMinDecryptionVersionRequest.newBuilder()
+                    .setKeyId(KeyViews.proto(id)).setMinDecryptionVersion(min).build()));
+            if (out.json()) {
+                out.json(KeyViews.json(m));
+            } else {
+                out.line("versions of " + KeyViews.ring(m.getKeyId()) + " below " + m.getMinDecryptionVersion()
+                        + " can no longer decrypt, verify or sign");
+            }
+            return Keyline.OK;
         }
     }
 

@@ -150,6 +150,40 @@ class KeysCommandTest {
     }
 
     @Test
+    void minDecryptionVersion_raised_oldCiphertextNoLongerDecrypts() throws Exception {
+        keyline("keys", "create", "mdv/k", "--algorithm", "AES_256_GCM");
+        JsonNode old = json(keyline("encrypt", "mdv/k", "--plaintext", "old", "--json"));
+        keyline("keys", "rotate", "mdv/k");
+
+        Result raised = keyline("keys", "min-decryption-version", "mdv/k", "2");
+        Result refused = keyline("decrypt", old.get("key_id").asText(), "--ciphertext", old.get("ciphertext").asText(),
+                "--iv", old.get("iv").asText(), "--tag", old.get("tag").asText());
+
+        assertThat(raised.outLine()).isEqualTo("versions of mdv/k below 2 can no longer decrypt, verify or sign");
+        assertThat(json(keyline("keys", "show", "mdv/k", "--json")).get("min_decryption_version").asInt()).isEqualTo(2);
+        assertThat(refused.exitCode()).isEqualTo(1);
+        assertThat(refused.err()).startsWith("error: KEY_STATE_INVALID: ").contains("below min_decryption_version 2");
+    }
+
+    @Test
+    void minDecryptionVersion_lowerOrAbovePrimary_failsWithTypedErrorAndKeepsIt() throws Exception {
+        keyline("keys", "create", "mdv/low", "--algorithm", "AES_256_GCM");
+        keyline("keys", "rotate", "mdv/low");
+        keyline("keys", "min-decryption-version", "mdv/low", "2");
+
+        Result lower = keyline("keys", "min-decryption-version", "mdv/low", "1");
+        Result above = keyline("keys", "min-decryption-version", "mdv/low", "3");
+        Result zero = keyline("keys", "min-decryption-version", "mdv/low", "0");
+
+        assertThat(lower.exitCode()).isEqualTo(1);
+        assertThat(lower.err()).startsWith("error: KEY_STATE_INVALID: ").contains("never lowered");
+        assertThat(above.exitCode()).isEqualTo(1);
+        assertThat(above.err()).startsWith("error: INVALID_ARGUMENT: ");
+        assertThat(zero.exitCode()).isEqualTo(2);
+        assertThat(json(keyline("keys", "show", "mdv/low", "--json")).get("min_decryption_version").asInt()).isEqualTo(2);
+    }
+
+    @Test
     void show_unknownKey_exitsOneWithKeyNotFound() {
         Result r = keyline("keys", "show", "nope/missing");
 

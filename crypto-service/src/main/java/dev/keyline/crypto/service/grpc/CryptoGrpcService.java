@@ -382,6 +382,19 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
     }
 
     @Override
+    public void setMinDecryptionVersion(dev.keyline.crypto.v1.SetMinDecryptionVersionRequest req, StreamObserver<KeyMetadata> out) {
+        unary("SetMinDecryptionVersion", out, c -> {
+            KeyId id = c.authorize(req.getKeyId(), Operation.MANAGE);
+            long min = Integer.toUnsignedLong(req.getMinDecryptionVersion());
+            if (id.version() != 0 || min > Integer.MAX_VALUE) {
+                throw new CryptoException(Reason.INVALID_ARGUMENT, "name the key without a version and a min_decryption_version of at most"
+                        + " its primary version");
+            }
+            return ProtoMapping.metadata(keys.setMinDecryptionVersion(id, (int) min));
+        });
+    }
+
+    @Override
     public void generateDataKey(GenerateDataKeyRequest req, StreamObserver<GenerateDataKeyResponse> out) {
         unary("GenerateDataKey", out, c -> {
             KeyId id = c.authorize(req.getKeyId(), Operation.DATA_KEY);

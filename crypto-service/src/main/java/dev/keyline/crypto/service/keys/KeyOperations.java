@@ -71,6 +71,8 @@ public final class KeyOperations {
         checkSize("plaintext", length);
         checkSize("aad", aad.length);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.ENCRYPT);
+        aeadOf(r, "encrypt");
+        r = registry.countEncryption(id, Operation.ENCRYPT, r);
         AesGcm aead = aeadOf(r, "encrypt");
         return new Encrypted(r.keyId(), r.ring().algorithm(), aead.encrypt(plaintext, offset, length, aad, ivs));
     }
@@ -112,6 +114,8 @@ public final class KeyOperations {
     public DataKey generateDataKey(KeyId id, byte[] aad) {
         checkSize("aad", aad.length);
         KeyRegistry.Resolved r = registry.resolve(id, Operation.DATA_KEY);
+        aeadOf(r, "generate data keys");
+        r = registry.countEncryption(id, Operation.DATA_KEY, r);
         AesGcm aead = aeadOf(r, "generate data keys");
         byte[] key = new byte[AesGcm.KEY_BYTES];
         random.nextBytes(key);

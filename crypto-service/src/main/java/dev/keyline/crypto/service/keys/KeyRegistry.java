@@ -28,10 +28,17 @@ import java.util.function.UnaryOperator;
  * the store), and the unwrapped material of the versions in use, cached in memory.
  *
  * <p>Rings are cached for {@code metadataTtl}: a replica sees another replica's rotation within
- * that time; a request for a version newer than the cached primary reloads at once.
+ * that time; a request for a version newer than the cached primary reloads at once. Unwrapped
+ * material is cached for {@link KeyUsageLimits#materialTtl()}; a miss re-reads the ring from the
+ * store before unwrapping, so a version disabled or destroyed on another replica stops working
+ * here within that time even if the ring stays cached, and material of versions that are no
+ * longer enabled leaves memory on the next read of its ring.
+ *
+ * <p>Every AES-GCM invocation (encrypt, data key) is counted per version (see {@link KeyUsageLimits}).
  */
 public final class KeyRegistry {
     private static final int MAX_CAS_ATTEMPTS = 16;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(KeyRegistry.class);
 
     private final KeyStore store;
     private final MasterKey masterKey;
@@ -43,7 +50,10 @@ public final class KeyRegistry {
     /** By unversioned key id. */
     private final ConcurrentHashMap<KeyId, CachedRing> rings = new ConcurrentHashMap<>();
     /** By concrete version's key id. */
-    private final Cache<KeyId, KeyMaterial> materials = Caffeine.newBuilder().maximumSize(10_000).build();
+    private final Cache<KeyId, KeyMaterial> materials;
+    private final KeyUsageLimits limits;
+    /** By concrete version's key id. */
+    private final ConcurrentHashMap<KeyId, EncryptionBudget> budgets = new ConcurrentHashMap<>();
 
     private record CachedRing(KeyRing ring, long expiresAtMillis) { }
 
@@ -52,6 +62,15 @@ public final class KeyRegistry {
 
     public KeyRegistry(KeyStore store, MasterKey masterKey, CryptoProviders providers, SecureRandom random, InstantSource clock,
             Duration metadataTtl, Duration deletionDelay) {
+        this(store, masterKey, providers, random, clock, metadataTtl, deletionDelay, KeyUsageLimits.defaults());
+    }
+
+    public KeyRegistry(KeyStore store, MasterKey masterKey, CryptoProviders providers, SecureRandom random, InstantSource clock,
+            Duration metadataTtl, Duration deletionDelay, KeyUsageLimits limits) {
+        this.limits = limits;
+        // The clock's time, so tests move material expiry with a mutable clock.
+        this.materials = Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(limits.materialTtl())
+                .ticker(() -> clock.millis() * 1_000_000L).build();
         this.store = store;
         this.masterKey = masterKey;
         this.providers = providers;
@@ -140,9 +159,69 @@ public final class KeyRegistry {
         KeyVersion version = ring.versionFor(op, id.version());
         // A request for the concrete version (as decrypt and verify send) names it already.
         KeyId versioned = id.version() == version.version() ? id : ring.versionId(version.version());
-        KeyRing finalRing = ring;
-        KeyMaterial material = materials.get(versioned, k -> unwrap(finalRing, version));
+        KeyMaterial material = materials.getIfPresent(versioned);
+        if (material == null) {
+            // Not cached (first use, or expired): decide on the stored state, not on a cached ring.
+            ring = reload(id);
+            version = ring.versionFor(op, id.version());
+            versioned = ring.versionId(version.version());
+            KeyRing finalRing = ring;
+            KeyVersion finalVersion = version;
+            material = materials.get(versioned, k -> unwrap(finalRing, finalVersion));
+        }
         return new Resolved(ring, version, versioned, material);
+    }
+
+    /**
+     * Counts one AES-GCM invocation with the version {@code r} names: refuses (KEY_STATE_INVALID)
+     * at the limit and rotates the key once the version has made more than the rotation threshold.
+     * No store access except once per reserved block. A request for the primary (version 0) that
+     * meets a version at its limit re-reads the ring and uses a newer primary if there is one.
+     */
+    public Resolved countEncryption(KeyId requested, Operation op, Resolved r) {
+        if (take(r)) {
+            return r;
+        }
+        if (requested.version() == 0) {
+            KeyRing ring = reload(requested);
+            if (ring.primaryVersion() != r.version().version()) {
+                Resolved newer = resolve(requested, op);
+                if (take(newer)) {
+                    return newer;
+                }
+                r = newer;
+            }
+        }
+        throw new CryptoException(Reason.KEY_STATE_INVALID, "version " + r.keyId() + " has made its limit of " + limits.limit()
+                + " encryptions (AES-GCM with random IVs); rotate the key");
+    }
+
+    private boolean take(Resolved r) {
+        KeyId versionId = r.keyId();
+        EncryptionBudget budget = budgets.computeIfAbsent(versionId, k -> new EncryptionBudget());
+        return budget.take(() -> {
+            KeyStore.Reservation got = store.reserveEncryptions(versionId, limits.countBlock(), limits.limit());
+            if (got.total() > limits.rotateAfter()) {
+                rotateFrom(r.ring().name(), versionId.version());
+            }
+            return got.granted();
+        });
+    }
+
+    /** Rotates {@code name} unless its primary is already past {@code version} (another replica rotated). */
+    private void rotateFrom(KeyId name, int version) {
+        try {
+            KeyRing after = change(name, ring -> ring.primaryVersion() != version || ring.state() != KeyState.ENABLED ? ring
+                    : ring.rotate(stamp(), masterKey.wrap(ring.name().withVersion(version + 1), ring.algorithm(),
+                            KeyMaterial.generate(ring.algorithm(), random, providers).serialize())));
+            if (after.primaryVersion() > version) {
+                LOG.info("rotated key {} to version {}: version {} passed {} encryptions", name.ringName(), after.primaryVersion(), version,
+                        limits.rotateAfter());
+            }
+        } catch (CryptoException e) {
+            // The encryption that triggered this still has its reserved count; the next block tries again.
+            LOG.warn("could not rotate key {} past its encryption threshold: {}", name.ringName(), e.reason());
+        }
     }
 
     private KeyMaterial unwrap(KeyRing ring, KeyVersion version) {
@@ -251,6 +330,19 @@ public final class KeyRegistry {
     }
 
     private void remember(KeyRing ring) {
+        // Material of versions that may no longer be used leaves memory as soon as a read shows it.
+        if (ring.state() != KeyState.ENABLED) {
+            for (KeyVersion v : ring.versions()) {
+                materials.invalidate(ring.name().withVersion(v.version()));
+            }
+        } else {
+            // Versions below min_decryption_version keep theirs: their public keys are still served.
+            for (KeyVersion v : ring.versions()) {
+                if (v.state() != KeyState.ENABLED) {
+                    materials.invalidate(ring.name().withVersion(v.version()));
+                }
+            }
+        }
         rings.merge(ring.name().unversioned(), new CachedRing(ring, clock.millis() + metadataTtl.toMillis()),
                 (old, neu) -> old.ring.revision() > neu.ring.revision() ? old : neu);
     }

@@ -160,10 +160,23 @@ public final class KeyRing {
                 deletionAt, revision + 1, vs);
     }
 
-    /** Raises (never lowers below 1, never above the primary) the oldest version that may decrypt. */
+    /**
+     * Raises the oldest version that may decrypt, verify and sign: versions below it are retired for
+     * good. Never lowers it (KEY_STATE_INVALID: a retired version stays retired, so whoever raised it
+     * can rely on that) and never above the primary (INVALID_ARGUMENT). Setting the current value
+     * again changes nothing (and returns this ring).
+     */
     public KeyRing withMinDecryptionVersion(int min) {
         if (min < 1 || min > primaryVersion) {
-            throw new CryptoException(Reason.INVALID_ARGUMENT, "min_decryption_version must be between 1 and " + primaryVersion);
+            throw new CryptoException(Reason.INVALID_ARGUMENT, "min_decryption_version of " + name.ringName() + " must be between 1 and the"
+                    + " primary version " + primaryVersion + ", got " + min);
+        }
+        if (min < minDecryptionVersion) {
+            throw new CryptoException(Reason.KEY_STATE_INVALID, "min_decryption_version of " + name.ringName() + " is " + minDecryptionVersion
+                    + " and is never lowered (asked for " + min + ")");
+        }
+        if (min == minDecryptionVersion) {
+            return this;
         }
         return new KeyRing(name, algorithm, state, primaryVersion, min, rotationPeriod, createdAt, rotatedAt, deletionAt,
                 revision + 1, versions);

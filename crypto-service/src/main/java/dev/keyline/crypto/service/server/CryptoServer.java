@@ -90,17 +90,25 @@ public final class CryptoServer implements AutoCloseable {
             LOG.warn("created a new master key in {} (mode 0600); this is for development: in production set KEYLINE_MASTER_KEY"
                     + " from your secret manager", config.path("master.key"));
         }
-        this.store = JdbcKeyStore.open(config.storeUrl(), config.storeUser(), config.storePassword(), config.storeSchema());
+        // Opened before the store, so that rows the store refuses (bad row MAC) are audited from the first read.
+        AuditLog openedAudit = AuditLog.open(config.auditLog(), masterKey.auditCheckpointMac());
+        JdbcKeyStore openedStore;
+        try {
+            openedStore = JdbcKeyStore.open(config.storeUrl(), config.storeUser(), config.storePassword(), config.storeSchema(), masterKey,
+                    refusedRowAuditor(openedAudit, clock));
+        } catch (RuntimeException e) {
+            openedAudit.close();
+            throw e;
+        }
+        this.store = openedStore;
         boolean started = false;
-        AuditLog openedAudit = null;
         Server openedGrpc = null;
         try {
             this.access = new AccessControl(store, random, clock, java.time.Duration.ofSeconds(5));
             this.createdAdminToken = ensureAdmin();
             this.keys = new KeyRegistry(store, masterKey, CryptoProviders.defaults(), random, clock, config.metadataTtl(),
-                    config.pendingDeletionDelay());
+                    config.pendingDeletionDelay(), config.keyUsage());
             this.operations = new KeyOperations(keys, random, config.maxPayloadBytes());
-            openedAudit = AuditLog.open(config.auditLog(), masterKey.auditCheckpointMac());
             this.audit = openedAudit;
             this.meters = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(meters);
@@ -130,6 +138,12 @@ public final class CryptoServer implements AutoCloseable {
                 store.close();
             }
         }
+    }
+
+    /** Audits every store row refused for a bad row MAC: table and primary key, never other columns. */
+    private static dev.keyline.crypto.service.store.RowMac.Listener refusedRowAuditor(AuditLog audit, InstantSource clock) {
+        return (table, row) -> audit.record(new AuditEvent(clock.instant(), "keyline", "RowIntegrityCheck", table + ":" + row, "error",
+                table.equals("callers") ? Reason.PERMISSION_DENIED.name() : Reason.KEY_STATE_INVALID.name(), "", "", 0));
     }
 
     /** Starts on the network with the HTTP endpoints. */

@@ -33,7 +33,8 @@ public record CryptoServiceConfig(
         Path tlsPrivateKey,
         Path tlsClientCa,
         Path auditLog,
-        boolean allowInsecure) {
+        boolean allowInsecure,
+        dev.keyline.crypto.service.keys.KeyUsageLimits keyUsage) {
 
     public static final int DEFAULT_GRPC_PORT = 50051;
     public static final int DEFAULT_HTTP_PORT = 9001;
@@ -116,6 +117,10 @@ public record CryptoServiceConfig(
         private String tlsClientCa = "";
         private String auditLog = "";
         private String allowInsecure = "false";
+        private String materialCacheTtl = "PT5M";
+        private String encryptionRotateAfter = String.valueOf(1L << 31);
+        private String encryptionLimit = String.valueOf(1L << 32);
+        private String encryptionCountBlock = String.valueOf(1L << 20);
 
         Builder(Path dataDir) {
             this.dataDir = dataDir;
@@ -143,6 +148,10 @@ public record CryptoServiceConfig(
             tlsClientCa = or(lookup, "KEYLINE_CRYPTO_TLS_CLIENT_CA", tlsClientCa);
             auditLog = or(lookup, "KEYLINE_CRYPTO_AUDIT_LOG", auditLog);
             allowInsecure = or(lookup, "KEYLINE_CRYPTO_ALLOW_INSECURE", allowInsecure);
+            materialCacheTtl = or(lookup, "KEYLINE_CRYPTO_MATERIAL_CACHE_TTL", materialCacheTtl);
+            encryptionRotateAfter = or(lookup, "KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER", encryptionRotateAfter);
+            encryptionLimit = or(lookup, "KEYLINE_CRYPTO_ENCRYPTION_LIMIT", encryptionLimit);
+            encryptionCountBlock = or(lookup, "KEYLINE_CRYPTO_ENCRYPTION_COUNT_BLOCK", encryptionCountBlock);
             return this;
         }
 
@@ -168,6 +177,14 @@ public record CryptoServiceConfig(
         public Builder maintenanceInterval(Duration v) { maintenanceInterval = v.toString(); return this; }
         /** Accept a plaintext gRPC port on a non-loopback address (see {@link #build()}). */
         public Builder allowInsecure(boolean v) { allowInsecure = String.valueOf(v); return this; }
+        public Builder materialCacheTtl(Duration v) { materialCacheTtl = v.toString(); return this; }
+        /** Rotate a key past {@code rotateAfter} encryptions of its primary, refuse at {@code limit}; reserve {@code block} at a time. */
+        public Builder encryptionLimits(long rotateAfter, long limit, long block) {
+            encryptionRotateAfter = String.valueOf(rotateAfter);
+            encryptionLimit = String.valueOf(limit);
+            encryptionCountBlock = String.valueOf(block);
+            return this;
+        }
         public Builder tls(Path cert, Path key, Path clientCa) {
             tlsCert = cert == null ? "" : cert.toString();
             tlsKey = key == null ? "" : key.toString();
@@ -192,6 +209,16 @@ public record CryptoServiceConfig(
             Duration maintenance = duration("KEYLINE_CRYPTO_MAINTENANCE_INTERVAL", maintenanceInterval, problems);
             if (maintenance != null && maintenance.isZero()) {
                 problems.add("KEYLINE_CRYPTO_MAINTENANCE_INTERVAL must be positive");
+            }
+            Duration materialTtl = duration("KEYLINE_CRYPTO_MATERIAL_CACHE_TTL", materialCacheTtl, problems);
+            if (materialTtl != null && materialTtl.isZero()) {
+                problems.add("KEYLINE_CRYPTO_MATERIAL_CACHE_TTL must be positive");
+            }
+            long limit = positiveLong("KEYLINE_CRYPTO_ENCRYPTION_LIMIT", encryptionLimit, 1L << 32, problems);
+            long rotateAfter = positiveLong("KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER", encryptionRotateAfter, 1L << 32, problems);
+            long block = positiveLong("KEYLINE_CRYPTO_ENCRYPTION_COUNT_BLOCK", encryptionCountBlock, 1L << 32, problems);
+            if (limit > 0 && rotateAfter > limit) {
+                problems.add("KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER must not be above KEYLINE_CRYPTO_ENCRYPTION_LIMIT");
             }
             if (grpcHost.isBlank()) {
                 problems.add("KEYLINE_CRYPTO_GRPC_HOST must not be empty");
@@ -227,7 +254,8 @@ public record CryptoServiceConfig(
                     maxPayload, maxBatch, ttl, deletion, maintenance,
                     tlsCert.isEmpty() ? null : Path.of(tlsCert), tlsKey.isEmpty() ? null : Path.of(tlsKey),
                     tlsClientCa.isEmpty() ? null : Path.of(tlsClientCa),
-                    auditLog.isEmpty() ? dataDir.resolve("audit.log") : Path.of(auditLog), insecure);
+                    auditLog.isEmpty() ? dataDir.resolve("audit.log") : Path.of(auditLog), insecure,
+                    new dev.keyline.crypto.service.keys.KeyUsageLimits(materialTtl, rotateAfter, limit, block));
         }
 
         private static boolean bool(String name, String v, List<String> problems) {
@@ -239,6 +267,19 @@ public record CryptoServiceConfig(
                     yield false;
                 }
             };
+        }
+
+        private static long positiveLong(String name, String v, long max, List<String> problems) {
+            try {
+                long n = Long.parseLong(v);
+                if (n < 1 || n > max) {
+                    problems.add(name + " must be between 1 and " + max + ", got " + v);
+                }
+                return n;
+            } catch (NumberFormatException e) {
+                problems.add(name + " must be an integer, got '" + v + "'");
+                return -1;
+            }
         }
 
         private static int port(String name, String v, List<String> problems) {

@@ -35,6 +35,7 @@ import org.flywaydb.core.Flyway;
  * replicas rotating the same key at once produce exactly one new version each time.
  */
 public final class JdbcKeyStore implements KeyStore, CallerStore {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JdbcKeyStore.class);
     /** The databases the store runs on. */
     public enum Dialect { SQLITE, POSTGRESQL }
 
@@ -42,18 +43,17 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
     private final Dialect dialect;
     private final String description;
     private final ReentrantLock localLock = new ReentrantLock();
+    private final RowMac mac;
+    private final RowMac.Listener listener;
 
-    private JdbcKeyStore(HikariDataSource dataSource, Dialect dialect, String description) {
+    private JdbcKeyStore(HikariDataSource dataSource, Dialect dialect, String description, RowMac mac, RowMac.Listener listener) {
         this.dataSource = dataSource;
         this.dialect = dialect;
         this.description = description;
+        this.mac = mac;
+        this.listener = listener;
     }
 
-    /**
-     * Opens (and migrates) the store at {@code jdbcUrl}: {@code jdbc:sqlite:/path/keys.db} or
-     * {@code jdbc:postgresql://host:port/db}. {@code schema} selects a PostgreSQL schema (created
-     * when absent); empty means the default.
-     */
     /**
      * Creates the PostgreSQL schema once, before the pool opens. Replicas starting together race
      * here: PostgreSQL's CREATE SCHEMA IF NOT EXISTS can still fail with a unique violation when
@@ -92,8 +92,17 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         }
     }
 
-    public static JdbcKeyStore open(String jdbcUrl, String user, String password, String schema) {
+    /**
+     * Opens (and migrates) the store at {@code jdbcUrl}: {@code jdbc:sqlite:/path/keys.db} or
+     * {@code jdbc:postgresql://host:port/db}. {@code schema} selects a PostgreSQL schema (created
+     * when absent); empty means the default. Rows are authenticated with {@code masterKey}'s
+     * {@link MasterKey#rowMac() row MAC}; {@code listener} hears of every row refused for a bad MAC.
+     */
+    public static JdbcKeyStore open(String jdbcUrl, String user, String password, String schema, MasterKey masterKey,
+            RowMac.Listener listener) {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
+        RowMac rowMac = masterKey.rowMac();
+        Objects.requireNonNull(listener, "listener");
         Dialect dialect;
         HikariConfig cfg = new HikariConfig();
         cfg.setJdbcUrl(jdbcUrl);
@@ -106,6 +115,8 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
             cfg.addDataSourceProperty("synchronous", "FULL");
             cfg.addDataSourceProperty("foreign_keys", "true");
             cfg.addDataSourceProperty("busy_timeout", "10000");
+            // Deleted content (destroyed key material) is overwritten with zeros, not left in free space.
+            cfg.addDataSourceProperty("secure_delete", "true");
         } else if (jdbcUrl.startsWith("jdbc:postgresql:")) {
             dialect = Dialect.POSTGRESQL;
             cfg.setMaximumPoolSize(8);
@@ -131,7 +142,8 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         }
         try {
             var fw = Flyway.configure().dataSource(ds)
-                    .locations("classpath:db/migration/" + dialect.name().toLowerCase(java.util.Locale.ROOT));
+                    .locations("classpath:db/migration/" + dialect.name().toLowerCase(java.util.Locale.ROOT))
+                    .javaMigrations(new V3__Mac_existing_rows(rowMac));
             if (schema != null && !schema.isEmpty() && dialect == Dialect.POSTGRESQL) {
                 fw = fw.schemas(schema);
             }
@@ -140,7 +152,7 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
             ds.close();
             throw new CryptoException(Reason.INVALID_CONFIG, "cannot migrate the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e));
         }
-        return new JdbcKeyStore(ds, dialect, dialect.name().toLowerCase(java.util.Locale.ROOT) + " " + redactUrl(jdbcUrl));
+        return new JdbcKeyStore(ds, dialect, dialect.name().toLowerCase(java.util.Locale.ROOT) + " " + redactUrl(jdbcUrl), rowMac, listener);
     }
 
     private static String redactUrl(String url) {
@@ -177,9 +189,10 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
                 }
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO key_rings (namespace, name, algorithm, state, primary_version,"
-                    + " min_decryption_version, rotation_period_seconds, created_at, rotated_at, deletion_at, revision)"
-                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + " min_decryption_version, rotation_period_seconds, created_at, rotated_at, deletion_at, revision, row_mac)"
+                    + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 bindRing(ps, ring, 1);
+                ps.setString(12, ringMac(mac, ring).mac());
                 ps.executeUpdate();
             } catch (SQLException e) {
                 if (isUniqueViolation(e)) {
@@ -197,16 +210,20 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
     @Override
     public Optional<KeyRing> find(KeyId name) {
         return inTransaction(c -> {
-            Map<String, KeyRing> rings = load(c, "WHERE r.namespace = ? AND r.name = ?", name.namespace(), name.id());
-            return rings.values().stream().findFirst();
+            Loaded loaded = load(c, "WHERE r.namespace = ? AND r.name = ?", name.namespace(), name.id());
+            if (!loaded.refused().isEmpty()) {
+                throw new CryptoException(Reason.KEY_STATE_INVALID,
+                        "key " + name.ringName() + " failed its integrity check (its stored state was not written by this service); refused");
+            }
+            return loaded.rings().values().stream().findFirst();
         });
     }
 
     @Override
     public List<KeyRing> list(String namespace) {
         return inTransaction(c -> new ArrayList<>(namespace == null || namespace.isEmpty()
-                ? load(c, "").values()
-                : load(c, "WHERE r.namespace = ?", namespace).values()));
+                ? load(c, "").rings().values()
+                : load(c, "WHERE r.namespace = ?", namespace).rings().values()));
     }
 
     @Override
@@ -214,9 +231,56 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         if (!expected.name().equals(next.name())) {
             throw new IllegalArgumentException("update must keep the ring's name");
         }
+        boolean stored = write(expected, next);
+        if (stored && dialect == Dialect.SQLITE && destroysMaterial(expected, next)) {
+            checkpoint();
+        }
+        return stored;
+    }
+
+    private static boolean destroysMaterial(KeyRing expected, KeyRing next) {
+        for (KeyVersion v : next.versions()) {
+            if (v.version() <= expected.versions().size() && v.wrappedMaterial().isEmpty()
+                    && expected.versions().get(v.version() - 1).wrappedMaterial().isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Copies the WAL into the database and truncates it, so the pages that held destroyed material
+     * (zeroed in the database by secure_delete) do not stay in the WAL file.
+     */
+    private void checkpoint() {
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA wal_checkpoint(TRUNCATE)")) {
+            if (rs.next() && rs.getInt(1) != 0) {
+                LOG.warn("the WAL checkpoint after destroying key material was blocked; destroyed material may stay in the WAL until"
+                        + " the next checkpoint");
+            }
+        } catch (SQLException e) {
+            LOG.warn("the WAL checkpoint after destroying key material failed: {}", e.getSQLState());
+        }
+    }
+
+    /** The value of an SQLite pragma on the store's own connection (tests check the settings took). */
+    String sqlitePragma(String name) {
+        if (!name.matches("[a-z_]+")) {
+            throw new IllegalArgumentException("not a pragma name");
+        }
+        try (Connection c = dataSource.getConnection(); java.sql.Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("PRAGMA " + name)) {
+            return rs.next() ? rs.getString(1) : "";
+        } catch (SQLException e) {
+            throw unavailable(e);
+        }
+    }
+
+    private boolean write(KeyRing expected, KeyRing next) {
         return inTransaction(c -> {
             try (PreparedStatement ps = c.prepareStatement("UPDATE key_rings SET state = ?, primary_version = ?, min_decryption_version = ?,"
-                    + " rotation_period_seconds = ?, rotated_at = ?, deletion_at = ?, revision = ?"
+                    + " rotation_period_seconds = ?, rotated_at = ?, deletion_at = ?, revision = ?, row_mac = ?"
                     + " WHERE namespace = ? AND name = ? AND revision = ?")) {
                 ps.setString(1, next.state().name());
                 ps.setInt(2, next.primaryVersion());
@@ -225,9 +289,10 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
                 ps.setLong(5, next.rotatedAt().toEpochMilli());
                 setNullableInstant(ps, 6, next.deletionAt().orElse(null));
                 ps.setLong(7, next.revision());
-                ps.setString(8, next.name().namespace());
-                ps.setString(9, next.name().id());
-                ps.setLong(10, expected.revision());
+                ps.setString(8, ringMac(mac, next).mac());
+                ps.setString(9, next.name().namespace());
+                ps.setString(10, next.name().id());
+                ps.setLong(11, expected.revision());
                 if (ps.executeUpdate() != 1) {
                     c.rollback();
                     return false;
@@ -238,8 +303,8 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
                 if (v.version() > old.size()) {
                     insertVersion(c, next.name(), v);
                 } else if (!v.equals(old.get(v.version() - 1))) {
-                    try (PreparedStatement ps = c.prepareStatement("UPDATE key_versions SET state = ?, deletion_at = ?, wrapped_material = ?"
-                            + " WHERE namespace = ? AND name = ? AND version = ?")) {
+                    try (PreparedStatement ps = c.prepareStatement("UPDATE key_versions SET state = ?, deletion_at = ?, wrapped_material = ?,"
+                            + " row_mac = ? WHERE namespace = ? AND name = ? AND version = ?")) {
                         ps.setString(1, v.state().name());
                         setNullableInstant(ps, 2, v.deletionAt().orElse(null));
                         byte[] m = v.wrappedMaterial().orElse(null);
@@ -248,14 +313,63 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
                         } else {
                             ps.setBytes(3, m);
                         }
-                        ps.setString(4, next.name().namespace());
-                        ps.setString(5, next.name().id());
-                        ps.setInt(6, v.version());
+                        ps.setString(4, versionMac(mac, next.name(), v).mac());
+                        ps.setString(5, next.name().namespace());
+                        ps.setString(6, next.name().id());
+                        ps.setInt(7, v.version());
                         ps.executeUpdate();
                     }
                 }
             }
             return true;
+        });
+    }
+
+    @Override
+    public Reservation reserveEncryptions(KeyId version, long block, long limit) {
+        if (version.version() < 1 || block < 1 || limit < 0) {
+            throw new IllegalArgumentException("a reservation needs a concrete version, a positive block and a limit");
+        }
+        return inTransaction(c -> {
+            if (dialect == Dialect.SQLITE) {
+                // Take the write lock first (waiting out busy_timeout): a read transaction that later
+                // writes fails at once when another connection wrote in between.
+                try (PreparedStatement ps = c.prepareStatement("UPDATE key_version_usage SET encryptions = encryptions"
+                        + " WHERE namespace = ? AND name = ? AND version = ?")) {
+                    ps.setString(1, version.namespace());
+                    ps.setString(2, version.id());
+                    ps.setInt(3, version.version());
+                    ps.executeUpdate();
+                }
+            }
+            long current;
+            try (PreparedStatement ps = c.prepareStatement("SELECT encryptions, row_mac FROM key_version_usage"
+                    + " WHERE namespace = ? AND name = ? AND version = ?" + (dialect == Dialect.POSTGRESQL ? " FOR UPDATE" : ""))) {
+                ps.setString(1, version.namespace());
+                ps.setString(2, version.id());
+                ps.setInt(3, version.version());
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next() || !mac.usage(version.namespace(), version.id(), version.version(), rs.getLong(1)).verify(rs.getString(2))) {
+                        refuse("key_version_usage", version.toString());
+                        throw new CryptoException(Reason.KEY_STATE_INVALID, "the encryption count of " + version
+                                + " failed its integrity check (not written by this service); refused");
+                    }
+                    current = rs.getLong(1);
+                }
+            }
+            long granted = Math.max(0, Math.min(block, limit - current));
+            if (granted > 0) {
+                try (PreparedStatement ps = c.prepareStatement("UPDATE key_version_usage SET encryptions = ?, row_mac = ?"
+                        + " WHERE namespace = ? AND name = ? AND version = ?")) {
+                    ps.setLong(1, current + granted);
+                    ps.setString(2, mac.usage(version.namespace(), version.id(), version.version(), current + granted).mac());
+                    ps.setString(3, version.namespace());
+                    ps.setString(4, version.id());
+                    ps.setInt(5, version.version());
+                    ps.executeUpdate();
+                }
+            }
+            return new Reservation(current, granted);
         });
     }
 
@@ -315,11 +429,14 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
                 del.setString(1, caller.name());
                 del.executeUpdate();
             }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO callers (name, token_hash, grants, created_at) VALUES (?, ?, ?, ?)")) {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO callers (name, token_hash, grants, created_at, row_mac)"
+                    + " VALUES (?, ?, ?, ?, ?)")) {
+                String grants = Grant.formatList(caller.grants());
                 ps.setString(1, caller.name());
                 ps.setString(2, tokenHash);
-                ps.setString(3, Grant.formatList(caller.grants()));
+                ps.setString(3, grants);
                 ps.setLong(4, caller.createdAt().toEpochMilli());
+                ps.setString(5, mac.caller(caller.name(), tokenHash, grants, caller.createdAt().toEpochMilli()).mac());
                 ps.executeUpdate();
             }
             return null;
@@ -329,10 +446,18 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
     @Override
     public Optional<Caller> findCallerByTokenHash(String tokenHash) {
         return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, grants, created_at FROM callers WHERE token_hash = ?")) {
+            try (PreparedStatement ps = c.prepareStatement("SELECT name, token_hash, grants, created_at, row_mac FROM callers WHERE token_hash = ?")) {
                 ps.setString(1, tokenHash);
                 try (ResultSet rs = ps.executeQuery()) {
-                    return rs.next() ? Optional.of(caller(rs)) : Optional.<Caller>empty();
+                    if (!rs.next()) {
+                        return Optional.<Caller>empty();
+                    }
+                    Optional<Caller> caller = verifiedCaller(rs);
+                    if (caller.isEmpty()) {
+                        throw new CryptoException(Reason.PERMISSION_DENIED,
+                                "the caller record of this token failed its integrity check (not written by this service); refused");
+                    }
+                    return caller;
                 }
             }
         });
@@ -342,10 +467,10 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
     public List<Caller> listCallers() {
         return inTransaction(c -> {
             List<Caller> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, grants, created_at FROM callers ORDER BY name");
+            try (PreparedStatement ps = c.prepareStatement("SELECT name, token_hash, grants, created_at, row_mac FROM callers ORDER BY name");
                     ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
-                    out.add(caller(rs));
+                    verifiedCaller(rs).ifPresent(out::add);
                 }
             }
             return out;
@@ -362,8 +487,66 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         });
     }
 
-    private static Caller caller(ResultSet rs) throws SQLException {
-        return new Caller(rs.getString(1), Grant.parseList(rs.getString(2)), Instant.ofEpochMilli(rs.getLong(3)));
+    /** The caller of a row (name, token_hash, grants, created_at, row_mac); empty, reported, when its MAC fails. */
+    private Optional<Caller> verifiedCaller(ResultSet rs) throws SQLException {
+        String name = rs.getString(1);
+        if (!mac.caller(name, rs.getString(2), rs.getString(3), rs.getLong(4)).verify(rs.getString(5))) {
+            refuse("callers", name);
+            return Optional.empty();
+        }
+        return Optional.of(new Caller(name, Grant.parseList(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4))));
+    }
+
+    /** Logs and reports a row that failed its MAC; the primary key only, made printable. */
+    private void refuse(String table, String row) {
+        String safe = printable(row);
+        LOG.error("row refused: its MAC does not verify (changed outside the service, or another master key) table={} row={}", table, safe);
+        try {
+            listener.refused(table, safe);
+        } catch (RuntimeException e) {
+            LOG.error("could not report the refused row table={} row={}", table, safe, e);
+        }
+    }
+
+    private static String printable(String s) {
+        if (s == null) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && b.length() < 200; i++) {
+            char ch = s.charAt(i);
+            b.append(ch >= 0x20 && ch < 0x7f ? ch : '?');
+        }
+        return b.toString();
+    }
+
+    // ---- row MACs: the same bytes from a domain object (writes) and from a row (reads, migration)
+
+    static RowMac.Row ringMac(RowMac mac, KeyRing r) {
+        return mac.ring(r.name().namespace(), r.name().id(), r.algorithm().name(), r.state().name(), r.primaryVersion(),
+                r.minDecryptionVersion(), r.rotationPeriod().toSeconds(), r.createdAt().toEpochMilli(), r.rotatedAt().toEpochMilli(),
+                r.deletionAt().map(Instant::toEpochMilli).orElse(null), r.revision());
+    }
+
+    static RowMac.Row ringMac(RowMac mac, ResultSet rs) throws SQLException {
+        return mac.ring(rs.getString("namespace"), rs.getString("name"), rs.getString("algorithm"), rs.getString("state"),
+                rs.getLong("primary_version"), rs.getLong("min_decryption_version"), rs.getLong("rotation_period_seconds"),
+                rs.getLong("created_at"), rs.getLong("rotated_at"), nullableLong(rs, "deletion_at"), rs.getLong("revision"));
+    }
+
+    static RowMac.Row versionMac(RowMac mac, KeyId ring, KeyVersion v) {
+        return mac.version(ring.namespace(), ring.id(), v.version(), v.state().name(), v.createdAt().toEpochMilli(),
+                v.deletionAt().map(Instant::toEpochMilli).orElse(null), v.wrappedMaterial().orElse(null));
+    }
+
+    static RowMac.Row versionMac(RowMac mac, ResultSet rs) throws SQLException {
+        return mac.version(rs.getString("namespace"), rs.getString("name"), rs.getLong("version"), rs.getString("state"),
+                rs.getLong("created_at"), nullableLong(rs, "deletion_at"), rs.getBytes("wrapped_material"));
+    }
+
+    private static Long nullableLong(ResultSet rs, String column) throws SQLException {
+        long v = rs.getLong(column);
+        return rs.wasNull() ? null : v;
     }
 
     // ---- plumbing
@@ -433,7 +616,7 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
 
     private void insertVersion(Connection c, KeyId ring, KeyVersion v) throws SQLException {
         try (PreparedStatement ps = c.prepareStatement("INSERT INTO key_versions (namespace, name, version, state, created_at,"
-                + " deletion_at, wrapped_material) VALUES (?, ?, ?, ?, ?, ?, ?)")) {
+                + " deletion_at, wrapped_material, row_mac) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")) {
             ps.setString(1, ring.namespace());
             ps.setString(2, ring.id());
             ps.setInt(3, v.version());
@@ -441,20 +624,38 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
             ps.setLong(5, v.createdAt().toEpochMilli());
             setNullableInstant(ps, 6, v.deletionAt().orElse(null));
             ps.setBytes(7, v.wrappedMaterial().orElse(null));
+            ps.setString(8, versionMac(mac, ring, v).mac());
+            ps.executeUpdate();
+        }
+        try (PreparedStatement ps = c.prepareStatement("INSERT INTO key_version_usage (namespace, name, version, encryptions, row_mac)"
+                + " VALUES (?, ?, ?, 0, ?)")) {
+            ps.setString(1, ring.namespace());
+            ps.setString(2, ring.id());
+            ps.setInt(3, v.version());
+            ps.setString(4, mac.usage(ring.namespace(), ring.id(), v.version(), 0).mac());
             ps.executeUpdate();
         }
     }
 
-    private Map<String, KeyRing> load(Connection c, String where, String... args) throws SQLException {
+    /** The rings a query found whose rows all verify, and the names of those that did not (already reported). */
+    private record Loaded(Map<String, KeyRing> rings, List<String> refused) { }
+
+    private Loaded load(Connection c, String where, String... args) throws SQLException {
         record Row(KeyId name, KeyAlgorithm alg, KeyState state, int primary, int min, Duration period, Instant created,
                 Instant rotated, Instant deletion, long revision) { }
         Map<String, Row> rows = new LinkedHashMap<>();
+        java.util.Set<String> bad = new java.util.LinkedHashSet<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT * FROM key_rings r " + where + " ORDER BY r.namespace, r.name")) {
             for (int i = 0; i < args.length; i++) {
                 ps.setString(i + 1, args[i]);
             }
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
+                    String ringName = rs.getString("namespace") + "/" + rs.getString("name");
+                    if (!ringMac(mac, rs).verify(rs.getString("row_mac"))) {
+                        bad.add(ringName);
+                        continue;
+                    }
                     KeyId name = KeyId.of(rs.getString("namespace"), rs.getString("name"));
                     rows.put(name.ringName(), new Row(name, KeyAlgorithm.valueOf(rs.getString("algorithm")),
                             KeyState.valueOf(rs.getString("state")), rs.getInt("primary_version"), rs.getInt("min_decryption_version"),
@@ -472,6 +673,13 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
                     String key = rs.getString("namespace") + "/" + rs.getString("name");
+                    if (bad.contains(key)) {
+                        continue;
+                    }
+                    if (!versionMac(mac, rs).verify(rs.getString("row_mac"))) {
+                        bad.add(key);
+                        continue;
+                    }
                     versions.computeIfAbsent(key, k -> new ArrayList<>()).add(new KeyVersion(rs.getInt("version"),
                             KeyState.valueOf(rs.getString("state")), Instant.ofEpochMilli(rs.getLong("created_at")),
                             nullableInstant(rs, "deletion_at"), rs.getBytes("wrapped_material")));
@@ -480,14 +688,25 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         }
         Map<String, KeyRing> out = new LinkedHashMap<>();
         for (Row r : rows.values()) {
+            if (bad.contains(r.name.ringName())) {
+                continue;
+            }
             // A rotation that raced ahead of this read may have inserted a version above the
             // primary we read: only versions up to the primary belong to this revision.
             List<KeyVersion> vs = versions.getOrDefault(r.name.ringName(), List.of()).stream()
                     .filter(v -> v.version() <= r.primary).toList();
-            out.put(r.name.ringName(), new KeyRing(r.name, r.alg, r.state, r.primary, r.min, r.period, r.created, r.rotated,
-                    r.deletion, r.revision, vs));
+            try {
+                out.put(r.name.ringName(), new KeyRing(r.name, r.alg, r.state, r.primary, r.min, r.period, r.created, r.rotated,
+                        r.deletion, r.revision, vs));
+            } catch (IllegalArgumentException e) {
+                // Every row verified, yet they do not fit together (a version row deleted).
+                bad.add(r.name.ringName());
+            }
         }
-        return out;
+        for (String name : bad) {
+            refuse("key_rings", name);
+        }
+        return new Loaded(out, List.copyOf(bad));
     }
 
     @Override

@@ -25,6 +25,28 @@ public interface KeyStore extends AutoCloseable {
      */
     boolean update(KeyRing expected, KeyRing next);
 
+    /**
+     * Reserves the next up-to-{@code block} AES-GCM invocations of one concrete key version, so
+     * that all replicas together never pass {@code limit}: the stored count rises by what is
+     * granted, in one transaction. A process that crashes loses the unused rest of its block; the
+     * count stays an upper bound. Granted 0 means the version is at its limit.
+     */
+    Reservation reserveEncryptions(KeyId version, long block, long limit);
+
+    /** Encryptions {@code [start, start + granted)} of a version now belong to the caller. */
+    record Reservation(long start, long granted) {
+        public Reservation {
+            if (start < 0 || granted < 0) {
+                throw new IllegalArgumentException("a reservation is not negative");
+            }
+        }
+
+        /** The stored count after this reservation. */
+        public long total() {
+            return start + granted;
+        }
+    }
+
     /** Whether the store answers. */
     boolean ping();
 

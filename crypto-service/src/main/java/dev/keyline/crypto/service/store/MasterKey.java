@@ -34,6 +34,7 @@ public final class MasterKey {
     private final String fingerprint;
     private final Source source;
     private final HmacSha256 auditCheckpointMac;
+    private final RowMac rowMac;
 
     /** Where the master key came from. */
     public enum Source { ENVIRONMENT, FILE_EXISTING, FILE_CREATED, GIVEN }
@@ -44,6 +45,7 @@ public final class MasterKey {
         this.source = source;
         this.fingerprint = fingerprint(key);
         this.auditCheckpointMac = HmacSha256.of(derive(key, "keyline/audit-checkpoint/v1"));
+        this.rowMac = new RowMac(HmacSha256.of(derive(key, RowMac.LABEL)));
     }
 
     /** A subkey for one purpose: HMAC-SHA256(master key, label), so the master key itself is used only for wrapping. */
@@ -54,6 +56,11 @@ public final class MasterKey {
     /** The MAC that authenticates the audit log's checkpoint (a key derived from this master key). */
     public HmacSha256 auditCheckpointMac() {
         return auditCheckpointMac;
+    }
+
+    /** The MAC of the key store's caller, key-ring, key-version and usage rows (a key derived from this master key). */
+    public RowMac rowMac() {
+        return rowMac;
     }
 
     /**

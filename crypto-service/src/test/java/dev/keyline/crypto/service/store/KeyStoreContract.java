@@ -17,7 +17,13 @@ import dev.keyline.crypto.service.keys.KeyRegistry;
 import dev.keyline.crypto.service.keys.KeyRing;
 import dev.keyline.crypto.service.keys.Operation;
 import dev.keyline.testing.MutableClock;
+import dev.keyline.crypto.service.keys.KeyUsageLimits;
 import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -36,6 +42,9 @@ abstract class KeyStoreContract {
     final MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
     final MasterKey master = MasterKey.of(SecretBytes.wrap(bytes(32)), RANDOM);
     final List<JdbcKeyStore> opened = new ArrayList<>();
+    /** Every row the stores refused, as "table:row". */
+    final List<String> refused = new java.util.concurrent.CopyOnWriteArrayList<>();
+    final RowMac.Listener listener = (table, row) -> refused.add(table + ":" + row);
 
     /** Opens the store under test; a second call opens another handle on the same database. */
     abstract JdbcKeyStore open();
@@ -241,4 +250,366 @@ abstract class KeyStoreContract {
 
     /** Whether two handles on the database share one lock space (PostgreSQL) or only one process's. */
     abstract boolean dialectSharesLocks();
+
+    /** A plain JDBC connection to the store's database (and schema), as an attacker with database access has. */
+    abstract Connection raw() throws SQLException;
+
+    /** Flyway on the store's database (and schema), without the Java migration: what an older release ran. */
+    abstract org.flywaydb.core.api.configuration.FluentConfiguration flyway();
+
+    void sql(String statement, Object... args) throws SQLException {
+        try (Connection c = raw(); PreparedStatement ps = c.prepareStatement(statement)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            ps.executeUpdate();
+        }
+    }
+
+    String queryText(String statement, Object... args) throws SQLException {
+        try (Connection c = raw(); PreparedStatement ps = c.prepareStatement(statement)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? rs.getString(1) : null;
+            }
+        }
+    }
+
+    static void assertReason(ThrowingCallable call, CryptoException.Reason reason) {
+        assertThatThrownBy(call).isInstanceOfSatisfying(CryptoException.class, e -> assertThat(e.reason()).isEqualTo(reason));
+    }
+
+    // ---- row MACs (issue 11, item 8)
+
+    @Test
+    void callerGrants_editedInTheDatabase_refusedAndReported() throws Exception {
+        JdbcKeyStore store = open();
+        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        String svc = access.issue("svc", Grant.parseList("app:encrypt")).token();
+        String other = access.issue("other", Grant.parseList("app:decrypt")).token();
+
+        sql("UPDATE callers SET grants = '*:*' WHERE name = 'svc'");
+
+        assertReason(() -> access.authenticate(svc), CryptoException.Reason.PERMISSION_DENIED);
+        assertThat(refused).containsExactly("callers:svc");
+        assertThat(access.list()).extracting(c -> c.name()).containsExactly("other");
+        assertThat(access.authenticate(other).name()).isEqualTo("other");
+    }
+
+    @Test
+    void callerTokenHash_replacedByAnAttackersToken_refused() throws Exception {
+        JdbcKeyStore store = open();
+        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        access.issue("admin", Grant.parseList("*:*"));
+        String mine = access.issue("mine", Grant.parseList("app:read")).token();
+        String myHash = queryText("SELECT token_hash FROM callers WHERE name = 'mine'");
+        sql("DELETE FROM callers WHERE name = 'mine'");
+
+        sql("UPDATE callers SET token_hash = ? WHERE name = 'admin'", myHash);
+
+        assertReason(() -> access.authenticate(mine), CryptoException.Reason.PERMISSION_DENIED);
+        assertThat(refused).containsExactly("callers:admin");
+    }
+
+    @Test
+    void callerRow_withTheMacOfAnotherCaller_refused() throws Exception {
+        JdbcKeyStore store = open();
+        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        access.issue("admin", Grant.parseList("*:*"));
+        String svc = access.issue("svc", Grant.parseList("app:encrypt")).token();
+        String adminMac = queryText("SELECT row_mac FROM callers WHERE name = 'admin'");
+        String adminCreated = queryText("SELECT created_at FROM callers WHERE name = 'admin'");
+
+        // Everything of the admin row but its name and token hash: the MAC binds the row's identity.
+        sql("UPDATE callers SET grants = '*:*', created_at = ?, row_mac = ? WHERE name = 'svc'", Long.parseLong(adminCreated), adminMac);
+
+        assertReason(() -> access.authenticate(svc), CryptoException.Reason.PERMISSION_DENIED);
+        assertThat(refused).containsExactly("callers:svc");
+    }
+
+    @Test
+    void callerRow_withItsMacCleared_refused() throws Exception {
+        JdbcKeyStore store = open();
+        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        String svc = access.issue("svc", Grant.parseList("app:encrypt")).token();
+
+        sql("UPDATE callers SET row_mac = NULL WHERE name = 'svc'");
+
+        assertReason(() -> access.authenticate(svc), CryptoException.Reason.PERMISSION_DENIED);
+    }
+
+    @Test
+    void ringState_revivedInTheDatabase_refusedWithKeyStateInvalid() throws Exception {
+        JdbcKeyStore store = open();
+        KeyRegistry reg = registry(store, Duration.ZERO);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("app", "doomed");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        reg.setState(id, KeyState.PENDING_DELETION);
+
+        sql("UPDATE key_rings SET state = 'ENABLED', deletion_at = NULL WHERE namespace = 'app' AND name = 'doomed'");
+
+        assertReason(() -> ops.encrypt(id, new byte[] {1}, new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+        assertReason(() -> reg.metadata(id), CryptoException.Reason.KEY_STATE_INVALID);
+        assertThat(refused).contains("key_rings:app/doomed");
+        assertThat(reg.list("app")).isEmpty();
+    }
+
+    @Test
+    void ringMinDecryptionVersion_loweredInTheDatabase_refused() throws Exception {
+        JdbcKeyStore store = open();
+        KeyRegistry reg = registry(store, Duration.ZERO);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("app", "min");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        KeyOperations.Encrypted old = ops.encrypt(id, new byte[] {1}, new byte[0]);
+        reg.rotate(id);
+        reg.setMinDecryptionVersion(id, 2);
+
+        sql("UPDATE key_rings SET min_decryption_version = 1 WHERE namespace = 'app' AND name = 'min'");
+
+        assertReason(() -> ops.decrypt(old.keyId(), old.ciphertext(), new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+        assertThat(refused).contains("key_rings:app/min");
+    }
+
+    @Test
+    void versionState_reenabledInTheDatabase_refused() throws Exception {
+        JdbcKeyStore store = open();
+        KeyRegistry reg = registry(store, Duration.ZERO);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("app", "ver");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        KeyOperations.Encrypted old = ops.encrypt(id, new byte[] {1}, new byte[0]);
+        reg.rotate(id);
+        reg.setState(id.withVersion(1), KeyState.DISABLED);
+
+        sql("UPDATE key_versions SET state = 'ENABLED' WHERE namespace = 'app' AND name = 'ver' AND version = 1");
+
+        assertReason(() -> ops.decrypt(old.keyId(), old.ciphertext(), new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+        assertThat(refused).contains("key_rings:app/ver");
+    }
+
+    @Test
+    void ringRow_withTheMacOfAnotherRing_refused() throws Exception {
+        JdbcKeyStore store = open();
+        KeyRegistry reg = registry(store, Duration.ZERO);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        reg.create(KeyId.of("app", "live"), KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        KeyId dead = KeyId.of("app", "dead");
+        reg.create(dead, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        reg.setState(dead, KeyState.DISABLED);
+
+        // Same clock, so every column but the name matches once the state is copied too.
+        try (Connection c = raw(); PreparedStatement ps = c.prepareStatement("UPDATE key_rings SET state = 'ENABLED', revision ="
+                + " (SELECT revision FROM key_rings WHERE name = 'live'), row_mac = (SELECT row_mac FROM key_rings WHERE name = 'live')"
+                + " WHERE name = 'dead'")) {
+            ps.executeUpdate();
+        }
+
+        assertReason(() -> ops.encrypt(dead, new byte[] {1}, new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+        assertThat(refused).contains("key_rings:app/dead");
+        assertThat(ops.encrypt(KeyId.of("app", "live"), new byte[] {1}, new byte[0]).keyId().version()).isEqualTo(1);
+    }
+
+    @Test
+    void untamperedRows_workAndNothingIsRefused() {
+        JdbcKeyStore store = open();
+        KeyRegistry reg = registry(store, Duration.ZERO);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        String token = access.issue("svc", Grant.parseList("app:encrypt")).token();
+        KeyId id = KeyId.of("app", "fine");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        reg.rotate(id);
+        reg.setState(id.withVersion(1), KeyState.DISABLED);
+        reg.setState(id.withVersion(1), KeyState.ENABLED);
+        reg.setMinDecryptionVersion(id, 2);
+
+        assertThat(access.authenticate(token).name()).isEqualTo("svc");
+        assertThat(ops.encrypt(id, new byte[] {1}, new byte[0]).keyId().version()).isEqualTo(2);
+        assertThat(reg.list("")).hasSize(1);
+        assertThat(refused).isEmpty();
+    }
+
+    @Test
+    void upgradeFromV1_macsExistingRowsOnce_thenRefusesAClearedMac() throws Exception {
+        flyway().target("1").load().migrate();
+        sql("INSERT INTO callers (name, token_hash, grants, created_at) VALUES ('old', ?, 'app:encrypt', 0)",
+                java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                        .digest("kl_old-token".getBytes(StandardCharsets.UTF_8))));
+        sql("INSERT INTO key_rings (namespace, name, algorithm, state, primary_version, min_decryption_version, rotation_period_seconds,"
+                + " created_at, rotated_at, deletion_at, revision) VALUES ('app', 'old', 'AES_256_GCM', 'ENABLED', 1, 1, 0, 0, 0, NULL, 0)");
+        byte[] wrapped = master.wrap(KeyId.of("app", "old", 1), KeyAlgorithm.AES_256_GCM,
+                dev.keyline.crypto.core.keys.KeyMaterial.generate(KeyAlgorithm.AES_256_GCM, RANDOM, CryptoProviders.defaults()).serialize());
+        sql("INSERT INTO key_versions (namespace, name, version, state, created_at, deletion_at, wrapped_material)"
+                + " VALUES ('app', 'old', 1, 'ENABLED', 0, NULL, ?)", (Object) wrapped);
+
+        JdbcKeyStore store = open();
+        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        KeyOperations ops = new KeyOperations(registry(store, Duration.ZERO), RANDOM, 1 << 20);
+        assertThat(access.authenticate("kl_old-token").name()).isEqualTo("old");
+        assertThat(ops.encrypt(KeyId.of("app", "old"), new byte[] {1}, new byte[0]).keyId().version()).isEqualTo(1);
+        store.close();
+
+        sql("UPDATE callers SET row_mac = NULL, grants = '*:*' WHERE name = 'old'");
+        JdbcKeyStore again = open();
+        assertReason(() -> new AccessControl(again, RANDOM, clock, Duration.ZERO).authenticate("kl_old-token"),
+                CryptoException.Reason.PERMISSION_DENIED);
+    }
+
+    // ---- key lifecycle (issue 11, item 12)
+
+    @Test
+    void setMinDecryptionVersion_lowerOrAbovePrimary_failsTyped() {
+        KeyRegistry reg = registry(open(), Duration.ZERO);
+        KeyId id = KeyId.of("app", "mdv");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        reg.rotate(id);
+        reg.rotate(id);
+        assertThat(reg.setMinDecryptionVersion(id, 2).minDecryptionVersion()).isEqualTo(2);
+
+        assertReason(() -> reg.setMinDecryptionVersion(id, 1), CryptoException.Reason.KEY_STATE_INVALID);
+        assertReason(() -> reg.setMinDecryptionVersion(id, 4), CryptoException.Reason.INVALID_ARGUMENT);
+        assertThat(reg.setMinDecryptionVersion(id, 2).minDecryptionVersion()).isEqualTo(2);
+        assertThat(reg.metadata(id).minDecryptionVersion()).isEqualTo(2);
+    }
+
+    @Test
+    void materialCache_afterItsTtl_seesAVersionDisabledByAnotherReplica() {
+        KeyRegistry a = registry(open(), Duration.ZERO);
+        // B caches ring metadata for an hour: only the material TTL can make it look again.
+        KeyRegistry b = new KeyRegistry(open(), master, CryptoProviders.defaults(), RANDOM, clock, Duration.ofHours(1), Duration.ofDays(7),
+                new KeyUsageLimits(Duration.ofMinutes(5), 1L << 31, 1L << 32, 1 << 20));
+        KeyOperations opsB = new KeyOperations(b, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("shared", "ttl");
+        a.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        assertThat(opsB.encrypt(id, new byte[] {1}, new byte[0]).keyId().version()).isEqualTo(1);
+
+        a.setState(id, KeyState.DISABLED);
+        clock.advance(Duration.ofMinutes(4));
+        assertThat(opsB.encrypt(id, new byte[] {2}, new byte[0]).keyId().version()).as("within the TTL").isEqualTo(1);
+        clock.advance(Duration.ofMinutes(2));
+
+        assertReason(() -> opsB.encrypt(id, new byte[] {3}, new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+    }
+
+    KeyRegistry limited(JdbcKeyStore store, long rotateAfter, long limit, long block) {
+        return new KeyRegistry(store, master, CryptoProviders.defaults(), RANDOM, clock, Duration.ofHours(1), Duration.ofDays(7),
+                new KeyUsageLimits(Duration.ofMinutes(5), rotateAfter, limit, block));
+    }
+
+    @Test
+    void encryptions_pastTheThreshold_rotateTheKey() {
+        KeyRegistry reg = limited(open(), 3, 100, 1);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("app", "count");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        List<Integer> versions = new ArrayList<>();
+        for (int i = 0; i < 7; i++) {
+            versions.add(ops.encrypt(id, new byte[] {(byte) i}, new byte[0]).keyId().version());
+        }
+        // The 4th encryption passes 3: it still uses version 1 and rotates; the next use version 2.
+        assertThat(versions).containsExactly(1, 1, 1, 1, 2, 2, 2);
+        assertThat(reg.metadata(id).primaryVersion()).isEqualTo(2);
+    }
+
+    @Test
+    void dataKeys_countAsEncryptions() {
+        KeyRegistry reg = limited(open(), 2, 2, 1);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("app", "dk");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        ops.generateDataKey(id, new byte[0]);
+        ops.encrypt(id, new byte[] {1}, new byte[0]);
+        assertReason(() -> ops.generateDataKey(id, new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+    }
+
+    @Test
+    void encryptions_atTheHardLimit_refuseUntilRotated() {
+        // Rotation threshold = limit: never passed, so the version refuses at the limit.
+        KeyRegistry reg = limited(open(), 4, 4, 3);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("app", "hard");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        KeyOperations.Encrypted first = ops.encrypt(id, new byte[] {1}, new byte[0]);
+        for (int i = 0; i < 3; i++) {
+            ops.encrypt(id, new byte[] {1}, new byte[0]);
+        }
+
+        assertReason(() -> ops.encrypt(id, new byte[] {5}, new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+        assertThat(ops.decrypt(first.keyId(), first.ciphertext(), new byte[0])).as("decrypt is not limited").containsExactly(1);
+        reg.rotate(id);
+        assertThat(ops.encrypt(id, new byte[] {6}, new byte[0]).keyId().version()).isEqualTo(2);
+    }
+
+    @Test
+    void encryptionCounts_surviveARestart_andBlocksLostInACrashStayCounted() {
+        JdbcKeyStore store = open();
+        KeyRegistry reg = limited(store, 10, 10, 4);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("app", "restart");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        for (int i = 0; i < 5; i++) {
+            ops.encrypt(id, new byte[] {1}, new byte[0]);
+        }
+        // 5 encryptions reserved two blocks of 4: 8 are counted, 3 of them now lost with the process.
+        store.close();
+
+        KeyOperations again = new KeyOperations(limited(open(), 10, 10, 4), RANDOM, 1 << 20);
+        again.encrypt(id, new byte[] {1}, new byte[0]);
+        again.encrypt(id, new byte[] {1}, new byte[0]);
+        assertReason(() -> again.encrypt(id, new byte[] {1}, new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+    }
+
+    @Test
+    void encryptionCounts_ofTwoReplicas_neverPassTheLimitTogether() throws Exception {
+        KeyRegistry a = limited(open(), 40, 40, 3);
+        KeyRegistry b = limited(open(), 40, 40, 3);
+        KeyId id = KeyId.of("shared", "count");
+        a.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        java.util.concurrent.atomic.AtomicInteger ok = new java.util.concurrent.atomic.AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(4);
+        try {
+            List<Future<?>> fs = new ArrayList<>();
+            for (KeyRegistry r : List.of(a, b, a, b)) {
+                KeyOperations ops = new KeyOperations(r, RANDOM, 1 << 20);
+                fs.add(pool.submit(() -> {
+                    for (int i = 0; i < 30; i++) {
+                        try {
+                            ops.encrypt(id, new byte[] {1}, new byte[0]);
+                            ok.incrementAndGet();
+                        } catch (CryptoException e) {
+                            assertThat(e.reason()).isEqualTo(CryptoException.Reason.KEY_STATE_INVALID);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : fs) {
+                f.get();
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        // Every reserved block is used up before a replica is refused, so exactly the limit succeeds.
+        assertThat(ok.get()).isEqualTo(40);
+    }
+
+    @Test
+    void encryptionCount_resetInTheDatabase_refused() throws Exception {
+        JdbcKeyStore store = open();
+        KeyRegistry reg = limited(store, 10, 10, 2);
+        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
+        KeyId id = KeyId.of("app", "reset");
+        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
+        ops.encrypt(id, new byte[] {1}, new byte[0]);
+        ops.encrypt(id, new byte[] {1}, new byte[0]);
+
+        sql("UPDATE key_version_usage SET encryptions = 0 WHERE namespace = 'app' AND name = 'reset'");
+
+        assertReason(() -> ops.encrypt(id, new byte[] {1}, new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
+        assertThat(refused).contains("key_version_usage:app/reset/1");
+    }
 }

@@ -2,7 +2,10 @@ package dev.keyline.crypto.service.store;
 
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.sql.Statement;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 
@@ -14,12 +17,24 @@ class PostgresKeyStoreTest extends KeyStoreContract {
 
     @Override
     JdbcKeyStore open() {
-        return track(JdbcKeyStore.open(URL, USER, "", schema));
+        return track(JdbcKeyStore.open(URL, USER, "", schema, master, listener));
     }
 
     @Override
     boolean dialectSharesLocks() {
         return true;
+    }
+
+    @Override
+    Connection raw() throws SQLException {
+        Connection c = DriverManager.getConnection(URL, USER, "");
+        c.setSchema(schema);
+        return c;
+    }
+
+    @Override
+    FluentConfiguration flyway() {
+        return Flyway.configure().dataSource(URL, USER, "").schemas(schema).createSchemas(true).locations("classpath:db/migration/postgresql");
     }
 
     @AfterEach
