@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keyline.crypto.client.RequestContext;
+import dev.keyline.kit.Tracing;
 import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.iam.IamException;
@@ -68,9 +69,11 @@ public final class IamHttpApi {
     private final Supplier<String> scrape;
     private final BearerAuthenticator auth;
     private final int batchMaxItems;
+    private final Tracing tracing;
 
     public IamHttpApi(Authorizer authorizer, IamHealth health, IamMetrics metrics, Supplier<String> scrape, BearerAuthenticator auth,
-            int batchMaxItems) {
+            int batchMaxItems, Tracing tracing) {
+        this.tracing = Objects.requireNonNull(tracing, "tracing");
         this.authorizer = Objects.requireNonNull(authorizer, "authorizer");
         this.health = Objects.requireNonNull(health, "health");
         this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -358,7 +361,7 @@ public final class IamHttpApi {
     }
 
     /** Wraps a handler in the request's {@link RequestContext}. */
-    private static Handler in(Handler h) {
+    private Handler in(Handler h) {
         return ctx -> {
             String cid = ctx.header(CORRELATION_HEADER);
             if (!CorrelationIds.isValid(cid)) {
@@ -375,8 +378,14 @@ public final class IamHttpApi {
                 }
             }
             RequestContext.Scope scope = RequestContext.with(rc);
-            try {
-                h.handle(ctx);
+            // The span is current while the handler runs, so the crypto client sends it on as the parent.
+            try (Tracing.ServerSpan span = tracing.serverSpan(ctx.method().name() + " " + ctx.path(), ctx::header)) {
+                try {
+                    h.handle(ctx);
+                } catch (IamException e) {
+                    span.failed(e.reason().name());
+                    throw e;
+                }
             } finally {
                 scope.close();
             }

@@ -145,7 +145,7 @@ public final class IamServer implements AutoCloseable {
                     ? new BearerAuthenticator(b.callerKeys, config.authIssuer(), config.authAudience(), b.clock, adminToken)
                     : BearerAuthenticator.fromJwksUrl(URI.create(config.authJwksUrl()), config.authIssuer(), config.authAudience(),
                             config.authJwksCacheTtl(), b.clock, adminToken);
-            IamHttpApi api = new IamHttpApi(authorizer, health, metrics, meters::scrape, auth, config.batchMaxItems());
+            IamHttpApi api = new IamHttpApi(authorizer, health, metrics, meters::scrape, auth, config.batchMaxItems(), b.tracing);
             if (config.watchPolicies()) {
                 opened.push(PolicyWatcher.start(engine, config.policyDir(), config.watchQuietPeriod(), r -> metrics.reload(switch (r) {
                     case ReloadResult.Loaded l -> "loaded";
@@ -281,6 +281,7 @@ public final class IamServer implements AutoCloseable {
         private InstantSource clock = InstantSource.system();
         private SecureRandom random = new SecureRandom();
         private JWKSource<SecurityContext> callerKeys;
+        private dev.keyline.kit.Tracing tracing = dev.keyline.kit.Tracing.off();
 
         private Builder(IamServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -313,6 +314,12 @@ public final class IamServer implements AutoCloseable {
          */
         public Builder callerKeys(JWKSource<SecurityContext> keys) {
             this.callerKeys = Objects.requireNonNull(keys, "keys");
+            return this;
+        }
+
+        /** A server span per API request (off by default); the caller closes {@code tracing} after the server. */
+        public Builder tracing(dev.keyline.kit.Tracing tracing) {
+            this.tracing = Objects.requireNonNull(tracing, "tracing");
             return this;
         }
 

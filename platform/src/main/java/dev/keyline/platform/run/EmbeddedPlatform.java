@@ -11,6 +11,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.List;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,17 +26,18 @@ final class EmbeddedPlatform implements Running {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedPlatform.class);
 
     private final CryptoServiceConfig cryptoConfig;
-    private final Tracing cryptoTracing;
+    /** The crypto, token and IAM services' tracing, closed after all three. */
+    private final List<Tracing> tracings;
     private volatile CryptoServer crypto;
     private final TokenServer token;
     private final IamServer iam;
     private final Provisioning.Prepared prepared;
     private final Map<String, String> settings;
 
-    private EmbeddedPlatform(CryptoServiceConfig cryptoConfig, Tracing cryptoTracing, CryptoServer crypto, TokenServer token, IamServer iam,
+    private EmbeddedPlatform(CryptoServiceConfig cryptoConfig, List<Tracing> tracings, CryptoServer crypto, TokenServer token, IamServer iam,
             Provisioning.Prepared prepared, Map<String, String> settings) {
         this.cryptoConfig = cryptoConfig;
-        this.cryptoTracing = cryptoTracing;
+        this.tracings = tracings;
         this.crypto = crypto;
         this.token = token;
         this.iam = iam;
@@ -45,10 +47,14 @@ final class EmbeddedPlatform implements Running {
 
     static EmbeddedPlatform start(Settings settings) {
         CryptoServiceConfig cryptoConfig = CryptoServiceConfig.fromEnvironment(settings).build();
-        Tracing cryptoTracing = ServiceTracing.of(settings, "keyline-crypto-service");
+        Tracing cryptoTracing = ServiceTracing.of(settings, ServiceTracing.CRYPTO);
         CryptoServer crypto = ServiceTracing.startCrypto(cryptoConfig, cryptoTracing);
+        Tracing tokenTracing = Tracing.off();
+        Tracing iamTracing = Tracing.off();
         TokenServer token = null;
         try {
+            tokenTracing = ServiceTracing.of(settings, ServiceTracing.TOKEN);
+            iamTracing = ServiceTracing.of(settings, ServiceTracing.IAM);
             Path dataDir = cryptoConfig.dataDir();
             Provisioning.Prepared p = Provisioning.run(crypto, dataDir, new SecureRandom());
             String host = cryptoConfig.grpcHost();
@@ -67,7 +73,7 @@ final class EmbeddedPlatform implements Running {
                     Map.entry("KEYLINE_IAM_POLICY_DIR", p.policyDir().toString()),
                     Map.entry("KEYLINE_IAM_ADMIN_TOKEN", readSecret(p.iamAdminToken()))));
             try {
-                token = TokenServer.start(TokenServerConfig.fromEnvironment(services));
+                token = TokenServer.builder(TokenServerConfig.fromEnvironment(services)).tracing(tokenTracing).start();
                 // Callers of the IAM service authenticate with access tokens of this token service.
                 Settings iamSettings = services.withDefaults(Map.of(
                         "KEYLINE_IAM_AUTH_JWKS_URL", token.baseUrl() + "/.well-known/jwks.json",
@@ -75,13 +81,13 @@ final class EmbeddedPlatform implements Running {
                         "KEYLINE_IAM_AUTH_AUDIENCE", Provisioning.IAM_AUDIENCE));
                 IamServer iam;
                 try {
-                    iam = IamServer.start(IamServerConfig.fromEnvironment(iamSettings));
+                    iam = IamServer.builder(IamServerConfig.fromEnvironment(iamSettings)).tracing(iamTracing).start();
                 } finally {
                     services.absorbAsked(iamSettings);
                 }
                 settings.absorbAsked(services);
                 LOG.info("keyline is up: crypto grpc={} token={} iam={}", endpoint, token.baseUrl(), iam.baseUrl());
-                return new EmbeddedPlatform(cryptoConfig, cryptoTracing, crypto, token, iam, p, settings);
+                return new EmbeddedPlatform(cryptoConfig, List.of(cryptoTracing, tokenTracing, iamTracing), crypto, token, iam, p, settings);
             } finally {
                 settings.absorbAsked(services);
             }
@@ -91,6 +97,8 @@ final class EmbeddedPlatform implements Running {
             }
             crypto.close();
             cryptoTracing.close();
+            tokenTracing.close();
+            iamTracing.close();
             throw e;
         }
     }
@@ -118,7 +126,7 @@ final class EmbeddedPlatform implements Running {
 
     /** Starts the crypto service again with the same configuration, data and ports. */
     void startCrypto() {
-        crypto = CryptoServer.start(cryptoConfig, cryptoTracing);
+        crypto = CryptoServer.start(cryptoConfig, tracings.get(0));
     }
 
     private static String readSecret(Path file) {
@@ -175,7 +183,7 @@ final class EmbeddedPlatform implements Running {
                 try {
                     crypto.close();
                 } finally {
-                    cryptoTracing.close();
+                    tracings.forEach(Tracing::close);
                 }
             }
         }

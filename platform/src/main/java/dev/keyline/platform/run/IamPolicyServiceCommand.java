@@ -1,5 +1,6 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.Tracing;
 import dev.keyline.iam.IamException;
 import dev.keyline.iam.server.IamServer;
 import dev.keyline.iam.server.IamServerConfig;
@@ -18,6 +19,7 @@ public final class IamPolicyServiceCommand extends RunCommand {
     @Override
     Running start(Settings settings) {
         IamServer server;
+        Tracing tracing = ServiceTracing.of(settings, ServiceTracing.IAM);
         try {
             IamServerConfig config = IamServerConfig.fromEnvironment(settings);
             List<String> refused = config.standaloneProblems();
@@ -25,9 +27,10 @@ public final class IamPolicyServiceCommand extends RunCommand {
                 // One line: the reason and both ways out.
                 throw new IllegalArgumentException(String.join("; ", refused));
             }
-            server = IamServer.start(config);
-        } catch (IamException e) {
-            if (e.reason() != IamException.Reason.INVALID_CONFIG) {
+            server = IamServer.builder(config).tracing(tracing).start();
+        } catch (RuntimeException e) {
+            tracing.close();
+            if (!(e instanceof IamException ie) || ie.reason() != IamException.Reason.INVALID_CONFIG) {
                 throw e;
             }
             // RunCommand lists a configuration's problems one per line.
@@ -39,6 +42,7 @@ public final class IamPolicyServiceCommand extends RunCommand {
                 List.of("keys", server.baseUrl() + "/v1/decisions/jwks"),
                 List.of("health", server.baseUrl() + "/health")));
         server.managementUrl().ifPresent(m -> rows.add(List.of("metrics", m + "/metrics")));
-        return Running.of("Keyline IAM policy service is up", rows, server::close);
+        IamServer started = server;
+        return Running.of("Keyline IAM policy service is up", rows, () -> ServiceTracing.close(started, tracing));
     }
 }

@@ -5,22 +5,20 @@ import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.kit.Tracing;
 import java.util.Map;
+import java.util.function.Function;
 
-/** The one tracing setting the services share: {@code KEYLINE_OTLP_ENDPOINT}, empty (off) by default. */
+/**
+ * The one tracing setting the services share: {@code KEYLINE_OTLP_ENDPOINT}, empty (off) by
+ * default. Each service gets its own {@link Tracing} (its own {@code service.name}), which the run
+ * command closes after the service, so the last spans are sent.
+ */
 final class ServiceTracing {
     static final String SETTING = "KEYLINE_OTLP_ENDPOINT";
+    static final String CRYPTO = "keyline-crypto-service";
+    static final String TOKEN = "keyline-token-service";
+    static final String IAM = "keyline-iam-policy-service";
 
     private ServiceTracing() {
-    }
-
-    /** Starts the crypto service with {@code tracing}, which is closed again when the start fails. */
-    static CryptoServer startCrypto(CryptoServiceConfig config, Tracing tracing) {
-        try {
-            return CryptoServer.start(config, tracing);
-        } catch (RuntimeException e) {
-            tracing.close();
-            throw e;
-        }
     }
 
     /** Tracing for {@code serviceName} (its OTLP {@code service.name}); a malformed endpoint is INVALID_CONFIG. */
@@ -29,6 +27,34 @@ final class ServiceTracing {
             return Tracing.fromSetting(SETTING, settings.get(SETTING), serviceName);
         } catch (IllegalArgumentException e) {
             throw new CryptoException(CryptoException.Reason.INVALID_CONFIG, "invalid configuration: " + e.getMessage());
+        }
+    }
+
+    /** Starts a service with {@code tracing}; when the start fails, {@code tracing} is closed again. */
+    static <S> S start(Tracing tracing, Function<Tracing, S> start) {
+        try {
+            return start.apply(tracing);
+        } catch (RuntimeException e) {
+            tracing.close();
+            throw e;
+        }
+    }
+
+    /** Starts the crypto service with {@code tracing}, which is closed again when the start fails. */
+    static CryptoServer startCrypto(CryptoServiceConfig config, Tracing tracing) {
+        return start(tracing, t -> CryptoServer.start(config, t));
+    }
+
+    /** Closes {@code service}, then {@code tracing} (which sends the spans still buffered). */
+    static void close(AutoCloseable service, Tracing tracing) {
+        try {
+            service.close();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot close " + service, e);
+        } finally {
+            tracing.close();
         }
     }
 }

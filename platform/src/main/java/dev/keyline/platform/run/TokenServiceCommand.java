@@ -1,5 +1,6 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.Tracing;
 import dev.keyline.token.server.TokenServer;
 import dev.keyline.token.server.TokenServerConfig;
 import java.util.List;
@@ -11,11 +12,13 @@ import picocli.CommandLine.Command;
 public final class TokenServiceCommand extends RunCommand {
     @Override
     Running start(Settings settings) {
-        TokenServer server = TokenServer.start(TokenServerConfig.fromEnvironment(settings));
+        TokenServerConfig config = TokenServerConfig.fromEnvironment(settings);
+        Tracing tracing = ServiceTracing.of(settings, ServiceTracing.TOKEN);
+        TokenServer server = ServiceTracing.start(tracing, t -> TokenServer.builder(config).tracing(t).start());
         return Running.of("Keyline token service is up", List.of(
                 List.of("token endpoint", server.baseUrl() + "/oauth2/token"),
                 List.of("JWKS", server.baseUrl() + "/.well-known/jwks.json"),
                 List.of("health", server.baseUrl() + "/health"),
-                List.of("metrics", server.managementUrl() + "/metrics")), server::close);
+                List.of("metrics", server.managementUrl() + "/metrics")), () -> ServiceTracing.close(server, tracing));
     }
 }

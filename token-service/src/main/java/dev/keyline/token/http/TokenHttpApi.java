@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.crypto.client.RequestContext;
+import dev.keyline.kit.Tracing;
 import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.token.clients.Client;
@@ -65,9 +66,11 @@ public final class TokenHttpApi {
     private final MeterRegistry meters;
     private final Map<String, Timer> timers = new java.util.concurrent.ConcurrentHashMap<>();
     private final int maxRequestBytes;
+    private final Tracing tracing;
 
-    private TokenHttpApi(MeterRegistry meters, String host, int port, int maxRequestBytes) {
+    private TokenHttpApi(MeterRegistry meters, String host, int port, int maxRequestBytes, Tracing tracing) {
         this.meters = meters;
+        this.tracing = tracing;
         this.maxRequestBytes = maxRequestBytes;
         this.app = Javalin.create(c -> {
             c.showJavalinBanner = false;
@@ -120,9 +123,9 @@ public final class TokenHttpApi {
      * {@code routesForPort} builds for the port it got (the issuer URL may depend on it); requests
      * before that are answered 503.
      */
-    public static TokenHttpApi start(String host, int port, int maxRequestBytes, MeterRegistry meters,
+    public static TokenHttpApi start(String host, int port, int maxRequestBytes, MeterRegistry meters, Tracing tracing,
             java.util.function.IntFunction<Routes> routesForPort) {
-        TokenHttpApi api = new TokenHttpApi(meters, host, port, maxRequestBytes);
+        TokenHttpApi api = new TokenHttpApi(meters, host, port, maxRequestBytes, java.util.Objects.requireNonNull(tracing, "tracing"));
         try {
             api.routes = routesForPort.apply(api.port());
         } catch (RuntimeException e) {
@@ -299,6 +302,18 @@ public final class TokenHttpApi {
         long start = System.nanoTime();
         RequestContext rc = requestContext(ctx);
         ctx.header("X-Correlation-Id", rc.correlationId());
+        // The span is current while the route runs, so the crypto client sends it on as the parent.
+        try (Tracing.ServerSpan span = tracing.serverSpan("POST " + ctx.path(), ctx::header)) {
+            handleTraced(ctx, route, rc, body, span);
+        } finally {
+            timers.computeIfAbsent(route + " " + ctx.statusCode(), k -> Timer.builder("keyline_token_http_requests")
+                    .description("HTTP requests of the token API by route and status").tag("route", route)
+                    .tag("status", Integer.toString(ctx.statusCode())).register(meters))
+                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+    }
+
+    private void handleTraced(Context ctx, String route, RequestContext rc, Supplier<Map<String, Object>> body, Tracing.ServerSpan span) {
         try {
             Map<String, Object> result = RequestContext.call(rc, body);
             writeJson(ctx, result);
@@ -308,12 +323,9 @@ public final class TokenHttpApi {
             // The client went away while the answer was written: nothing left to tell it.
             LOG.debug("could not write the response of {}: {}", route, e.getMessage());
         } catch (RuntimeException e) {
-            error(ctx, map(e));
-        } finally {
-            timers.computeIfAbsent(route + " " + ctx.statusCode(), k -> Timer.builder("keyline_token_http_requests")
-                    .description("HTTP requests of the token API by route and status").tag("route", route)
-                    .tag("status", Integer.toString(ctx.statusCode())).register(meters))
-                    .record(System.nanoTime() - start, java.util.concurrent.TimeUnit.NANOSECONDS);
+            OAuthException oe = map(e);
+            span.failed(oe.error().code());
+            error(ctx, oe);
         }
     }
 

@@ -172,7 +172,7 @@ public final class TokenServer implements AutoCloseable {
             FallbackHandler fallbackHandler = new FallbackHandler(meters, "token-service");
             AtomicBoolean flag = cryptoSigning;
             String[] issuerRef = {config.issuer()};
-            this.http = TokenHttpApi.start(config.httpHost(), config.httpPort(), config.maxRequestBytes(), meters, port -> {
+            this.http = TokenHttpApi.start(config.httpHost(), config.httpPort(), config.maxRequestBytes(), meters, b.tracing, port -> {
                 if (issuerRef[0].isEmpty()) {
                     issuerRef[0] = "http://" + hostForUrl(config.httpHost()) + ":" + port;
                 }
@@ -416,6 +416,7 @@ public final class TokenServer implements AutoCloseable {
         private SecureRandom random = new SecureRandom();
         private PrometheusMeterRegistry meters;
         private CryptoClient client;
+        private dev.keyline.kit.Tracing tracing = dev.keyline.kit.Tracing.off();
 
         private Builder(TokenServerConfig config) {
             this.config = Objects.requireNonNull(config, "config");
@@ -427,6 +428,8 @@ public final class TokenServer implements AutoCloseable {
         public Builder meterRegistry(PrometheusMeterRegistry v) { meters = Objects.requireNonNull(v); return this; }
         /** Use this client instead of making one from {@link TokenServerConfig#crypto()}; the server does not close it. */
         public Builder cryptoClient(CryptoClient v) { client = Objects.requireNonNull(v); return this; }
+        /** A server span per API request (off by default); the caller closes {@code v} after the server. */
+        public Builder tracing(dev.keyline.kit.Tracing v) { tracing = Objects.requireNonNull(v); return this; }
 
         public TokenServer start() {
             return new TokenServer(this);
