@@ -29,7 +29,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * An attacker who can write to Redis (issue 11, item 1): forged or replaced L2 entries must be
+ * An attacker who can write to Redis: forged or replaced L2 entries must be
  * misses, never decisions. Real crypto service, real Redis, real HTTP.
  */
 class ForgedCacheEntryTest {

@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, items 2, 3, 11 and 14 over real HTTP: a signed decision is bound to its request
+ * Over real HTTP: a signed decision is bound to its request
  * (types, ids, attributes, context), a batch is one Sign call whose decisions each verify, a
  * chunked body over the limit gets 413, and /metrics is only on the management port.
  */

@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, item 2: an attacker on the network without a valid access token of the token service
+ * An attacker on the network without a valid access token of the token service
  * gets 401 (403 without the scope), a typed JSON error, never a decision and never a 500.
  */
 class CallerAuthenticationTest {

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Issue 11, items 5, 7 and 11 for the IAM service on its own: it refuses the crypto service's admin
+ * The IAM service on its own: it refuses the crypto service's admin
  * token unless told, it reaches a TLS / mutual-TLS crypto service with the settings the scale-out
  * advice names, and its management port is configurable.
  */

@@ -27,7 +27,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Who may start a session for whom, with which audience and subject (issue 11, item 6), and who
+ * Who may start a session for whom, with which audience and subject, and who
  * may introspect what (item 10), against a real token server over loopback HTTP.
  */
 class SessionAndIntrospectionAuthorizationTest {

@@ -281,7 +281,7 @@ abstract class KeyStoreContract {
         assertThatThrownBy(call).isInstanceOfSatisfying(CryptoException.class, e -> assertThat(e.reason()).isEqualTo(reason));
     }
 
-    // ---- row MACs (issue 11, item 8)
+    // ---- row MACs: a database writer cannot change what a caller or key may do
 
     @Test
     void callerGrants_editedInTheDatabase_refusedAndReported() throws Exception {
@@ -459,7 +459,7 @@ abstract class KeyStoreContract {
                 CryptoException.Reason.PERMISSION_DENIED);
     }
 
-    // ---- key lifecycle (issue 11, item 12)
+    // ---- key lifecycle: minimum decryption version, secure delete, cache expiry, encryption counting
 
     @Test
     void setMinDecryptionVersion_lowerOrAbovePrimary_failsTyped() {
