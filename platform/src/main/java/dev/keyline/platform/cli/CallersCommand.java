@@ -64,7 +64,7 @@ public final class CallersCommand implements Callable<Integer> {
             MasterKey masterKey = MasterKey.loadExisting(config.masterKeyBase64(), config.path("master.key"), new SecureRandom())
                     .orElseThrow(() -> CliFailure.usage("no master key: set " + MasterKey.ENV + " or pass the --data-dir holding master.key"));
             try (JdbcKeyStore store = JdbcKeyStore.open(url, config.storeUser(), config.storePassword(), config.storeSchema(), masterKey,
-                    RowMac.Listener.NONE)) {
+                    RowMac.Listener.NONE, config.trustExistingRows())) {
                 return run(out, new AccessControl(store, new SecureRandom(), InstantSource.system(), Duration.ofSeconds(1)));
             }
         }

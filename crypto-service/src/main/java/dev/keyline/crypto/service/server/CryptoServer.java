@@ -95,7 +95,7 @@ public final class CryptoServer implements AutoCloseable {
         JdbcKeyStore openedStore;
         try {
             openedStore = JdbcKeyStore.open(config.storeUrl(), config.storeUser(), config.storePassword(), config.storeSchema(), masterKey,
-                    refusedRowAuditor(openedAudit, clock));
+                    refusedRowAuditor(openedAudit, clock), config.trustExistingRows());
         } catch (RuntimeException e) {
             openedAudit.close();
             throw e;

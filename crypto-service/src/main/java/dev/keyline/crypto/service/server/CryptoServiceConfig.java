@@ -34,6 +34,7 @@ public record CryptoServiceConfig(
         Path tlsClientCa,
         Path auditLog,
         boolean allowInsecure,
+        boolean trustExistingRows,
         dev.keyline.crypto.service.keys.KeyUsageLimits keyUsage) {
 
     public static final int DEFAULT_GRPC_PORT = 50051;
@@ -117,6 +118,7 @@ public record CryptoServiceConfig(
         private String tlsClientCa = "";
         private String auditLog = "";
         private String allowInsecure = "false";
+        private String trustExistingRows = "false";
         private String materialCacheTtl = "PT5M";
         private String encryptionRotateAfter = String.valueOf(1L << 31);
         private String encryptionLimit = String.valueOf(1L << 32);
@@ -148,6 +150,7 @@ public record CryptoServiceConfig(
             tlsClientCa = or(lookup, "KEYLINE_CRYPTO_TLS_CLIENT_CA", tlsClientCa);
             auditLog = or(lookup, "KEYLINE_CRYPTO_AUDIT_LOG", auditLog);
             allowInsecure = or(lookup, "KEYLINE_CRYPTO_ALLOW_INSECURE", allowInsecure);
+            trustExistingRows = or(lookup, "KEYLINE_STORE_TRUST_EXISTING_ROWS", trustExistingRows);
             materialCacheTtl = or(lookup, "KEYLINE_CRYPTO_MATERIAL_CACHE_TTL", materialCacheTtl);
             encryptionRotateAfter = or(lookup, "KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER", encryptionRotateAfter);
             encryptionLimit = or(lookup, "KEYLINE_CRYPTO_ENCRYPTION_LIMIT", encryptionLimit);
@@ -243,6 +246,7 @@ public record CryptoServiceConfig(
                 }
             }
             boolean insecure = bool("KEYLINE_CRYPTO_ALLOW_INSECURE", allowInsecure, problems);
+            boolean trustRows = bool("KEYLINE_STORE_TRUST_EXISTING_ROWS", trustExistingRows, problems);
             if (tlsCert.isEmpty() && !insecure && !grpcHost.isBlank() && !isLoopback(grpcHost)) {
                 problems.add("KEYLINE_CRYPTO_GRPC_HOST is " + grpcHost + ", not a loopback address, and TLS is off: set KEYLINE_CRYPTO_TLS_CERT"
                         + " and KEYLINE_CRYPTO_TLS_KEY, or KEYLINE_CRYPTO_ALLOW_INSECURE=true to serve plaintext gRPC on the network");
@@ -254,7 +258,7 @@ public record CryptoServiceConfig(
                     maxPayload, maxBatch, ttl, deletion, maintenance,
                     tlsCert.isEmpty() ? null : Path.of(tlsCert), tlsKey.isEmpty() ? null : Path.of(tlsKey),
                     tlsClientCa.isEmpty() ? null : Path.of(tlsClientCa),
-                    auditLog.isEmpty() ? dataDir.resolve("audit.log") : Path.of(auditLog), insecure,
+                    auditLog.isEmpty() ? dataDir.resolve("audit.log") : Path.of(auditLog), insecure, trustRows,
                     new dev.keyline.crypto.service.keys.KeyUsageLimits(materialTtl, rotateAfter, limit, block));
         }
 

@@ -100,6 +100,17 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
      */
     public static JdbcKeyStore open(String jdbcUrl, String user, String password, String schema, MasterKey masterKey,
             RowMac.Listener listener) {
+        return open(jdbcUrl, user, password, schema, masterKey, listener, false);
+    }
+
+    /**
+     * Opens (and migrates) the store. {@code trustExistingRows} lets the row-MAC migration MAC the
+     * callers, key rings and versions a store from before row MACs holds (trust on upgrade);
+     * without it such a store is refused, so a database writer who deletes that migration's
+     * history cannot get forged rows MAC'd at the next start.
+     */
+    public static JdbcKeyStore open(String jdbcUrl, String user, String password, String schema, MasterKey masterKey,
+            RowMac.Listener listener, boolean trustExistingRows) {
         Objects.requireNonNull(jdbcUrl, "jdbcUrl");
         RowMac rowMac = masterKey.rowMac();
         Objects.requireNonNull(listener, "listener");
@@ -143,7 +154,7 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         try {
             var fw = Flyway.configure().dataSource(ds)
                     .locations("classpath:db/migration/" + dialect.name().toLowerCase(java.util.Locale.ROOT))
-                    .javaMigrations(new V3__Mac_existing_rows(rowMac));
+                    .javaMigrations(new V3__Mac_existing_rows(rowMac, trustExistingRows));
             if (schema != null && !schema.isEmpty() && dialect == Dialect.POSTGRESQL) {
                 fw = fw.schemas(schema);
             }

@@ -14,18 +14,33 @@ import org.flywaydb.core.api.migration.Context;
  * upgraded to V2 (trust on upgrade: whatever the rows hold at that moment is taken as written by
  * the service), and starts every version's encryption count at 0. Runs once, as Flyway records;
  * afterwards a row without a valid MAC is refused, so clearing a MAC does not get a row re-MACed.
- * The class name is Flyway's naming scheme for Java migrations.
+ *
+ * <p>MACing existing rows needs the operator's word ({@code KEYLINE_STORE_TRUST_EXISTING_ROWS=true}):
+ * Flyway's history is a table too, and a database writer who forges a row and deletes this
+ * migration's history entry would otherwise have the forgery MAC'd at the next start. Without it a
+ * store that holds rows is refused (an empty, new store needs nothing). The class name is Flyway's
+ * naming scheme for Java migrations.
  */
 final class V3__Mac_existing_rows extends BaseJavaMigration {
-    private final RowMac mac;
+    static final String TRUST_SETTING = "KEYLINE_STORE_TRUST_EXISTING_ROWS";
 
-    V3__Mac_existing_rows(RowMac mac) {
+    private final RowMac mac;
+    private final boolean trustExistingRows;
+
+    V3__Mac_existing_rows(RowMac mac, boolean trustExistingRows) {
         this.mac = mac;
+        this.trustExistingRows = trustExistingRows;
     }
 
     @Override
     public void migrate(Context context) throws SQLException {
         Connection c = context.getConnection();
+        long existing = count(c, "callers") + count(c, "key_rings") + count(c, "key_versions");
+        if (existing > 0 && !trustExistingRows) {
+            throw new IllegalStateException("the key store holds " + existing + " rows written without row MACs (a store from before"
+                    + " them, or one whose migration history was edited); if you trust the database as it is now, start once with "
+                    + TRUST_SETTING + "=true to MAC them");
+        }
         List<Object[]> updates = new ArrayList<>();
         try (PreparedStatement ps = c.prepareStatement("SELECT name, token_hash, grants, created_at FROM callers");
                 ResultSet rs = ps.executeQuery()) {
@@ -77,6 +92,12 @@ final class V3__Mac_existing_rows extends BaseJavaMigration {
                 usage.setString(4, mac.usage((String) u[1], (String) u[2], (Long) u[3], 0).mac());
                 usage.executeUpdate();
             }
+        }
+    }
+
+    private static long count(Connection c, String table) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement("SELECT COUNT(*) FROM " + table); ResultSet rs = ps.executeQuery()) {
+            return rs.next() ? rs.getLong(1) : 0;
         }
     }
 }

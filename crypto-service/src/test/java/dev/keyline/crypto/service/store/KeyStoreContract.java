@@ -2,6 +2,7 @@ package dev.keyline.crypto.service.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.SecretBytes;
@@ -47,7 +48,12 @@ abstract class KeyStoreContract {
     final RowMac.Listener listener = (table, row) -> refused.add(table + ":" + row);
 
     /** Opens the store under test; a second call opens another handle on the same database. */
-    abstract JdbcKeyStore open();
+    /** Opens the store under test; {@code trustExistingRows} as {@code KEYLINE_STORE_TRUST_EXISTING_ROWS}. */
+    abstract JdbcKeyStore open(boolean trustExistingRows);
+
+    JdbcKeyStore open() {
+        return open(false);
+    }
 
     @BeforeEach
     void setUp() {
@@ -446,7 +452,8 @@ abstract class KeyStoreContract {
         sql("INSERT INTO key_versions (namespace, name, version, state, created_at, deletion_at, wrapped_material)"
                 + " VALUES ('app', 'old', 1, 'ENABLED', 0, NULL, ?)", (Object) wrapped);
 
-        JdbcKeyStore store = open();
+        assertReason(this::open, CryptoException.Reason.INVALID_CONFIG);
+        JdbcKeyStore store = open(true);
         AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
         KeyOperations ops = new KeyOperations(registry(store, Duration.ZERO), RANDOM, 1 << 20);
         assertThat(access.authenticate("kl_old-token").name()).isEqualTo("old");
@@ -457,6 +464,33 @@ abstract class KeyStoreContract {
         JdbcKeyStore again = open();
         assertReason(() -> new AccessControl(again, RANDOM, clock, Duration.ZERO).authenticate("kl_old-token"),
                 CryptoException.Reason.PERMISSION_DENIED);
+    }
+
+    /**
+     * A database writer forges a caller's grants, then deletes the row-MAC migration from Flyway's
+     * history (and the usage counts it would recreate) so that it runs again at the next start:
+     * the store refuses to open rather than MAC the forgery, and the forged row stays refused.
+     */
+    @Test
+    void rowMacMigration_rerunAfterItsHistoryIsDeleted_refusesToMacForgedRows() throws Exception {
+        JdbcKeyStore store = open();
+        String token = new AccessControl(store, RANDOM, clock, Duration.ZERO).issue("svc", List.of(Grant.parse("app:encrypt"))).token();
+        store.close();
+        sql("UPDATE callers SET grants = '*:*' WHERE name = 'svc'");
+        sql("DELETE FROM key_version_usage");
+        sql("DELETE FROM flyway_schema_history WHERE version = '3'");
+
+        CryptoException refused = catchThrowableOfType(CryptoException.class, this::open);
+
+        assertThat(refused).isNotNull();
+        assertThat(refused.reason()).isEqualTo(CryptoException.Reason.INVALID_CONFIG);
+        assertThat(refused.getMessage()).contains("KEYLINE_STORE_TRUST_EXISTING_ROWS");
+        try (Connection c = raw(); PreparedStatement ps = c.prepareStatement("SELECT grants FROM callers WHERE name = 'svc'");
+                ResultSet rs = ps.executeQuery()) {
+            assertThat(rs.next()).isTrue();
+            assertThat(rs.getString(1)).as("nothing re-MACed or rewritten").isEqualTo("*:*");
+        }
+        assertThat(token).startsWith("kl_");
     }
 
     // ---- key lifecycle: minimum decryption version, secure delete, cache expiry, encryption counting

@@ -16,8 +16,8 @@ class PostgresKeyStoreTest extends KeyStoreContract {
     final String schema = "kl_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
 
     @Override
-    JdbcKeyStore open() {
-        return track(JdbcKeyStore.open(URL, USER, "", schema, master, listener));
+    JdbcKeyStore open(boolean trustExistingRows) {
+        return track(JdbcKeyStore.open(URL, USER, "", schema, master, listener, trustExistingRows));
     }
 
     @Override

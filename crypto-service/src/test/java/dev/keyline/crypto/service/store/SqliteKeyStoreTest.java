@@ -22,8 +22,8 @@ class SqliteKeyStoreTest extends KeyStoreContract {
     Path dir;
 
     @Override
-    JdbcKeyStore open() {
-        return track(JdbcKeyStore.open("jdbc:sqlite:" + dir.resolve("keys.db"), "", "", "", master, listener));
+    JdbcKeyStore open(boolean trustExistingRows) {
+        return track(JdbcKeyStore.open("jdbc:sqlite:" + dir.resolve("keys.db"), "", "", "", master, listener, trustExistingRows));
     }
 
     @Override
