@@ -55,6 +55,8 @@ public final class BearerAuthenticator {
     public static final String SCOPE_AUTHORIZE = "iam:authorize";
     public static final String SCOPE_ADMIN = "iam:admin";
     public static final String ADMIN_TOKEN_CALLER = "admin-token";
+    /** The token service's subject of client_credentials tokens: {@code client:<client_id>}. */
+    static final String CLIENT_SUBJECT_PREFIX = "client:";
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512,
             JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
     private static final int MAX_TOKEN_CHARS = 16 * 1024;
@@ -145,16 +147,23 @@ public final class BearerAuthenticator {
             throw new IamException(IamException.Reason.UNAUTHENTICATED, "the bearer token is not valid (signature, key or type)");
         }
         String id;
+        String subject;
         try {
             id = claims.getStringClaim("client_id");
-            if (id == null) {
-                id = claims.getSubject();
-            }
+            subject = claims.getSubject();
         } catch (ParseException e) {
             id = null;
+            subject = null;
         }
         if (id == null || id.isEmpty() || id.length() > 256) {
-            throw new IamException(IamException.Reason.UNAUTHENTICATED, "the bearer token names no client (client_id or sub)");
+            throw new IamException(IamException.Reason.UNAUTHENTICATED, "the bearer token names no client (client_id)");
+        }
+        // Only a client's own token (client_credentials: sub = "client:<client_id>") may ask for decisions. A session
+        // token a client issued for an end user carries the client's id and scopes too, but its holder is the user:
+        // accepting it would let any user have decisions signed in the client's name.
+        if (!(CLIENT_SUBJECT_PREFIX + id).equals(subject)) {
+            throw new IamException(IamException.Reason.UNAUTHENTICATED,
+                    "the bearer token is not a client's own access token (client_credentials); end-user tokens cannot call this service");
         }
         Set<String> scopes = new HashSet<>();
         Object scope = claims.getClaim("scope");

@@ -20,6 +20,7 @@ import java.util.Optional;
  * Every command has {@code timeout}; a failure is {@code IamException(UNAVAILABLE)}.
  */
 public final class RedisCacheStorage implements CacheStorage {
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisCacheStorage.class);
     private final RedisClient client;
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisCommands<String, byte[]> commands;
@@ -109,6 +110,8 @@ public final class RedisCacheStorage implements CacheStorage {
     }
 
     private IamException unavailable(String command, RedisException e) {
-        return new IamException(IamException.Reason.UNAVAILABLE, "Redis " + command + " failed: " + e.getMessage(), e);
+        // Lettuce's message names hosts and ports: for the log, not for an HTTP caller.
+        LOG.warn("Redis {} failed: {}", command, e.getMessage());
+        return new IamException(IamException.Reason.UNAVAILABLE, "the decision cache is unavailable (Redis " + command + " failed)", e);
     }
 }

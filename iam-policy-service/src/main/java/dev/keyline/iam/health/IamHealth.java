@@ -35,8 +35,9 @@ public final class IamHealth {
         checks.put("policies", new Health.Check(Health.Status.UP, "version " + info.version() + ", " + info.policyIds().size() + " policies"));
         checks.put("crypto_service", crypto.map(IamHealth::crypto).orElse(new Health.Check(Health.Status.UP,
                 "not used (crypto integration off: no signing, no L2 encryption)")));
-        checks.put("decision_cache_l2", l2.map(s -> s.ping() ? new Health.Check(Health.Status.UP, s.describe())
-                : new Health.Check(Health.Status.DEGRADED, s.describe() + " does not answer; using L1 only")).orElse(
+        // Unauthenticated: states only, never hosts, ports, prefixes or client error text.
+        checks.put("decision_cache_l2", l2.map(s -> s.ping() ? new Health.Check(Health.Status.UP, "answers")
+                : new Health.Check(Health.Status.DEGRADED, "does not answer; using L1 only")).orElse(
                 new Health.Check(Health.Status.UP, "off (L1 only)")));
         return Health.of(checks);
     }
@@ -44,9 +45,10 @@ public final class IamHealth {
     private static Health.Check crypto(CryptoClient client) {
         HealthStatus h = client.healthCheck();
         if (h.status() == HealthStatus.Status.UP) {
-            return new Health.Check(Health.Status.UP, h.detail());
+            return new Health.Check(Health.Status.UP, "answers");
         }
-        // Whatever the client thinks, this service can go on: decisions unsigned, cache per the fallback mode.
-        return new Health.Check(Health.Status.DEGRADED, h.detail() + " (circuit " + h.circuit() + "); decisions continue unsigned");
+        // Whatever the client thinks, this service can go on: decisions unsigned, cache per the fallback mode. The
+        // client's detail (endpoints, causes) is not for an unauthenticated endpoint.
+        return new Health.Check(Health.Status.DEGRADED, "unavailable (circuit " + h.circuit() + "); decisions continue unsigned");
     }
 }

@@ -108,7 +108,7 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
     public List<String> standaloneProblems() {
         if (cryptoEnabled && cryptoTokenIsAdmin && !allowAdminToken) {
             return List.of("KEYLINE_IAM_CRYPTO_AUTH_TOKEN: is the crypto service's admin token (grants *:*); issue a least-privilege caller"
-                    + " (./keyline callers create iam-policy --grants 'iam:sign,verify,read,encrypt,decrypt,data-key,manage') and set"
+                    + " (./keyline callers create iam-policy --for iam-policy-service: iam:sign,verify,read,data-key,decrypt) and set"
                     + " KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE to its token file, or set KEYLINE_IAM_ALLOW_ADMIN_TOKEN=true");
         }
         return List.of();

@@ -56,6 +56,29 @@ class BearerAuthenticatorTest {
                 .isInstanceOfSatisfying(IamException.class, e -> assertThat(e.reason()).isEqualTo(IamException.Reason.UNAVAILABLE));
     }
 
+    /**
+     * A session token the token service issued for an end user names the client (client_id) and
+     * carries its scopes, but its subject is the user: it must not reach decisions signed in the
+     * client's name. Only client_credentials tokens (sub = client:&lt;id&gt;) do.
+     */
+    @Test
+    void authenticate_anEndUsersSessionTokenOfAClientWithTheScope_isRefused() {
+        try (Tokens tokens = new Tokens()) {
+            BearerAuthenticator auth = over(tokens);
+            String session = tokens.mintFor("alice", "demo", "iam:authorize");
+            String spoofed = tokens.mintFor("client:other", "demo", "iam:authorize");
+
+            assertThat(auth.authenticate("Bearer " + tokens.mint("demo", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE).id())
+                    .isEqualTo("demo");
+            for (String t : java.util.List.of(session, spoofed)) {
+                assertThatThrownBy(() -> auth.authenticate("Bearer " + t, BearerAuthenticator.SCOPE_AUTHORIZE))
+                        .isInstanceOfSatisfying(dev.keyline.iam.IamException.class,
+                                e -> assertThat(e.reason()).isEqualTo(dev.keyline.iam.IamException.Reason.UNAUTHENTICATED))
+                        .hasMessageContaining("not a client's own access token");
+            }
+        }
+    }
+
     @Test
     void authenticate_aTokenOfTypeJwtInsteadOfAtJwt_isRefused() {
         try (Tokens tokens = new Tokens()) {

@@ -69,20 +69,28 @@ public final class Tokens implements AutoCloseable {
     }
 
     public synchronized String mint(String clientId, String scope, String issuer, String audience, Instant expires) {
-        return sign(keys.get(keys.size() - 1), new JWTClaimsSet.Builder().issuer(issuer).subject(clientId).audience(audience)
+        return sign(keys.get(keys.size() - 1), new JWTClaimsSet.Builder().issuer(issuer).subject("client:" + clientId).audience(audience)
                 .claim("client_id", clientId).claim("scope", scope).issueTime(new Date()).expirationTime(Date.from(expires))
                 .jwtID(UUID.randomUUID().toString()).build(), new JOSEObjectType("at+jwt"));
     }
 
+    /** A token whose subject is {@code subject} (an end user's session token when it is not client:&lt;id&gt;) for {@code clientId}. */
+    public synchronized String mintFor(String subject, String clientId, String scope) {
+        return sign(keys.get(keys.size() - 1), new JWTClaimsSet.Builder().issuer(ISSUER).subject(subject).audience(AUDIENCE)
+                .claim("client_id", clientId).claim("scope", scope).issueTime(new Date())
+                .expirationTime(Date.from(Instant.now().plusSeconds(600))).jwtID(UUID.randomUUID().toString()).build(),
+                new JOSEObjectType("at+jwt"));
+    }
+
     /** A valid token but with header {@code typ} {@code type}. */
     public synchronized String mintTyped(String clientId, String scope, JOSEObjectType type) {
-        return sign(keys.get(keys.size() - 1), new JWTClaimsSet.Builder().issuer(ISSUER).subject(clientId).audience(AUDIENCE)
+        return sign(keys.get(keys.size() - 1), new JWTClaimsSet.Builder().issuer(ISSUER).subject("client:" + clientId).audience(AUDIENCE)
                 .claim("client_id", clientId).claim("scope", scope).expirationTime(Date.from(Instant.now().plusSeconds(600))).build(), type);
     }
 
     /** A token signed by a key that is not published. */
     public String mintWithUnknownKey(String clientId, String scope) {
-        return sign(newKey(), new JWTClaimsSet.Builder().issuer(ISSUER).subject(clientId).audience(AUDIENCE).claim("client_id", clientId)
+        return sign(newKey(), new JWTClaimsSet.Builder().issuer(ISSUER).subject("client:" + clientId).audience(AUDIENCE).claim("client_id", clientId)
                 .claim("scope", scope).expirationTime(Date.from(Instant.now().plusSeconds(600))).build(), new JOSEObjectType("at+jwt"));
     }
 

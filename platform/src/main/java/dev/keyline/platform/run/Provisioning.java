@@ -105,7 +105,8 @@ final class Provisioning {
                 if (!audience.contains(IAM_AUDIENCE)) {
                     audience.add(IAM_AUDIENCE);
                 }
-                updated.add(new Client(c.id(), c.secretHash(), c.grants(), scopes, audience, c.accessTokenLifetime(), c.refreshTokenLifetime()));
+                updated.add(new Client(c.id(), c.secretHash(), c.grants(), scopes, audience, c.accessTokenLifetime(), c.refreshTokenLifetime(),
+                        c.sessionClients()));
                 changed = true;
             } else {
                 updated.add(c);

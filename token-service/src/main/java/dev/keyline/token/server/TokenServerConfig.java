@@ -191,6 +191,12 @@ public record TokenServerConfig(
             if (redisPrefix.isEmpty() || redisPrefix.length() > 128) {
                 p.add("redisPrefix: must be 1-128 characters");
             }
+            if (!cacheEncryption) {
+                // Unencrypted, the records and the refresh-token HMAC key stored beside them would be readable and
+                // writable by anyone who can write to Redis: any session could be taken over.
+                p.add("cacheEncryption: must be on when storage is REDIS (whoever can write to Redis could otherwise read the"
+                        + " refresh-token key and take over any session)");
+            }
         }
         readable(p, "refreshHmacKeyFile", refreshHmacKeyFile);
         range(p, "accessTokenLifetime", accessTokenLifetime, Duration.ofSeconds(1), Duration.ofDays(1));
@@ -310,7 +316,8 @@ public record TokenServerConfig(
             if (!allowAdmin && token.isPresent() && (defaultedToAdmin || isAdminToken(token.get(), adminTokenFile))) {
                 p.add("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN: the token service would call the crypto service with the admin token (*:*)"
                         + (defaultedToAdmin ? " from " + adminTokenFile + " (the default when no token is set)" : "")
-                        + "; give it a caller of its own (grants token:sign,verify,read,encrypt,decrypt,data-key,manage) through"
+                        + "; give it a caller of its own (./keyline callers create token-service --for token-service:"
+                        + " token:sign,read,data-key,decrypt) through"
                         + " KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN or KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE, or set " + ALLOW_ADMIN_TOKEN + "=true");
             }
             get.apply(TLS).ifPresent(v -> bool(p, TLS, v));

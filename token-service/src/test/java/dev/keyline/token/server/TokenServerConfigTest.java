@@ -36,6 +36,17 @@ class TokenServerConfigTest {
                 e -> assertThat(e.getMessage()).contains("httpPort:", "redisUrl:"));
     }
 
+    /** A Redis writer must not be able to read the refresh-token key or forge records: Redis only with encryption. */
+    @Test
+    void validate_redisStorageWithoutCacheEncryption_isRefused() {
+        TokenServerConfig.Builder redis = TokenServerConfig.builder().crypto(CRYPTO).storage(TokenServerConfig.StorageKind.REDIS)
+                .redisUrl("redis://127.0.0.1:6379");
+
+        assertThat(redis.cacheEncryption(true).build().validate()).isEmpty();
+        assertThat(redis.cacheEncryption(false).build().validate()).singleElement().asString().startsWith("cacheEncryption: must be on when storage is REDIS");
+        assertThat(TokenServerConfig.builder().crypto(CRYPTO).cacheEncryption(false).build().validate()).as("in memory it may be off").isEmpty();
+    }
+
     @Test
     void validate_cryptoConnection_requiredExactlyWhenCryptoSigningOrCacheEncryption() {
         qt().withExamples(100).forAll(booleans().all(), booleans().all(), booleans().all()).checkAssert((cryptoSigner, encryption, hasCrypto) -> {
