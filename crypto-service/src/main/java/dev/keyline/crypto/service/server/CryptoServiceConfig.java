@@ -300,16 +300,7 @@ public record CryptoServiceConfig(
         }
 
         private static int positiveInt(String name, String v, int max, List<String> problems) {
-            try {
-                int n = Integer.parseInt(v);
-                if (n < 1 || n > max) {
-                    problems.add(name + " must be between 1 and " + max + ", got " + v);
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                problems.add(name + " must be an integer, got '" + v + "'");
-                return -1;
-            }
+            return (int) positiveLong(name, v, max, problems);
         }
 
         private static Duration duration(String name, String v, List<String> problems) {
