@@ -63,6 +63,16 @@ public final class BearerAuthenticator {
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final Optional<SecretBytes> adminToken;
+    private final InstantSource clock;
+    /**
+     * Tokens already verified, by SHA-256 of the token, until their {@code exp}: a service reuses
+     * its access token for minutes, and an ECDSA verification per request would cost more than
+     * the decision. Only successful verifications are kept; expiry is checked on every use.
+     */
+    private final com.github.benmanes.caffeine.cache.Cache<java.nio.ByteBuffer, Verified> verified =
+            com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
+
+    private record Verified(Caller caller, java.time.Instant expires) { }
 
     public BearerAuthenticator(JWKSource<SecurityContext> keys, String issuer, String audience, InstantSource clock,
             Optional<SecretBytes> adminToken) {
@@ -71,6 +81,7 @@ public final class BearerAuthenticator {
         Objects.requireNonNull(audience, "audience");
         Objects.requireNonNull(clock, "clock");
         this.adminToken = Objects.requireNonNull(adminToken, "adminToken");
+        this.clock = clock;
         DefaultJWTProcessor<SecurityContext> p = new DefaultJWTProcessor<>();
         p.setJWSTypeVerifier(new DefaultJOSEObjectTypeVerifier<>(new JOSEObjectType("at+jwt")));
         p.setJWSKeySelector(new JWSVerificationKeySelector<>(ALGORITHMS, keys));
@@ -110,7 +121,7 @@ public final class BearerAuthenticator {
         if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
             throw new IamException(IamException.Reason.UNAUTHENTICATED, "the bearer token is not valid");
         }
-        Caller caller = isAdminToken(token) ? new Caller(ADMIN_TOKEN_CALLER, Set.of(SCOPE_ADMIN)) : verify(token);
+        Caller caller = isAdminToken(token) ? new Caller(ADMIN_TOKEN_CALLER, Set.of(SCOPE_ADMIN)) : verifyOrCached(token);
         if (!caller.has(scope)) {
             throw new IamException(IamException.Reason.PERMISSION_DENIED, "the token does not grant the scope " + scope);
         }
@@ -130,7 +141,26 @@ public final class BearerAuthenticator {
         }
     }
 
-    private Caller verify(String token) {
+    private Caller verifyOrCached(String token) {
+        java.nio.ByteBuffer key;
+        try {
+            key = java.nio.ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        Verified v = verified.getIfPresent(key);
+        if (v != null && clock.instant().isBefore(v.expires())) {
+            return v.caller();
+        }
+        if (v != null) {
+            verified.invalidate(key);
+        }
+        Verified fresh = verify(token);
+        verified.put(key, fresh);
+        return fresh.caller();
+    }
+
+    private Verified verify(String token) {
         JWTClaimsSet claims;
         try {
             claims = processor.process(token, null);
@@ -170,7 +200,8 @@ public final class BearerAuthenticator {
         if (scope instanceof String s && !s.isBlank()) {
             scopes.addAll(Arrays.asList(s.trim().split(" +")));
         }
-        return new Caller(id, scopes);
+        // exp is required by the claims verifier; the cached entry lives no longer than the token.
+        return new Verified(new Caller(id, scopes), claims.getExpirationTime().toInstant());
     }
 
     /** Which registered-claim check failed, without echoing any value. */

@@ -79,6 +79,31 @@ class BearerAuthenticatorTest {
         }
     }
 
+    /**
+     * A verified token is kept (a service reuses its token for minutes; one ECDSA verification per
+     * request would cost more than the decision), but never past its exp: a cached token that has
+     * expired is refused like any expired token, and the scope is checked on every call.
+     */
+    @Test
+    void authenticate_aCachedToken_isRefusedOnceItExpiresAndScopesAreCheckedEachTime() {
+        try (Tokens tokens = new Tokens()) {
+            dev.keyline.testing.MutableClock clock = new dev.keyline.testing.MutableClock(java.time.Instant.now());
+            BearerAuthenticator auth = BearerAuthenticator.fromJwksUrl(URI.create(tokens.jwksUrl()), Tokens.ISSUER, Tokens.AUDIENCE,
+                    Duration.ofMinutes(5), clock, Optional.empty());
+            String token = tokens.mint("app", "iam:authorize", Tokens.ISSUER, Tokens.AUDIENCE, clock.instant().plus(Duration.ofMinutes(10)));
+
+            assertThat(auth.authenticate("Bearer " + token, BearerAuthenticator.SCOPE_AUTHORIZE).id()).isEqualTo("app");
+            assertThat(auth.authenticate("Bearer " + token, BearerAuthenticator.SCOPE_AUTHORIZE).id()).as("from the cache").isEqualTo("app");
+            assertThatThrownBy(() -> auth.authenticate("Bearer " + token, BearerAuthenticator.SCOPE_ADMIN))
+                    .isInstanceOfSatisfying(dev.keyline.iam.IamException.class,
+                            e -> assertThat(e.reason()).isEqualTo(dev.keyline.iam.IamException.Reason.PERMISSION_DENIED));
+            clock.advance(Duration.ofMinutes(12));
+            assertThatThrownBy(() -> auth.authenticate("Bearer " + token, BearerAuthenticator.SCOPE_AUTHORIZE))
+                    .isInstanceOfSatisfying(dev.keyline.iam.IamException.class,
+                            e -> assertThat(e.reason()).isEqualTo(dev.keyline.iam.IamException.Reason.UNAUTHENTICATED));
+        }
+    }
+
     @Test
     void authenticate_aTokenOfTypeJwtInsteadOfAtJwt_isRefused() {
         try (Tokens tokens = new Tokens()) {
