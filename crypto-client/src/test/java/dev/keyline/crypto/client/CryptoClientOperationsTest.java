@@ -43,14 +43,14 @@ class CryptoClientOperationsTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static CryptoClient client;
     static KeyId aesKey;
     static final Map<KeyAlgorithm, KeyId> KEYS = new EnumMap<>(KeyAlgorithm.class);
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         client = fx.client(fx.config().build());
         aesKey = fx.newKey("ops", KeyAlgorithm.AES_256_GCM);
         for (KeyAlgorithm a : SIGNING) {

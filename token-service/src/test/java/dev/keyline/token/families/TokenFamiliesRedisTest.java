@@ -1,5 +1,6 @@
 package dev.keyline.token.families;
 
+import dev.keyline.token.TokenServerFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,7 +10,7 @@ import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.RedisFixture;
 import dev.keyline.token.storage.CacheStorage;
 import dev.keyline.token.storage.CryptoEncryptor;
@@ -44,7 +45,7 @@ class TokenFamiliesRedisTest {
 
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static CryptoClient client;
     static RedisFixture redis;
     static RedisCacheStorage redisStorage;
@@ -55,8 +56,8 @@ class TokenFamiliesRedisTest {
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(dir);
-        client = crypto.client(crypto.clientConfig(Duration.ofSeconds(30)).build());
+        crypto = CryptoServiceFixture.start(dir);
+        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).build());
         KeyId key = KeyId.of("token", "family-encryption");
         client.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
         redis = new RedisFixture();

@@ -9,7 +9,6 @@ import dev.keyline.crypto.service.access.Grant;
 import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.testing.TestPki;
-import dev.keyline.token.CryptoFixture;
 import dev.keyline.token.Http;
 import dev.keyline.token.NimbusVerifier;
 import dev.keyline.token.TokenServerFixture;
@@ -44,7 +43,7 @@ class CryptoTlsTest {
         CryptoServiceConfig config = CryptoServiceConfig.defaults(dir.resolve("crypto")).grpcPort(0).httpPort(0)
                 .tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem")).build();
         crypto = CryptoServer.start(config, new CryptoServer.Network(), false, InstantSource.system());
-        serviceToken = crypto.access().issue("token-service", Grant.parseList(CryptoFixture.GRANTS)).token();
+        serviceToken = crypto.access().issue("token-service", Grant.parseList(TokenServerFixture.GRANTS)).token();
     }
 
     @AfterAll

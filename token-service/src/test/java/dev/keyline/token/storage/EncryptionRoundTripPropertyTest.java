@@ -1,5 +1,6 @@
 package dev.keyline.token.storage;
 
+import dev.keyline.token.TokenServerFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.QuickTheory.qt;
@@ -12,7 +13,7 @@ import dev.keyline.crypto.client.EnvelopeEncryptor;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,15 +34,15 @@ import org.junit.jupiter.api.io.TempDir;
 class EncryptionRoundTripPropertyTest {
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static CryptoClient client;
     static InMemoryCacheStorage inner;
     static EncryptedCacheStorage storage;
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(dir);
-        client = crypto.client(crypto.clientConfig(Duration.ofSeconds(30)).build());
+        crypto = CryptoServiceFixture.start(dir);
+        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).build());
         KeyId key = KeyId.of("token", "family-encryption");
         client.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
         inner = new InMemoryCacheStorage(InstantSource.system());
