@@ -176,7 +176,8 @@ public final class CryptoServiceFixture implements AutoCloseable {
     /**
      * The token of caller {@code name} with {@code grants} (e.g. {@code "ns:encrypt,decrypt"}),
      * issued on first use and the same afterwards (the caller lives in the store, so it survives a
-     * restart).
+     * restart). Asking for the same name with other grants re-issues that caller, which invalidates
+     * the token handed out before: use one grant list per name.
      */
     public String callerToken(String name, String grants) {
         return callers.computeIfAbsent(name + "\n" + grants, k -> server().access().issue(name, Grant.parseList(grants)).token());
