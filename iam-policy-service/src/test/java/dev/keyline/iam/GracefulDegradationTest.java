@@ -13,7 +13,7 @@ import dev.keyline.iam.decision.AuthorizationRequest;
 import dev.keyline.iam.decision.Evaluation;
 import dev.keyline.iam.policy.CedarPolicyEngine;
 import dev.keyline.iam.server.IamServer;
-import dev.keyline.iam.testing.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.iam.testing.DemoRequests;
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.IamFixture;
@@ -46,7 +46,7 @@ class GracefulDegradationTest {
     @TempDir
     static Path tmp;
     /** Stopped before any request: servers with each fallback mode. */
-    static CryptoFixture downCrypto;
+    static CryptoServiceFixture downCrypto;
     static Redis skipRedis;
     static Redis plainRedis;
     static IamServer skipServer;
@@ -58,7 +58,7 @@ class GracefulDegradationTest {
     @BeforeAll
     static void start() {
         Path dir = tmp.resolve("down");
-        downCrypto = CryptoFixture.start(dir.resolve("crypto"));
+        downCrypto = CryptoServiceFixture.start(dir.resolve("crypto"));
         Path policies = PolicyDirs.demo(dir);
         oracle = CedarPolicyEngine.load(policies, InstantSource.system());
         tokens = new Tokens();
@@ -67,9 +67,9 @@ class GracefulDegradationTest {
         plainRedis = new Redis("degradation-plaintext");
         // Both servers provision their keys while the service is up, then it goes away before any decision.
         skipServer = IamServer.start(IamFixture.defaults(dir.resolve("skip"), policies, skipRedis.prefix()).authJwksUrl(tokens.jwksUrl()).cryptoEndpoint(downCrypto.endpoint())
-                .cryptoToken(downCrypto.iamToken()).cryptoFallback(CryptoFallback.SKIP).build());
+                .cryptoToken(IamFixture.iamToken(downCrypto)).cryptoFallback(CryptoFallback.SKIP).build());
         plainServer = IamServer.start(IamFixture.defaults(dir.resolve("plain"), policies, plainRedis.prefix()).authJwksUrl(tokens.jwksUrl())
-                .cryptoEndpoint(downCrypto.endpoint()).cryptoToken(downCrypto.iamToken()).cryptoFallback(CryptoFallback.PLAINTEXT).build());
+                .cryptoEndpoint(downCrypto.endpoint()).cryptoToken(IamFixture.iamToken(downCrypto)).cryptoFallback(CryptoFallback.PLAINTEXT).build());
         downCrypto.stop();
     }
 

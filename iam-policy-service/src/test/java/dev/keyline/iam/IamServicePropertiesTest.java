@@ -35,7 +35,7 @@ class IamServicePropertiesTest {
     @BeforeAll
     static void start() {
         f = IamFixture.start(tmp, "iam-properties");
-        admin = f.crypto.client();
+        admin = IamFixture.cryptoClient(f.crypto);
     }
 
     @AfterAll

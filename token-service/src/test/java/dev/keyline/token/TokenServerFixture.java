@@ -2,11 +2,16 @@ package dev.keyline.token;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.CryptoClientConfig;
+import dev.keyline.crypto.client.CryptoClientFactory;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.token.clients.Client;
 import dev.keyline.token.jwt.LocalSigner;
 import dev.keyline.token.server.TokenServer;
 import dev.keyline.token.server.TokenServerConfig;
+import dev.keyline.testsupport.CryptoServiceFixture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -16,9 +21,14 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Consumer;
 
-/** A token server on a loopback port 0 with a fixed set of test clients. */
+/**
+ * A token server on a loopback port 0 with a fixed set of test clients, and the token service's
+ * side of the shared {@link CryptoServiceFixture}: its caller, grants and client configuration.
+ */
 public final class TokenServerFixture {
     public static final String SECRET = "kls_test-secret-for-every-test-client-000000000";
+    /** What the token service's caller may do on the crypto service. */
+    public static final String GRANTS = "token:sign,verify,read,encrypt,decrypt,data-key,manage";
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private TokenServerFixture() {
@@ -45,17 +55,40 @@ public final class TokenServerFixture {
         return f;
     }
 
+    /** The token of the {@code token-service} caller (grants {@link #GRANTS}) on {@code crypto}. */
+    public static String serviceToken(CryptoServiceFixture crypto) {
+        return crypto.callerToken("token-service", GRANTS);
+    }
+
+    /**
+     * A client configuration for {@code crypto} as the token service's caller: fast retries and a
+     * breaker that opens after a few failures and half-opens after {@code openWait}.
+     */
+    public static CryptoClientConfig.Builder clientConfig(CryptoServiceFixture crypto, Duration openWait) {
+        return CryptoClientConfig.builder()
+                .clientName("token-service-test")
+                .endpoint(crypto.endpoint())
+                .authToken(serviceToken(crypto))
+                .timeout(Duration.ofSeconds(2))
+                .retry(2, Duration.ofMillis(5), Duration.ofMillis(20), 2.0, 0.5)
+                .circuitBreaker(50f, 4, 4, openWait, 1);
+    }
+
+    public static CryptoClient client(CryptoClientConfig config) {
+        return CryptoClientFactory.builder(config).meterRegistry(new SimpleMeterRegistry()).build();
+    }
+
     /** Crypto signer, in-memory storage with envelope encryption, a fallback key, the test clients. */
-    public static TokenServerConfig.Builder config(CryptoFixture crypto, Path dir) {
+    public static TokenServerConfig.Builder config(CryptoServiceFixture crypto, Path dir) {
         return TokenServerConfig.builder()
                 .httpPort(0)
                 .managementPort(0)
                 .clients(clients())
-                .crypto(crypto.clientConfig(Duration.ofMillis(500)).callerHasFallback(true).build())
+                .crypto(clientConfig(crypto, Duration.ofMillis(500)).callerHasFallback(true).build())
                 .fallbackKeyFile(fallbackKey(dir, "fallback-" + System.nanoTime() + ".pem"));
     }
 
-    public static TokenServer start(CryptoFixture crypto, Path dir, Consumer<TokenServerConfig.Builder> custom) {
+    public static TokenServer start(CryptoServiceFixture crypto, Path dir, Consumer<TokenServerConfig.Builder> custom) {
         TokenServerConfig.Builder b = config(crypto, dir);
         custom.accept(b);
         return TokenServer.start(b.build());

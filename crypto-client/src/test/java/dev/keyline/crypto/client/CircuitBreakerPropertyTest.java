@@ -40,12 +40,12 @@ class CircuitBreakerPropertyTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static EncryptResult sealed;
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         KeyId key = fx.newKey("cb", KeyAlgorithm.AES_256_GCM);
         KeyOperations.Encrypted e = fx.server.operations().encrypt(key, PLAINTEXT, AAD);
         sealed = EncryptResult.of(e.keyId(), e.ciphertext());

@@ -9,11 +9,10 @@ import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.testing.TestPki;
 import dev.keyline.crypto.service.server.CryptoServer;
-import dev.keyline.crypto.service.server.CryptoServiceConfig;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,6 +28,7 @@ class ClientTlsTest {
 
     @TempDir
     static Path dir;
+    static CryptoServiceFixture fixture;
     static CryptoServer server;
     static String token;
 
@@ -39,16 +39,16 @@ class ClientTlsTest {
         pki.issue("client", "");
         // Another CA, which the client may be told to trust by mistake.
         TestPki.create(dir, "other", "some-other-ca");
-        CryptoServiceConfig config = CryptoServiceConfig.defaults(dir.resolve("data")).grpcPort(0).httpPort(0)
-                .tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem")).build();
-        server = CryptoServer.start(config, new CryptoServer.Network(), false, InstantSource.system());
-        token = server.createdAdminToken().orElseThrow();
+        fixture = CryptoServiceFixture.builder(dir.resolve("data")).withoutHttp()
+                .settings(b -> b.tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem"))).start();
+        server = fixture.server();
+        token = fixture.adminToken();
     }
 
     @AfterAll
     static void stop() {
-        if (server != null) {
-            server.close();
+        if (fixture != null) {
+            fixture.close();
         }
     }
 

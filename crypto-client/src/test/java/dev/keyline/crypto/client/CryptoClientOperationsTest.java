@@ -14,13 +14,12 @@ import dev.keyline.crypto.core.keys.KeyState;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.crypto.core.signing.VerifyingKey;
 import dev.keyline.crypto.service.server.CryptoServer;
-import dev.keyline.crypto.service.server.CryptoServiceConfig;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -43,14 +42,14 @@ class CryptoClientOperationsTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static CryptoClient client;
     static KeyId aesKey;
     static final Map<KeyAlgorithm, KeyId> KEYS = new EnumMap<>(KeyAlgorithm.class);
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         client = fx.client(fx.config().build());
         aesKey = fx.newKey("ops", KeyAlgorithm.AES_256_GCM);
         for (KeyAlgorithm a : SIGNING) {
@@ -226,9 +225,9 @@ class CryptoClientOperationsTest {
      */
     @Test
     void encrypt_overTheTransportSizeLimit_isInvalidArgumentWithoutRetryOrBreaker(@TempDir Path data) {
-        CryptoServiceConfig small = CryptoServiceConfig.defaults(data).grpcPort(0).httpPort(0).maxPayloadBytes(1024).build();
-        try (CryptoServer server = CryptoServer.start(small, new CryptoServer.Network(), false, InstantSource.system())) {
-            String token = server.createdAdminToken().orElseThrow();
+        try (CryptoServiceFixture fixture = CryptoServiceFixture.builder(data).withoutHttp().settings(b -> b.maxPayloadBytes(1024)).start()) {
+            CryptoServer server = fixture.server();
+            String token = fixture.adminToken();
             KeyId key = KeyId.of("size", "aes");
             server.keys().create(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
             CryptoClientConfig config = CryptoClientConfig.builder().endpoint("127.0.0.1:" + server.grpcPort()).authToken(token)
@@ -252,12 +251,13 @@ class CryptoClientOperationsTest {
     void client_overLoopbackWithTwoReplicas_spreadsCallsRoundRobin(@TempDir Path shared) throws Exception {
         FaultInjector countsA = new FaultInjector();
         FaultInjector countsB = new FaultInjector();
-        CryptoServiceConfig a = CryptoServiceConfig.defaults(shared).grpcPort(0).httpPort(0).build();
-        CryptoServiceConfig b = CryptoServiceConfig.defaults(shared).grpcPort(0).httpPort(0)
-                .apply(name -> name.equals("KEYLINE_CRYPTO_AUDIT_LOG") ? shared.resolve("audit-b.log").toString() : null).build();
-        try (CryptoServer serverA = CryptoServer.start(a, new CryptoServer.Network(), false, InstantSource.system(), List.of(countsA));
-                CryptoServer serverB = CryptoServer.start(b, new CryptoServer.Network(), false, InstantSource.system(), List.of(countsB))) {
-            String token = serverA.createdAdminToken().orElseThrow();
+        try (CryptoServiceFixture a = CryptoServiceFixture.builder(shared).withoutHttp().interceptors(List.of(countsA)).start();
+                CryptoServiceFixture b = CryptoServiceFixture.builder(shared).withoutHttp().interceptors(List.of(countsB))
+                        .settings(c -> c.apply(name -> name.equals("KEYLINE_CRYPTO_AUDIT_LOG") ? shared.resolve("audit-b.log").toString() : null))
+                        .start()) {
+            CryptoServer serverA = a.server();
+            CryptoServer serverB = b.server();
+            String token = a.adminToken();
             KeyId key = KeyId.of("rr", "aes");
             serverA.keys().create(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
             CryptoClientConfig config = CryptoClientConfig.builder()

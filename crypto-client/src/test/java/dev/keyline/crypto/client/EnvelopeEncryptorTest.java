@@ -40,13 +40,13 @@ import org.quicktheories.generators.Generate;
 class EnvelopeEncryptorTest {
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static CryptoClient client;
     static KeyId key;
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         client = fx.client(fx.config().build());
         key = fx.newKey("env", KeyAlgorithm.AES_256_GCM);
     }

@@ -29,14 +29,14 @@ class EnvelopeForgeryTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static KeyId key;
     static CryptoClient owner;
     static CryptoClient attacker;
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         key = fx.newKey("iam", KeyAlgorithm.AES_256_GCM);
         owner = fx.client(fx.config().authToken(fx.token("iam:data-key,decrypt,read")).build());
         attacker = fx.client(fx.config().authToken(fx.token("iam:encrypt,read")).build());

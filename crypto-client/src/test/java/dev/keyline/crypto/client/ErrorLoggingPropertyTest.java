@@ -37,7 +37,7 @@ class ErrorLoggingPropertyTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static CryptoClient client;
     static CryptoClient limited;
     static KeyId aesKey;
@@ -47,7 +47,7 @@ class ErrorLoggingPropertyTest {
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         aesKey = fx.newKey("log", KeyAlgorithm.AES_256_GCM);
         ecKey = fx.newKey("log", KeyAlgorithm.ECDSA_P256_SHA256);
         disabledKey = fx.newKey("log", KeyAlgorithm.ECDSA_P256_SHA256);

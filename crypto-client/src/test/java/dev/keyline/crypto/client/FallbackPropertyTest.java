@@ -44,7 +44,7 @@ class FallbackPropertyTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static KeyId aesKey;
     static KeyId ecKey;
     static KeyId hmacKey;
@@ -57,7 +57,7 @@ class FallbackPropertyTest {
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         aesKey = fx.newKey("fb", KeyAlgorithm.AES_256_GCM);
         ecKey = fx.newKey("fb", KeyAlgorithm.ECDSA_P256_SHA256);
         hmacKey = fx.newKey("fb", KeyAlgorithm.HMAC_SHA256);

@@ -31,7 +31,7 @@ import org.quicktheories.generators.Generate;
 class HealthCheckPropertyTest {
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static KeyId aesKey;
     static KeyId ecKey;
     static KeyId disabledKey;
@@ -41,7 +41,7 @@ class HealthCheckPropertyTest {
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         aesKey = fx.newKey("health", KeyAlgorithm.AES_256_GCM);
         ecKey = fx.newKey("health", KeyAlgorithm.ECDSA_P256_SHA256);
         disabledKey = fx.newKey("health", KeyAlgorithm.AES_256_GCM);

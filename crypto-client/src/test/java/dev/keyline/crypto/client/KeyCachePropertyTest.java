@@ -32,11 +32,11 @@ class KeyCachePropertyTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
     }
 
     @AfterAll

@@ -27,12 +27,12 @@ import org.quicktheories.generators.Generate;
 class KeyStateValidationPropertyTest {
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static CryptoClient client;
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         client = fx.client(fx.config().build());
     }
 

@@ -31,14 +31,14 @@ class RateLimiterPropertyTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static KeyId aesKey;
     static KeyId ecKey;
     static EncryptResult sealed;
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         aesKey = fx.newKey("rl", KeyAlgorithm.AES_256_GCM);
         ecKey = fx.newKey("rl", KeyAlgorithm.ECDSA_P256_SHA256);
         KeyOperations.Encrypted e = fx.server.operations().encrypt(aesKey, "p".getBytes(StandardCharsets.UTF_8), AAD);

@@ -51,7 +51,7 @@ class RequestContextPropertyTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static CryptoClient client;
     static KeyId aesKey;
     static KeyId ecKey;
@@ -60,7 +60,7 @@ class RequestContextPropertyTest {
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         aesKey = fx.newKey("ctx", KeyAlgorithm.AES_256_GCM);
         ecKey = fx.newKey("ctx", KeyAlgorithm.ECDSA_P256_SHA256);
         disabledKey = fx.newKey("ctx", KeyAlgorithm.ED25519);

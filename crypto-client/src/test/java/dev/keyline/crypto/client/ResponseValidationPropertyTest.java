@@ -36,13 +36,13 @@ import org.quicktheories.generators.Generate;
 class ResponseValidationPropertyTest {
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static KeyId aesKey;
     static KeyId ecKey;
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         aesKey = fx.newKey("resp", KeyAlgorithm.AES_256_GCM);
         ecKey = fx.newKey("resp", KeyAlgorithm.ECDSA_P256_SHA256);
     }

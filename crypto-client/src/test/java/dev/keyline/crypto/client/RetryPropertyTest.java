@@ -35,7 +35,7 @@ class RetryPropertyTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static KeyId aesKey;
     static KeyId ecKey;
     static KeyId hmacKey;
@@ -44,7 +44,7 @@ class RetryPropertyTest {
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         aesKey = fx.newKey("retry", KeyAlgorithm.AES_256_GCM);
         ecKey = fx.newKey("retry", KeyAlgorithm.ECDSA_P256_SHA256);
         hmacKey = fx.newKey("retry", KeyAlgorithm.HMAC_SHA256);

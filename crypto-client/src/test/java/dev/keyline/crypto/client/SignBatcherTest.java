@@ -48,13 +48,13 @@ class SignBatcherTest {
 
     @TempDir
     static Path dir;
-    static ServiceFixture fx;
+    static ClientFixture fx;
     static KeyId ecKey;
     static KeyId edKey;
 
     @BeforeAll
     static void start() {
-        fx = ServiceFixture.start(dir);
+        fx = ClientFixture.start(dir);
         ecKey = fx.newKey("batch", KeyAlgorithm.ECDSA_P256_SHA256);
         edKey = fx.newKey("batch", KeyAlgorithm.ED25519);
     }

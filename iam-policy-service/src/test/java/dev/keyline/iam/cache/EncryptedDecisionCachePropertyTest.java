@@ -1,5 +1,6 @@
 package dev.keyline.iam.cache;
 
+import dev.keyline.iam.testing.IamFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -15,7 +16,7 @@ import dev.keyline.iam.decision.AuthorizationRequest;
 import dev.keyline.iam.decision.Evaluation;
 import dev.keyline.iam.decision.RequestEntity;
 import dev.keyline.iam.metrics.IamMetrics;
-import dev.keyline.iam.testing.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.iam.testing.Gens;
 import dev.keyline.iam.testing.Redis;
 import dev.keyline.testing.MutableClock;
@@ -43,7 +44,7 @@ class EncryptedDecisionCachePropertyTest {
 
     @TempDir
     static Path tmp;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static CryptoClient client;
     static Redis redis;
     static RedisCacheStorage storage;
@@ -54,8 +55,8 @@ class EncryptedDecisionCachePropertyTest {
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(tmp.resolve("crypto"));
-        client = crypto.client();
+        crypto = CryptoServiceFixture.start(tmp.resolve("crypto"));
+        client = IamFixture.cryptoClient(crypto);
         client.generateKey(KeyId.of("iam", "decision-cache"), KeyAlgorithm.AES_256_GCM, Duration.ZERO);
         encryptor = EnvelopeEncryptor.builder(client, KeyId.parse("iam/decision-cache")).context("keyline-iam-decision-cache")
                 .meterRegistry(new SimpleMeterRegistry()).build();

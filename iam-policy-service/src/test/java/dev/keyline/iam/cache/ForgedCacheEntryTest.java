@@ -13,7 +13,7 @@ import dev.keyline.iam.decision.Evaluation;
 import dev.keyline.iam.decision.RequestEntity;
 import dev.keyline.iam.decision.Verdict;
 import dev.keyline.iam.metrics.IamMetrics;
-import dev.keyline.iam.testing.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.IamFixture;
 import dev.keyline.iam.testing.Redis;
@@ -114,9 +114,9 @@ class ForgedCacheEntryTest {
         MutableClock clock = MutableClock.startingAt("2026-01-01T00:00:00Z");
         IamMetrics metrics = new IamMetrics(new SimpleMeterRegistry());
         CacheKeys keys = CacheKeys.random(new SecureRandom());
-        try (CryptoFixture crypto = CryptoFixture.start(tmp.resolve("crypto")); Redis redis = new Redis("forged-outage");
+        try (CryptoServiceFixture crypto = CryptoServiceFixture.start(tmp.resolve("crypto")); Redis redis = new Redis("forged-outage");
                 RedisCacheStorage storage = RedisCacheStorage.connect(Redis.URL, redis.prefix(), Duration.ofSeconds(2));
-                CryptoClient client = crypto.client()) {
+                CryptoClient client = IamFixture.cryptoClient(crypto)) {
             crypto.stop();
             // A fresh encryptor holds no data key: with the service gone, every encrypt is unavailable.
             EnvelopeEncryptor encryptor = EnvelopeEncryptor.builder(client, KeyId.parse("iam/decision-cache")).context("keyline-iam-decision-cache")

@@ -111,7 +111,7 @@ class BoundDecisionTest {
         String payload = "{\"action\":\"read\",\"allowed\":true,\"decision_id\":\"0f8fad5b-d9cb-469f-a165-70867728950e\","
                 + "\"policy_name\":\"viewers-read\",\"resource_id\":\"roadmap\",\"subject_id\":\"alice\",\"timestamp\":1767225600000}";
         dev.keyline.crypto.client.SignResult signed;
-        try (var client = f.crypto.client()) {
+        try (var client = IamFixture.cryptoClient(f.crypto)) {
             signed = client.sign(dev.keyline.crypto.core.keys.KeyId.parse("iam/decision-signing"), payload.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         }
         ObjectNode v1 = (ObjectNode) json(payload);

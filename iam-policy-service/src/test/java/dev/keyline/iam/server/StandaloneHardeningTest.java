@@ -3,9 +3,8 @@ package dev.keyline.iam.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keyline.crypto.service.access.Grant;
-import dev.keyline.crypto.service.server.CryptoServer;
-import dev.keyline.crypto.service.server.CryptoServiceConfig;
+import dev.keyline.iam.testing.IamFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.iam.IamException;
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.PolicyDirs;
@@ -15,7 +14,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -93,11 +91,10 @@ class StandaloneHardeningTest {
         TestPki pki = TestPki.create(tmp, "ca", "keyline-iam-test-ca");
         pki.issue("server", "IP:127.0.0.1,DNS:crypto.keyline.test");
         pki.issue("client", "");
-        CryptoServer crypto = CryptoServer.start(CryptoServiceConfig.defaults(tmp.resolve("crypto")).grpcPort(0).httpPort(0)
-                .tls(tmp.resolve("server.pem"), tmp.resolve("server.key"), tmp.resolve("ca.pem")).build(), new CryptoServer.Network(), false,
-                InstantSource.system());
-        try (crypto; Tokens tokens = new Tokens()) {
-            String token = crypto.access().issue("iam", Grant.parseList("iam:sign,verify,read,encrypt,decrypt,data-key,manage")).token();
+        try (CryptoServiceFixture crypto = CryptoServiceFixture.builder(tmp.resolve("crypto")).withoutHttp()
+                .settings(b -> b.tls(tmp.resolve("server.pem"), tmp.resolve("server.key"), tmp.resolve("ca.pem"))).start();
+                Tokens tokens = new Tokens()) {
+            String token = IamFixture.iamToken(crypto);
             Map<String, String> base = env("KEYLINE_IAM_HTTP_PORT", "0", "KEYLINE_IAM_MANAGEMENT_PORT", "0", "KEYLINE_IAM_POLICY_WATCH", "false",
                     "KEYLINE_IAM_CRYPTO_ENDPOINT", "127.0.0.1:" + crypto.grpcPort(), "KEYLINE_IAM_CRYPTO_AUTH_TOKEN", token,
                     "KEYLINE_IAM_CRYPTO_TIMEOUT", "PT2S", "KEYLINE_IAM_AUTH_JWKS_URL", tokens.jwksUrl(), "KEYLINE_IAM_AUTH_ISSUER", Tokens.ISSUER,

@@ -1,5 +1,6 @@
 package dev.keyline.iam.signing;
 
+import dev.keyline.iam.testing.IamFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -10,7 +11,7 @@ import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.iam.metrics.IamMetrics;
-import dev.keyline.iam.testing.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.iam.testing.Gens;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -34,15 +35,15 @@ class DecisionSignerPropertyTest {
 
     @TempDir
     static Path tmp;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static CryptoClient client;
     static IamMetrics metrics;
     static DecisionSigner signer;
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(tmp.resolve("crypto"));
-        client = crypto.client();
+        crypto = CryptoServiceFixture.start(tmp.resolve("crypto"));
+        client = IamFixture.cryptoClient(crypto);
         client.generateKey(KEY, KeyAlgorithm.ECDSA_P256_SHA256, Duration.ZERO);
         client.generateKey(KeyId.of("iam", "other-signer"), KeyAlgorithm.ECDSA_P256_SHA256, Duration.ZERO);
         metrics = new IamMetrics(new SimpleMeterRegistry());

@@ -1,8 +1,13 @@
 package dev.keyline.iam.testing;
 
+import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.CryptoClientConfig;
+import dev.keyline.crypto.client.CryptoClientFactory;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.iam.server.IamServer;
 import dev.keyline.iam.server.IamServerConfig;
+import dev.keyline.testsupport.CryptoServiceFixture;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -17,10 +22,13 @@ import java.util.function.UnaryOperator;
 public final class IamFixture implements AutoCloseable {
     public static final String ADMIN_TOKEN = "iam-admin-token-for-tests-0001";
 
+    /** What the IAM service's caller {@code iam} may do on the crypto service: exactly what it needs on {@code iam}. */
+    public static final String CRYPTO_GRANTS = "iam:sign,verify,read,encrypt,decrypt,data-key,manage";
+
     /** The client id of {@link #http}'s token. */
     public static final String CALLER = "test-app";
 
-    public final CryptoFixture crypto;
+    public final CryptoServiceFixture crypto;
     public final Redis redis;
     public final Tokens tokens;
     public final IamServer iam;
@@ -28,7 +36,7 @@ public final class IamFixture implements AutoCloseable {
     public final Http http;
     public final Path policyDir;
 
-    private IamFixture(CryptoFixture crypto, Redis redis, Tokens tokens, IamServer iam, Path policyDir) {
+    private IamFixture(CryptoServiceFixture crypto, Redis redis, Tokens tokens, IamServer iam, Path policyDir) {
         this.crypto = crypto;
         this.redis = redis;
         this.tokens = tokens;
@@ -43,13 +51,13 @@ public final class IamFixture implements AutoCloseable {
 
     /** As {@link #start(Path, String)}, with {@code tweak} applied to the configuration last. */
     public static IamFixture start(Path dir, String name, UnaryOperator<IamServerConfig.Builder> tweak) {
-        CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"));
+        CryptoServiceFixture crypto = CryptoServiceFixture.start(dir.resolve("crypto"));
         Redis redis = new Redis(name);
         Tokens tokens = new Tokens();
         try {
             Path policies = PolicyDirs.demo(dir);
             IamServerConfig config = tweak.apply(defaults(dir, policies, redis.prefix()).cryptoEndpoint(crypto.endpoint())
-                    .cryptoToken(crypto.iamToken()).authJwksUrl(tokens.jwksUrl())).build();
+                    .cryptoToken(iamToken(crypto)).authJwksUrl(tokens.jwksUrl())).build();
             IamServer iam = IamServer.start(config);
             return new IamFixture(crypto, redis, tokens, iam, policies);
         } catch (RuntimeException e) {
@@ -58,6 +66,19 @@ public final class IamFixture implements AutoCloseable {
             crypto.close();
             throw e;
         }
+    }
+
+    /** The token of the IAM service's caller {@code iam} ({@link #CRYPTO_GRANTS}) on {@code crypto}. */
+    public static String iamToken(CryptoServiceFixture crypto) {
+        return crypto.callerToken("iam", CRYPTO_GRANTS);
+    }
+
+    /** A crypto client for the {@code iam} caller with fast retries, for tests that call the service directly. */
+    public static CryptoClient cryptoClient(CryptoServiceFixture crypto) {
+        return CryptoClientFactory.builder(CryptoClientConfig.builder().clientName("iam-test").endpoint(crypto.endpoint())
+                .authToken(iamToken(crypto)).timeout(Duration.ofSeconds(5)).encryptionKeyId("iam/decision-cache")
+                .signingKeyId("iam/decision-signing").callerHasFallback(true).envelopeContext("keyline-iam-decision-cache").build())
+                .meterRegistry(new SimpleMeterRegistry()).build();
     }
 
     /** Test defaults: free port, no watcher, Redis L2 under {@code prefix}, encryption and signing on, a random HMAC key. */

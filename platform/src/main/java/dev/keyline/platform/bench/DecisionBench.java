@@ -8,7 +8,6 @@ import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.service.access.Grant;
 import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
-import dev.keyline.iam.bench.IamBench;
 import dev.keyline.iam.cache.RedisCacheStorage;
 import dev.keyline.iam.policy.DemoPolicies;
 import java.nio.file.Path;

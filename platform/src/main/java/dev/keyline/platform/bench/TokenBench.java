@@ -6,7 +6,6 @@ import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.service.access.Grant;
 import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
-import dev.keyline.token.bench.TokenLoad;
 import dev.keyline.token.clients.Client;
 import dev.keyline.token.jwt.LocalSigner;
 import dev.keyline.token.server.TokenServer;

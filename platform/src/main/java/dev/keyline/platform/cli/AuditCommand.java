@@ -1,6 +1,6 @@
 package dev.keyline.platform.cli;
 
-import dev.keyline.crypto.service.audit.AuditLog;
+import dev.keyline.crypto.service.audit.AuditVerifier;
 import dev.keyline.crypto.service.store.MasterKey;
 import dev.keyline.platform.Keyline;
 import java.io.IOException;
@@ -50,7 +50,7 @@ public final class AuditCommand implements Callable<Integer> {
             Map<String, String> env = env();
             var masterKey = MasterKey.loadExisting(env.get(MasterKey.ENV), ServiceConnection.dataDir(dataDir.apply(env)).resolve("master.key"),
                     new java.security.SecureRandom());
-            AuditLog.Verification v = AuditLog.verify(log, masterKey.map(MasterKey::auditCheckpointMac).orElse(null));
+            AuditVerifier.Verification v = AuditVerifier.verify(log, masterKey.map(MasterKey::auditCheckpointMac).orElse(null));
             if (out.json()) {
                 Map<String, Object> m = new LinkedHashMap<>();
                 m.put("file", log.toString());
@@ -72,7 +72,7 @@ public final class AuditCommand implements Callable<Integer> {
                 long n = v.firstBadLine();
                 // A line's prev covers the line before it, so an edit of line k shows at line k+1.
                 String where = n > 1 ? "; line " + (n - 1) + " or " + n + " was changed, or lines were removed or inserted there" : "";
-                out.error(v.checkpoint() == AuditLog.CheckpointStatus.FAILED ? log + ": " + v.problem()
+                out.error(v.checkpoint() == AuditVerifier.CheckpointStatus.FAILED ? log + ": " + v.problem()
                         : log + ": the hash chain is broken at line " + n + ": " + v.problem() + where);
                 return Keyline.FAILED;
             }
@@ -84,7 +84,7 @@ public final class AuditCommand implements Callable<Integer> {
          * with an AuditLogReopened line chained to that file's last line: say so, so the operator
          * checks the previous file too.
          */
-        private static String continues(AuditLog.Verification v) {
+        private static String continues(AuditVerifier.Verification v) {
             return v.continues().isEmpty() ? ""
                     : "; it continues a previous log file (renamed, deleted or truncated while the service ran) whose last line has SHA-256 "
                             + v.continues() + ": verify that file too";

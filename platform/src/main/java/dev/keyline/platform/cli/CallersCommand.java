@@ -65,7 +65,7 @@ public final class CallersCommand implements Callable<Integer> {
                     .orElseThrow(() -> CliFailure.usage("no master key: set " + MasterKey.ENV + " or pass the --data-dir holding master.key"));
             try (JdbcKeyStore store = JdbcKeyStore.open(url, config.storeUser(), config.storePassword(), config.storeSchema(), masterKey,
                     RowMac.Listener.NONE, config.trustExistingRows())) {
-                return run(out, new AccessControl(store, new SecureRandom(), InstantSource.system(), Duration.ofSeconds(1)));
+                return run(out, new AccessControl(store.callers(), new SecureRandom(), InstantSource.system(), Duration.ofSeconds(1)));
             }
         }
     }

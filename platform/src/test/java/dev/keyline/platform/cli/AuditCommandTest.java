@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.platform.Cli;
 import dev.keyline.platform.Cli.Result;
-import dev.keyline.platform.TestService;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,12 +27,12 @@ class AuditCommandTest {
     @TempDir
     Path work;
 
-    static TestService service;
+    static CryptoServiceFixture service;
     static Map<String, String> env;
 
     @BeforeAll
     static void start() {
-        service = TestService.start(dir);
+        service = CryptoServiceFixture.start(dir);
         env = service.env();
         Cli.run(env, "keys", "create", "audit/k", "--algorithm", "AES_256_GCM");
         for (int i = 0; i < 5; i++) {

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.platform.Cli;
 import dev.keyline.platform.Cli.Result;
-import dev.keyline.platform.TestService;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -32,12 +32,12 @@ class CryptoCommandsTest {
     @TempDir
     Path work;
 
-    static TestService service;
+    static CryptoServiceFixture service;
     static Map<String, String> env;
 
     @BeforeAll
     static void start() {
-        service = TestService.start(dir);
+        service = CryptoServiceFixture.start(dir);
         env = service.env();
         ok(keyline("keys", "create", "enc/aes", "--algorithm", "AES_256_GCM"));
         ok(keyline("keys", "create", "sig/p256", "--algorithm", "ECDSA_P256_SHA256"));

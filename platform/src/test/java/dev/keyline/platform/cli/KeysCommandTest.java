@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.platform.Cli;
 import dev.keyline.platform.Cli.Result;
-import dev.keyline.platform.TestService;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -20,12 +20,12 @@ class KeysCommandTest {
     @TempDir
     static Path dir;
 
-    static TestService service;
+    static CryptoServiceFixture service;
     static Map<String, String> env;
 
     @BeforeAll
     static void start() {
-        service = TestService.start(dir);
+        service = CryptoServiceFixture.start(dir);
         env = service.env();
     }
 

@@ -2,8 +2,7 @@ package dev.keyline.platform.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keyline.crypto.service.server.CryptoServer;
-import dev.keyline.crypto.service.server.CryptoServiceConfig;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.platform.Cli;
 import dev.keyline.platform.Cli.Result;
 import dev.keyline.testing.TestPki;
@@ -19,7 +18,7 @@ class TlsConnectionTest {
     @TempDir
     static Path dir;
 
-    static CryptoServer server;
+    static CryptoServiceFixture server;
     static Map<String, String> env;
 
     @BeforeAll
@@ -28,8 +27,8 @@ class TlsConnectionTest {
         pki.issue("server", "IP:127.0.0.1");
         pki.issue("client", "");
         Path data = dir.resolve("data");
-        server = CryptoServer.start(CryptoServiceConfig.defaults(data).grpcPort(0).httpPort(0)
-                .tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem")).build());
+        server = CryptoServiceFixture.builder(data)
+                .settings(b -> b.tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem"))).start();
         env = Map.of("KEYLINE_DATA_DIR", data.toString(), "KEYLINE_CRYPTO_GRPC_PORT", String.valueOf(server.grpcPort()));
     }
 

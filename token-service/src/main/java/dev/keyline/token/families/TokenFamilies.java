@@ -1,9 +1,9 @@
 package dev.keyline.token.families;
 
 import dev.keyline.crypto.core.mac.HmacSha256;
-import dev.keyline.token.storage.CacheStorage;
-import dev.keyline.token.storage.CacheStorage.Put;
-import dev.keyline.token.storage.CacheStorage.Stored;
+import dev.keyline.token.storage.TokenStore;
+import dev.keyline.token.storage.TokenStore.Put;
+import dev.keyline.token.storage.TokenStore.Stored;
 import dev.keyline.token.storage.StorageIntegrityException;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -23,7 +23,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Refresh-token families in a {@link CacheStorage} (RFC 9700 refresh-token rotation with reuse
+ * Refresh-token families in a {@link TokenStore} (RFC 9700 refresh-token rotation with reuse
  * detection).
  *
  * <p>A refresh token is 256 random bits, base64url. It is never stored: the storage holds
@@ -51,7 +51,7 @@ public final class TokenFamilies {
         }
     }
 
-    private final CacheStorage storage;
+    private final TokenStore storage;
     private final HmacSha256 tokenMac;
     private final InstantSource clock;
     private final SecureRandom random;
@@ -65,7 +65,7 @@ public final class TokenFamilies {
      *     storage must use the same key
      * @param reuseGrace {@link Duration#ZERO} (the default) for strict reuse detection
      */
-    public TokenFamilies(CacheStorage storage, HmacSha256 tokenMac, InstantSource clock, SecureRandom random, Duration reuseGrace,
+    public TokenFamilies(TokenStore storage, HmacSha256 tokenMac, InstantSource clock, SecureRandom random, Duration reuseGrace,
             MeterRegistry meters) {
         this.storage = Objects.requireNonNull(storage, "storage");
         this.tokenMac = Objects.requireNonNull(tokenMac, "tokenMac");

@@ -1,6 +1,6 @@
 package dev.keyline.token.oauth;
 
-import dev.keyline.token.storage.CacheStorage;
+import dev.keyline.token.storage.TokenStore;
 import dev.keyline.token.storage.StorageIntegrityException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -13,14 +13,14 @@ import java.util.Objects;
  * valid until they expire, which is why access tokens are short-lived.
  */
 public final class RevokedAccessTokens {
-    private final CacheStorage storage;
+    private final TokenStore storage;
 
-    public RevokedAccessTokens(CacheStorage storage) {
+    public RevokedAccessTokens(TokenStore storage) {
         this.storage = Objects.requireNonNull(storage, "storage");
     }
 
     public void revoke(String jti, Instant expiresAt) {
-        storage.put(new CacheStorage.Put(key(jti), "revoked".getBytes(StandardCharsets.US_ASCII), expiresAt));
+        storage.put(new TokenStore.Put(key(jti), "revoked".getBytes(StandardCharsets.US_ASCII), expiresAt));
     }
 
     /** Whether {@code jti} is on the list; an entry that fails its integrity check counts as revoked (fail closed). */

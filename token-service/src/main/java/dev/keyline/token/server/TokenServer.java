@@ -26,11 +26,11 @@ import dev.keyline.token.jwt.KmsSigner;
 import dev.keyline.token.jwt.LocalSigner;
 import dev.keyline.token.oauth.RevokedAccessTokens;
 import dev.keyline.token.oauth.TokenEndpoint;
-import dev.keyline.token.storage.CacheStorage;
+import dev.keyline.token.storage.TokenStore;
 import dev.keyline.token.storage.CryptoEncryptor;
-import dev.keyline.token.storage.EncryptedCacheStorage;
-import dev.keyline.token.storage.InMemoryCacheStorage;
-import dev.keyline.token.storage.RedisCacheStorage;
+import dev.keyline.token.storage.EncryptedTokenStore;
+import dev.keyline.token.storage.InMemoryTokenStore;
+import dev.keyline.token.storage.RedisTokenStore;
 import dev.keyline.token.storage.StorageIntegrityException;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -78,7 +78,7 @@ public final class TokenServer implements AutoCloseable {
     private final Optional<CryptoClient> client;
     private final boolean ownsClient;
     private final Optional<SigningKeys> signingKeys;
-    private final CacheStorage storage;
+    private final TokenStore storage;
     private final TokenFamilies families;
     private final AtomicBoolean cryptoSigning;
     private final boolean hasFallback;
@@ -86,7 +86,7 @@ public final class TokenServer implements AutoCloseable {
     private final TokenHttpApi http;
     private final ManagementHttp management;
     private final String issuer;
-    private final CacheStorage baseStorage;
+    private final TokenStore baseStorage;
     private final AtomicBoolean pollFailing = new AtomicBoolean();
 
     private TokenServer(Builder b) {
@@ -136,9 +136,9 @@ public final class TokenServer implements AutoCloseable {
             KmsSigner cryptoOrLocal = cryptoSigner.map(c -> (KmsSigner) c).orElse(localOrCrypto);
 
             // Storage: memory or Redis, encrypted through envelope encryption when configured.
-            CacheStorage base = switch (config.storage()) {
-                case MEMORY -> new InMemoryCacheStorage(clock);
-                case REDIS -> RedisCacheStorage.connect(config.redisUrl(), config.redisPrefix(), Duration.ofSeconds(5));
+            TokenStore base = switch (config.storage()) {
+                case MEMORY -> new InMemoryTokenStore(clock);
+                case REDIS -> RedisTokenStore.connect(config.redisUrl(), config.redisPrefix(), Duration.ofSeconds(5));
             };
             opened.add(base);
             this.baseStorage = base;
@@ -149,7 +149,7 @@ public final class TokenServer implements AutoCloseable {
                 EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(c, encryptionKey).clock(clock).random(random).meterRegistry(meters)
                         .clientName("token-service").context("keyline-token-families").build();
                 // AAD = the storage key, which for a family record is the family id.
-                this.storage = new EncryptedCacheStorage(base, new CryptoEncryptor(envelopes), k -> k.getBytes(StandardCharsets.UTF_8));
+                this.storage = new EncryptedTokenStore(base, new CryptoEncryptor(envelopes), k -> k.getBytes(StandardCharsets.UTF_8));
             } else {
                 this.storage = base;
             }
@@ -190,7 +190,7 @@ public final class TokenServer implements AutoCloseable {
             this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-token-maintenance").daemon(true).factory());
             long poll = config.keyPollInterval().toMillis();
             signingKeys.ifPresent(k -> scheduler.scheduleWithFixedDelay(this::poll, poll, poll, TimeUnit.MILLISECONDS));
-            if (base instanceof InMemoryCacheStorage mem) {
+            if (base instanceof InMemoryTokenStore mem) {
                 scheduler.scheduleWithFixedDelay(mem::purgeExpired, 60, 60, TimeUnit.SECONDS);
             }
             started = true;
@@ -271,7 +271,7 @@ public final class TokenServer implements AutoCloseable {
         }
         Instant forever = Instant.parse("9999-01-01T00:00:00Z");
         try {
-            storage.compareAndSet(new CacheStorage.Put(SHARED_MAC_KEY, fresh, forever), 0, List.of());
+            storage.compareAndSet(new TokenStore.Put(SHARED_MAC_KEY, fresh, forever), 0, List.of());
             java.util.Arrays.fill(fresh, (byte) 0);
             byte[] shared = storage.get(SHARED_MAC_KEY).orElseThrow(() -> new IllegalStateException("the shared refresh-token key vanished"))
                     .value();
@@ -384,7 +384,7 @@ public final class TokenServer implements AutoCloseable {
             checks.put("crypto_service", Map.of("status", s, "circuit", h.circuit().name(), "detail", h.detail()));
             overall = worst(overall, s);
         }
-        boolean storageOk = !(baseStorage instanceof RedisCacheStorage r) || r.ping();
+        boolean storageOk = !(baseStorage instanceof RedisTokenStore r) || r.ping();
         String st = storageOk ? "UP" : "DOWN";
         checks.put("storage", Map.of("status", st, "kind", config.storage().name().toLowerCase(java.util.Locale.ROOT)));
         overall = worst(overall, st);

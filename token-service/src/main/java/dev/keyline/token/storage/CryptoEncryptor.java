@@ -4,7 +4,7 @@ import dev.keyline.crypto.client.EnvelopeEncryptor;
 import java.util.Objects;
 
 /**
- * Encrypts cache values for {@link EncryptedCacheStorage} (the seed's {@code CryptoEncryptor}):
+ * Encrypts cache values for {@link EncryptedTokenStore} (the seed's {@code CryptoEncryptor}):
  * envelope encryption from the client library — AES-256-GCM in this process under a data key the
  * crypto service generated and wrapped — so reading a family costs no network call while the data
  * key is cached. The AAD is authenticated: a value decrypts only with the AAD it was encrypted with.

@@ -1,6 +1,6 @@
 package dev.keyline.token.storage;
 
-/** The storage behind {@link CacheStorage} could not be reached or failed; the request may be retried. */
+/** The storage behind {@link TokenStore} could not be reached or failed; the request may be retried. */
 public final class StorageUnavailableException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 

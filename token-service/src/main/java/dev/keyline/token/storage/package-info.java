@@ -1,2 +1,2 @@
-/** The {@link dev.keyline.token.storage.CacheStorage} port (memory, Redis) and its envelope-encrypting decorator. */
+/** The {@link dev.keyline.token.storage.TokenStore} port (memory, Redis) and its envelope-encrypting decorator. */
 package dev.keyline.token.storage;

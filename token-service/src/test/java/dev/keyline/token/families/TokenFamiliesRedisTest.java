@@ -1,5 +1,6 @@
 package dev.keyline.token.families;
 
+import dev.keyline.token.TokenServerFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -9,13 +10,13 @@ import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.RedisFixture;
-import dev.keyline.token.storage.CacheStorage;
+import dev.keyline.token.storage.TokenStore;
 import dev.keyline.token.storage.CryptoEncryptor;
-import dev.keyline.token.storage.InMemoryCacheStorage;
-import dev.keyline.token.storage.EncryptedCacheStorage;
-import dev.keyline.token.storage.RedisCacheStorage;
+import dev.keyline.token.storage.InMemoryTokenStore;
+import dev.keyline.token.storage.EncryptedTokenStore;
+import dev.keyline.token.storage.RedisTokenStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -44,24 +45,24 @@ class TokenFamiliesRedisTest {
 
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static CryptoClient client;
     static RedisFixture redis;
-    static RedisCacheStorage redisStorage;
-    static EncryptedCacheStorage storage;
+    static RedisTokenStore redisStorage;
+    static EncryptedTokenStore storage;
     static SimpleMeterRegistry meters = new SimpleMeterRegistry();
     static TokenFamilies families;
     static SecretBytes macKey;
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(dir);
-        client = crypto.client(crypto.clientConfig(Duration.ofSeconds(30)).build());
+        crypto = CryptoServiceFixture.start(dir);
+        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).build());
         KeyId key = KeyId.of("token", "family-encryption");
         client.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
         redis = new RedisFixture();
-        redisStorage = RedisCacheStorage.connect(RedisFixture.URL, redis.prefix, Duration.ofSeconds(5));
-        storage = new EncryptedCacheStorage(redisStorage, new CryptoEncryptor(EnvelopeEncryptor.builder(client, key).build()),
+        redisStorage = RedisTokenStore.connect(RedisFixture.URL, redis.prefix, Duration.ofSeconds(5));
+        storage = new EncryptedTokenStore(redisStorage, new CryptoEncryptor(EnvelopeEncryptor.builder(client, key).build()),
                 k -> k.getBytes(StandardCharsets.UTF_8));
         byte[] k = new byte[32];
         new SecureRandom().nextBytes(k);
@@ -264,8 +265,8 @@ class TokenFamiliesRedisTest {
 
     @Test
     void refresh_inMemoryStorageWithOldValueUnderNewerVersion_isRefused() {
-        InMemoryCacheStorage inner = new InMemoryCacheStorage(InstantSource.system());
-        EncryptedCacheStorage sealed = new EncryptedCacheStorage(inner, new CryptoEncryptor(EnvelopeEncryptor.builder(client,
+        InMemoryTokenStore inner = new InMemoryTokenStore(InstantSource.system());
+        EncryptedTokenStore sealed = new EncryptedTokenStore(inner, new CryptoEncryptor(EnvelopeEncryptor.builder(client,
                 KeyId.of("token", "family-encryption")).build()), k -> k.getBytes(StandardCharsets.UTF_8));
         TokenFamilies mem = new TokenFamilies(sealed, HmacSha256.of(macKey), InstantSource.system(), new SecureRandom(), Duration.ZERO, meters);
         TokenFamilies.Issued first = mem.start("mem", "app", "openid", List.of(), Map.of(), LIFETIME);
@@ -273,7 +274,7 @@ class TokenFamiliesRedisTest {
         TokenFamilies.Issued second = mem.refresh(first.refreshToken(), "app");
         assertThatThrownBy(() -> mem.refresh(first.refreshToken(), "app")).isInstanceOf(FamilyException.class);
         long version = inner.get(first.family().familyId()).orElseThrow().version();
-        assertThat(inner.compareAndSet(new CacheStorage.Put(first.family().familyId(), old, first.family().expiresAt()), version, List.of()))
+        assertThat(inner.compareAndSet(new TokenStore.Put(first.family().familyId(), old, first.family().expiresAt()), version, List.of()))
                 .isTrue();
         for (String t : List.of(first.refreshToken(), second.refreshToken())) {
             assertThatThrownBy(() -> mem.refresh(t, "app"))

@@ -8,7 +8,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.mac.HmacSha256;
 import dev.keyline.testing.MutableClock;
-import dev.keyline.token.storage.InMemoryCacheStorage;
+import dev.keyline.token.storage.InMemoryTokenStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.security.SecureRandom;
 import java.time.Duration;
@@ -24,7 +24,7 @@ import org.junit.jupiter.api.Test;
  */
 class TokenFamilyPropertyTest {
     private final MutableClock clock = new MutableClock(Instant.parse("2026-01-01T00:00:00Z"));
-    private final InMemoryCacheStorage storage = new InMemoryCacheStorage(clock);
+    private final InMemoryTokenStore storage = new InMemoryTokenStore(clock);
     private final TokenFamilies families = new TokenFamilies(storage, HmacSha256.of(SecretBytes.copyOf(new byte[32])), clock,
             new SecureRandom(), Duration.ZERO, new SimpleMeterRegistry());
 

@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.SignedJWT;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.Http;
 import dev.keyline.token.NimbusVerifier;
 import dev.keyline.token.TokenServerFixture;
@@ -26,13 +26,13 @@ import org.junit.jupiter.api.io.TempDir;
 class TokenHttpApiTest {
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static TokenServer server;
     static Http http;
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(dir.resolve("crypto"));
+        crypto = CryptoServiceFixture.start(dir.resolve("crypto"));
         server = TokenServerFixture.start(crypto, dir, b -> b.maxRequestBytes(4096));
         http = new Http(server.baseUrl());
     }

@@ -1,5 +1,6 @@
 package dev.keyline.token.jwks;
 
+import dev.keyline.token.TokenServerFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
@@ -14,7 +15,7 @@ import dev.keyline.crypto.core.keys.KeyState;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.crypto.core.signing.SigningKey;
 import dev.keyline.testing.MutableClock;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.NimbusVerifier;
 import dev.keyline.token.jwt.AccessTokenClaims;
 import dev.keyline.token.jwt.CryptoSigner;
@@ -52,15 +53,15 @@ class KeyRotationPropertyTest {
 
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static CryptoClient client;
     static LocalSigner bridge;
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(dir);
+        crypto = CryptoServiceFixture.start(dir);
         // Metadata is re-read on every call, so a rotation is visible as soon as the token service asks.
-        client = crypto.client(crypto.clientConfig(Duration.ofSeconds(30)).keyMetadataTtl(Duration.ofMillis(1)).build());
+        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).keyMetadataTtl(Duration.ofMillis(1)).build());
         bridge = LocalSigner.of(SigningKey.generate(KeyAlgorithm.ECDSA_P256_SHA256, new SecureRandom(), CryptoProviders.defaults()),
                 "keyline-fallback");
     }

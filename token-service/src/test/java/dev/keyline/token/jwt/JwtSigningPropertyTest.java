@@ -1,5 +1,6 @@
 package dev.keyline.token.jwt;
 
+import dev.keyline.token.TokenServerFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.arbitrary;
@@ -16,7 +17,7 @@ import dev.keyline.crypto.client.CryptoClientFactory;
 import dev.keyline.crypto.client.FallbackHandler;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.NimbusVerifier;
 import dev.keyline.token.jwks.Jwks;
 import dev.keyline.token.jwks.SigningKeys;
@@ -46,15 +47,15 @@ class JwtSigningPropertyTest {
 
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static CryptoClient client;
     static final Map<KeyAlgorithm, JwtIssuer> issuers = new EnumMap<>(KeyAlgorithm.class);
     static final Map<KeyAlgorithm, Jwks> jwks = new EnumMap<>(KeyAlgorithm.class);
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(dir);
-        client = crypto.client(crypto.clientConfig(Duration.ofSeconds(30)).build());
+        crypto = CryptoServiceFixture.start(dir);
+        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).build());
         for (KeyAlgorithm alg : ALGORITHMS) {
             SigningKeys keys = new SigningKeys(client, KeyId.of("token", "jwt-" + alg.name().toLowerCase().replace('_', '-')),
                     Duration.ofMinutes(5), InstantSource.system());
@@ -153,8 +154,8 @@ class JwtSigningPropertyTest {
         KeyAlgorithm alg = KeyAlgorithm.ECDSA_P256_SHA256;
         int n = 24;
         HoldFirstSign hold = new HoldFirstSign(n - 1, Duration.ofSeconds(20));
-        try (CryptoFixture held = CryptoFixture.start(own, List.of(hold));
-                CryptoClient batching = CryptoClientFactory.builder(held.clientConfig(Duration.ofSeconds(30)).timeout(Duration.ofSeconds(30))
+        try (CryptoServiceFixture held = CryptoServiceFixture.start(own, List.of(hold));
+                CryptoClient batching = CryptoClientFactory.builder(TokenServerFixture.clientConfig(held, Duration.ofSeconds(30)).timeout(Duration.ofSeconds(30))
                         .signBatching(n, Duration.ofMillis(100)).build()).meterRegistry(meters).build()) {
             SigningKeys keys = new SigningKeys(batching, KeyId.of("token", "jwt-batching"), Duration.ofMinutes(5), InstantSource.system());
             keys.ensureKey(alg);

@@ -8,7 +8,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.nimbusds.jwt.SignedJWT;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.Http;
 import dev.keyline.token.TokenServerFixture;
 import dev.keyline.token.clients.Client;
@@ -33,7 +33,7 @@ import org.junit.jupiter.api.io.TempDir;
 class SessionAndIntrospectionAuthorizationTest {
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static TokenServer server;
     static Http http;
 
@@ -56,7 +56,7 @@ class SessionAndIntrospectionAuthorizationTest {
                 new Client("orders-rs", hash, Set.of(), List.of(), List.of(), access, refresh),
                 new Client("auditor", hash, Set.of(Client.TOKENS_INTROSPECT), List.of(), List.of(), access, refresh),
                 new Client("intruder", hash, Set.of(Client.CLIENT_CREDENTIALS), List.of(), List.of(), access, refresh));
-        crypto = CryptoFixture.start(dir.resolve("crypto"));
+        crypto = CryptoServiceFixture.start(dir.resolve("crypto"));
         server = TokenServerFixture.start(crypto, dir, b -> b.clients(clients));
         http = new Http(server.baseUrl());
     }

@@ -6,7 +6,7 @@ import static dev.keyline.token.TokenServerFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.nimbusds.jwt.SignedJWT;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.Http;
 import dev.keyline.token.NimbusVerifier;
 import dev.keyline.token.TokenServerFixture;
@@ -29,7 +29,7 @@ class CryptoOutageTest {
 
     @Test
     void cryptoServiceStopped_tokensSignedByPublishedFallbackAndHealthDegraded_thenBackAfterRestart() throws Exception {
-        try (CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"));
+        try (CryptoServiceFixture crypto = CryptoServiceFixture.start(dir.resolve("crypto"));
                 TokenServer server = TokenServerFixture.start(crypto, dir, b -> { })) {
             Http http = new Http(server.baseUrl());
             String jwks = http.get("/.well-known/jwks.json").body();
@@ -77,7 +77,7 @@ class CryptoOutageTest {
 
     @Test
     void signingKeyDisabled_tokensRefusedWith503_notSignedByTheFallback() throws Exception {
-        try (CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"));
+        try (CryptoServiceFixture crypto = CryptoServiceFixture.start(dir.resolve("crypto"));
                 TokenServer server = TokenServerFixture.start(crypto, dir, b -> b.signingKeyId("token/jwt-disabled"))) {
             Http http = new Http(server.baseUrl());
             assertThat(kid(clientCredentials(http, "svc", Map.of()))).isEqualTo("token/jwt-disabled/1");
@@ -91,7 +91,7 @@ class CryptoOutageTest {
 
     @Test
     void cryptoServiceDownAtStart_startsOnTheFallbackAndCreatesTheKeyOnceTheServiceAnswers() throws Exception {
-        try (CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"))) {
+        try (CryptoServiceFixture crypto = CryptoServiceFixture.start(dir.resolve("crypto"))) {
             TokenServerConfig config = TokenServerFixture.config(crypto, dir).cacheEncryption(false).build();
             crypto.stop();
             try (TokenServer server = TokenServer.start(config)) {

@@ -4,18 +4,14 @@ import static dev.keyline.token.TokenServerFixture.clientCredentials;
 import static dev.keyline.token.TokenServerFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.keyline.testsupport.CryptoServiceFixture;
 import com.nimbusds.jwt.SignedJWT;
-import dev.keyline.crypto.service.access.Grant;
-import dev.keyline.crypto.service.server.CryptoServer;
-import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.testing.TestPki;
-import dev.keyline.token.CryptoFixture;
 import dev.keyline.token.Http;
 import dev.keyline.token.NimbusVerifier;
 import dev.keyline.token.TokenServerFixture;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
-import java.time.InstantSource;
 import java.util.HashMap;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
@@ -32,7 +28,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CryptoTlsTest {
     @TempDir
     static Path dir;
-    static CryptoServer crypto;
+    static CryptoServiceFixture crypto;
     static String serviceToken;
 
     @BeforeAll
@@ -41,10 +37,9 @@ class CryptoTlsTest {
         pki.issue("server", "IP:127.0.0.1,DNS:crypto.keyline.test");
         pki.issue("token-service", "");
         TestPki.create(dir, "other", "some-other-ca");
-        CryptoServiceConfig config = CryptoServiceConfig.defaults(dir.resolve("crypto")).grpcPort(0).httpPort(0)
-                .tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem")).build();
-        crypto = CryptoServer.start(config, new CryptoServer.Network(), false, InstantSource.system());
-        serviceToken = crypto.access().issue("token-service", Grant.parseList(CryptoFixture.GRANTS)).token();
+        crypto = CryptoServiceFixture.builder(dir.resolve("crypto")).withoutHttp()
+                .settings(b -> b.tls(dir.resolve("server.pem"), dir.resolve("server.key"), dir.resolve("ca.pem"))).start();
+        serviceToken = TokenServerFixture.serviceToken(crypto);
     }
 
     @AfterAll

@@ -9,7 +9,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 import com.nimbusds.jwt.SignedJWT;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.Http;
 import dev.keyline.token.NimbusVerifier;
 import dev.keyline.token.TokenServerFixture;
@@ -31,13 +31,13 @@ import org.junit.jupiter.api.io.TempDir;
 class FeatureFlagPropertyTest {
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static TokenServer server;
     static Http http;
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(dir.resolve("crypto"));
+        crypto = CryptoServiceFixture.start(dir.resolve("crypto"));
         Path local = dir.resolve("local.pem");
         LocalSigner.writeNewKeyFile(local, KeyAlgorithm.ECDSA_P384_SHA384, new SecureRandom());
         server = TokenServerFixture.start(crypto, dir, b -> b.localKeyFile(local).localKeyAlgorithm(KeyAlgorithm.ECDSA_P384_SHA384));

@@ -4,7 +4,7 @@ import static dev.keyline.token.TokenServerFixture.SECRET;
 import static dev.keyline.token.TokenServerFixture.json;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.Http;
 import dev.keyline.token.RedisFixture;
 import dev.keyline.token.TokenServerFixture;
@@ -25,7 +25,7 @@ class RedisReplicasTest {
 
     @Test
     void twoReplicas_shareFamiliesThroughRedis_refreshAnywhereAndReuseRevokesEverywhere() {
-        try (RedisFixture redis = new RedisFixture(); CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"))) {
+        try (RedisFixture redis = new RedisFixture(); CryptoServiceFixture crypto = CryptoServiceFixture.start(dir.resolve("crypto"))) {
             Path fallback = TokenServerFixture.fallbackKey(dir, "shared-fallback.pem");
             try (TokenServer a = TokenServerFixture.start(crypto, dir, b -> b.storage(TokenServerConfig.StorageKind.REDIS)
                     .redisUrl(RedisFixture.URL).redisPrefix(redis.prefix).fallbackKeyFile(fallback).issuer("https://tokens.test"));

@@ -1,5 +1,6 @@
 package dev.keyline.token.storage;
 
+import dev.keyline.token.TokenServerFixture;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.QuickTheory.qt;
@@ -12,7 +13,7 @@ import dev.keyline.crypto.client.EnvelopeEncryptor;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
-import dev.keyline.token.CryptoFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,27 +27,27 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * T9, encryption round trip, for the family store: whatever is written through
- * {@link EncryptedCacheStorage} (envelope encryption under a real crypto-service key) reads back
+ * {@link EncryptedTokenStore} (envelope encryption under a real crypto-service key) reads back
  * unchanged, the inner storage never holds the plaintext, and an envelope moved to another key
  * fails with DECRYPTION_FAILED instead of decrypting.
  */
 class EncryptionRoundTripPropertyTest {
     @TempDir
     static Path dir;
-    static CryptoFixture crypto;
+    static CryptoServiceFixture crypto;
     static CryptoClient client;
-    static InMemoryCacheStorage inner;
-    static EncryptedCacheStorage storage;
+    static InMemoryTokenStore inner;
+    static EncryptedTokenStore storage;
 
     @BeforeAll
     static void start() {
-        crypto = CryptoFixture.start(dir);
-        client = crypto.client(crypto.clientConfig(Duration.ofSeconds(30)).build());
+        crypto = CryptoServiceFixture.start(dir);
+        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).build());
         KeyId key = KeyId.of("token", "family-encryption");
         client.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
-        inner = new InMemoryCacheStorage(InstantSource.system());
+        inner = new InMemoryTokenStore(InstantSource.system());
         // A small message budget per data key, so the examples also cross data-key refreshes.
-        storage = new EncryptedCacheStorage(inner, new CryptoEncryptor(EnvelopeEncryptor.builder(client, key).maxMessages(17).build()),
+        storage = new EncryptedTokenStore(inner, new CryptoEncryptor(EnvelopeEncryptor.builder(client, key).maxMessages(17).build()),
                 k -> k.getBytes(StandardCharsets.UTF_8));
     }
 
@@ -66,7 +67,7 @@ class EncryptionRoundTripPropertyTest {
                     for (int i = 0; i < value.length; i++) {
                         value[i] = ints.get(i).byteValue();
                     }
-                    storage.put(new CacheStorage.Put("fam_" + key, value, expires));
+                    storage.put(new TokenStore.Put("fam_" + key, value, expires));
                     assertThat(storage.get("fam_" + key).orElseThrow().value()).isEqualTo(value);
                     byte[] stored = inner.get("fam_" + key).orElseThrow().value();
                     assertThat(stored.length).isGreaterThan(value.length);
@@ -83,9 +84,9 @@ class EncryptionRoundTripPropertyTest {
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 20))
                 .assuming((a, b) -> !a.equals(b))
                 .checkAssert((a, b) -> {
-                    storage.put(new CacheStorage.Put("fam_" + a, ("family " + a).getBytes(StandardCharsets.UTF_8), expires));
+                    storage.put(new TokenStore.Put("fam_" + a, ("family " + a).getBytes(StandardCharsets.UTF_8), expires));
                     byte[] envelope = inner.get("fam_" + a).orElseThrow().value();
-                    inner.put(new CacheStorage.Put("fam_" + b, envelope, expires));
+                    inner.put(new TokenStore.Put("fam_" + b, envelope, expires));
                     assertThatThrownBy(() -> storage.get("fam_" + b)).isInstanceOf(StorageIntegrityException.class)
                             .cause().isInstanceOfSatisfying(CryptoException.class,
                                     e -> assertThat(e.reason()).isEqualTo(CryptoException.Reason.DECRYPTION_FAILED));
@@ -95,9 +96,9 @@ class EncryptionRoundTripPropertyTest {
     @Test
     void compareAndSet_encryptsEveryWrite() {
         Instant expires = Instant.now().plus(Duration.ofHours(1));
-        assertThat(storage.compareAndSet(new CacheStorage.Put("fam_cas", "one".getBytes(StandardCharsets.UTF_8), expires), 0,
-                List.of(new CacheStorage.Put("rt:x", "idx".getBytes(StandardCharsets.UTF_8), expires)))).isTrue();
-        assertThat(storage.compareAndSet(new CacheStorage.Put("fam_cas", "two".getBytes(StandardCharsets.UTF_8), expires), 0, List.of()))
+        assertThat(storage.compareAndSet(new TokenStore.Put("fam_cas", "one".getBytes(StandardCharsets.UTF_8), expires), 0,
+                List.of(new TokenStore.Put("rt:x", "idx".getBytes(StandardCharsets.UTF_8), expires)))).isTrue();
+        assertThat(storage.compareAndSet(new TokenStore.Put("fam_cas", "two".getBytes(StandardCharsets.UTF_8), expires), 0, List.of()))
                 .isFalse();
         assertThat(storage.get("fam_cas").orElseThrow().version()).isEqualTo(1);
         assertThat(storage.get("rt:x").orElseThrow().value()).isEqualTo("idx".getBytes(StandardCharsets.UTF_8));

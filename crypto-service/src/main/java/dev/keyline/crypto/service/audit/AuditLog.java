@@ -1,8 +1,5 @@
 package dev.keyline.crypto.service.audit;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.crypto.core.mac.HmacSha256;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,7 +9,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
@@ -23,7 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * An append-only JSON-lines audit log in which every line carries the SHA-256 of the line before
- * it ({@code prev}), so removing or editing a line breaks the chain that {@link #verify} checks.
+ * it ({@code prev}), so removing or editing a line breaks the chain that {@link AuditVerifier#verify} checks.
+ * This class writes; {@link AuditVerifier} checks.
  * Lines are written by one background thread; {@link #record} blocks only when the queue is
  * full, so a slow disk slows callers down rather than losing audit lines.
  *
@@ -32,7 +29,7 @@ import org.slf4j.LoggerFactory;
  * checkpoint next to the log ({@code audit.log.checkpoint}): the number of lines written, the
  * SHA-256 of the last one, and an HMAC-SHA256 over both under a key derived from the master key,
  * rewritten atomically at most {@value #CHECKPOINT_INTERVAL_MS} ms after new lines (and on close).
- * {@link #verify(Path, HmacSha256)} then refuses a log shorter than its checkpoint, or whose line
+ * {@link AuditVerifier#verify(Path, HmacSha256)} then refuses a log shorter than its checkpoint, or whose line
  * at that position is not the attested one; forging a checkpoint needs the master key. Lines
  * written in the last interval before a crash are not yet attested; lines lost earlier are found.
  * A service that opens a log its checkpoint does not match (or a non-empty log without one)
@@ -45,7 +42,7 @@ import org.slf4j.LoggerFactory;
  * opens a new file at the path, whose first line is an {@code AuditLogReopened} event chained to
  * the last line of the old file, and attests the old file's final state in a checkpoint kept as
  * {@code audit.log.checkpoint.reopened-<millis>} (copy it beside the rotated file, named
- * {@code <rotated>.checkpoint}, to verify that file). {@link #verify} accepts a first line that is
+ * {@code <rotated>.checkpoint}, to verify that file). {@link AuditVerifier#verify} accepts a first line that is
  * not chained to the genesis hash only when it is such an event, and reports which hash it
  * continues; {@link #reopenings()} tells health checks.
  *
@@ -60,8 +57,8 @@ import org.slf4j.LoggerFactory;
 public final class AuditLog implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final int QUEUE_CAPACITY = 65_536;
-    private static final String GENESIS = "0".repeat(64);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** The {@code prev} of a chain's first line. */
+    static final String GENESIS = "0".repeat(64);
     private static final AuditEvent POISON = new AuditEvent(java.time.Instant.EPOCH, "", "", "", "", "", "", "", 0);
     static final long CHECKPOINT_INTERVAL_MS = 200;
     private static final String CHECKPOINT_SUFFIX = ".checkpoint";
@@ -117,7 +114,7 @@ public final class AuditLog implements AutoCloseable {
             }
             // One pass over the log: its length, its last hash, and the hash at the line the
             // checkpoint attests (the chain itself is for `keyline audit verify` to check).
-            Checkpoint cp = checkpointMac == null ? null : Checkpoint.read(checkpointOf(file));
+            AuditVerifier.Checkpoint cp = checkpointMac == null ? null : AuditVerifier.Checkpoint.read(checkpointOf(file));
             long dropped = dropPartialLastLine(file);
             if (dropped > 0) {
                 LOG.error("the audit log {} ended in an incomplete line (a crash while writing?); dropped its {} bytes", file, dropped);
@@ -141,7 +138,7 @@ public final class AuditLog implements AutoCloseable {
             }
             String problem = null;
             if (checkpointMac != null && (cp != null || count > 0)) {
-                problem = checkpointProblem(cp, checkpointMac, count, attested, checkpointOf(file));
+                problem = AuditVerifier.checkpointProblem(cp, checkpointMac, count, attested, checkpointOf(file));
                 if (problem != null && cp != null) {
                     Path kept = checkpointOf(file).resolveSibling(checkpointOf(file).getFileName() + ".mismatch-" + System.currentTimeMillis());
                     Files.move(checkpointOf(file), kept);
@@ -448,7 +445,7 @@ public final class AuditLog implements AutoCloseable {
         Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
     }
 
-    private static byte[] checkpointData(long lines, String lastHash) {
+    static byte[] checkpointData(long lines, String lastHash) {
         return (CHECKPOINT_LABEL + lines + "|" + lastHash).getBytes(StandardCharsets.US_ASCII);
     }
 
@@ -603,154 +600,6 @@ public final class AuditLog implements AutoCloseable {
                 sb.append('0');
             }
             sb.append(v);
-        }
-    }
-
-    /** What {@link #verify} found of a log's checkpoint. */
-    public enum CheckpointStatus {
-        /** Present, authentic under the master key, and the log still holds what it attests. */
-        VERIFIED,
-        /** Present and matching, but there was no key to check its HMAC. */
-        UNAUTHENTICATED,
-        /** Absent, and no key was given to require it. */
-        MISSING,
-        /** The problem found is the checkpoint's: absent while required, forged, or not matching the log. */
-        FAILED,
-        /** The hash chain broke first. */
-        NOT_CHECKED
-    }
-
-    /**
-     * The result of checking a log.
-     *
-     * @param firstBadLine the first line that breaks the chain; {@code lines + 1} for a checkpoint
-     *     problem (the problem field says which line it concerns); 0 when there is none
-     * @param continues when the first line is an {@value #REOPENED} event, the hash of the last line
-     *     of the file it continues (that file was renamed away while the service ran); else empty
-     */
-    public record Verification(long lines, long firstBadLine, String problem, CheckpointStatus checkpoint, String continues) {
-        /** A check of a log that starts a chain of its own ({@code continues} empty). */
-        public Verification(long lines, long firstBadLine, String problem, CheckpointStatus checkpoint) {
-            this(lines, firstBadLine, problem, checkpoint, "");
-        }
-
-        public boolean ok() {
-            return firstBadLine == 0;
-        }
-    }
-
-    /** Checks the chain, and the checkpoint where there is one, without the key to authenticate it. */
-    public static Verification verify(Path file) throws IOException {
-        return verify(file, null);
-    }
-
-    /**
-     * Checks that every line's {@code prev} is the SHA-256 of the line before it, and that the log
-     * still holds the lines its checkpoint attests. With {@code checkpointMac} (derived from the
-     * master key that wrote the log) the checkpoint must exist and be authentic; without it, a
-     * present checkpoint is still compared but cannot be trusted, and a missing one is noted.
-     */
-    public static Verification verify(Path file, HmacSha256 checkpointMac) throws IOException {
-        String prev = GENESIS;
-        long n = 0;
-        Checkpoint cp = Checkpoint.read(checkpointOf(file));
-        String attested = null;
-        String continues = "";
-        try (var lines = Files.lines(file, StandardCharsets.UTF_8)) {
-            for (var it = lines.iterator(); it.hasNext(); ) {
-                String line = it.next();
-                n++;
-                if (n == 1 && !line.isEmpty()) {
-                    // A file opened after its predecessor was renamed away starts with the chain's
-                    // next hash, not genesis; only such an event may (see the class comment).
-                    continues = continuation(line);
-                    if (!continues.isEmpty()) {
-                        prev = continues;
-                    }
-                }
-                String broken = line.isEmpty() ? "empty line" : chainProblem(line, prev);
-                if (broken != null) {
-                    return new Verification(n, n, broken, CheckpointStatus.NOT_CHECKED);
-                }
-                prev = sha256(line);
-                if (cp != null && n == cp.lines()) {
-                    attested = prev;
-                }
-            }
-        }
-        if (cp == null && checkpointMac == null) {
-            return new Verification(n, 0, "", CheckpointStatus.MISSING, continues);
-        }
-        String problem = checkpointProblem(cp, checkpointMac, n, attested, checkpointOf(file));
-        if (problem != null) {
-            return new Verification(n, n + 1, problem, CheckpointStatus.FAILED, continues);
-        }
-        return new Verification(n, 0, "", checkpointMac == null ? CheckpointStatus.UNAUTHENTICATED : CheckpointStatus.VERIFIED, continues);
-    }
-
-    /** The {@code prev} of {@code firstLine} when it is a {@value #REOPENED} event not chained to genesis, else empty. */
-    private static String continuation(String firstLine) {
-        try {
-            JsonNode n = JSON.readTree(firstLine);
-            String prev = n.path("prev").asText("");
-            return REOPENED.equals(n.path("operation").asText()) && "keyline".equals(n.path("caller").asText())
-                    && prev.matches("[0-9a-f]{64}") && !prev.equals(GENESIS) ? prev : "";
-        } catch (JsonProcessingException e) {
-            return "";
-        }
-    }
-
-    /** Null when {@code line} links to {@code prev}, else why it does not. */
-    private static String chainProblem(String line, String prev) {
-        try {
-            return prev.equals(JSON.readTree(line).path("prev").asText()) ? null : "prev does not match the SHA-256 of the line before";
-        } catch (JsonProcessingException e) {
-            return "not JSON";
-        }
-    }
-
-    /**
-     * Null when a log of {@code lines} lines, whose line at the checkpoint's position hashes to
-     * {@code attested}, is what checkpoint {@code cp} attests (authenticated with {@code mac} when
-     * given); else what is wrong. A missing checkpoint ({@code cp} null) is a problem here: callers
-     * that tolerate one do not ask.
-     */
-    private static String checkpointProblem(Checkpoint cp, HmacSha256 mac, long lines, String attested, Path checkpointFile) {
-        if (cp == null) {
-            return "no checkpoint file " + checkpointFile.getFileName() + ": removal of the last lines cannot be ruled out";
-        }
-        if (!cp.wellFormed()) {
-            return "the checkpoint file is malformed";
-        }
-        if (mac != null && !mac.verify(checkpointData(cp.lines(), cp.last()), HexFormat.of().parseHex(cp.mac()))) {
-            return "the checkpoint's HMAC does not match (edited, or written under another master key)";
-        }
-        if (lines < cp.lines()) {
-            return "the log ends at line " + lines + " but its checkpoint attests " + cp.lines() + " lines: lines were removed from the end";
-        }
-        if (!cp.last().equals(cp.lines() == 0 ? GENESIS : attested)) {
-            return "line " + cp.lines() + " is not the line the checkpoint attests";
-        }
-        return null;
-    }
-
-    /** The checkpoint as read from its file; fields are empty when it is malformed. */
-    private record Checkpoint(long lines, String last, String mac) {
-        boolean wellFormed() {
-            return lines >= 0 && last.matches("[0-9a-f]{64}") && mac.matches("[0-9a-f]{64}");
-        }
-
-        static Checkpoint read(Path file) throws IOException {
-            if (!Files.exists(file)) {
-                return null;
-            }
-            try {
-                JsonNode n = JSON.readTree(Files.readString(file, StandardCharsets.US_ASCII));
-                return new Checkpoint(n.path("lines").canConvertToLong() ? n.path("lines").asLong(-1) : -1, n.path("last").asText(""),
-                        n.path("mac").asText(""));
-            } catch (IOException | RuntimeException e) {
-                return new Checkpoint(-1, "", "");
-            }
         }
     }
 

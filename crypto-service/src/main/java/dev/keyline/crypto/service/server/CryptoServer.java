@@ -104,7 +104,7 @@ public final class CryptoServer implements AutoCloseable {
         boolean started = false;
         Server openedGrpc = null;
         try {
-            this.access = new AccessControl(store, random, clock, java.time.Duration.ofSeconds(5));
+            this.access = new AccessControl(store.callers(), random, clock, java.time.Duration.ofSeconds(5));
             this.createdAdminToken = ensureAdmin();
             this.keys = new KeyRegistry(store, masterKey, CryptoProviders.defaults(), random, clock, config.metadataTtl(),
                     config.pendingDeletionDelay(), config.keyUsage());

@@ -7,9 +7,6 @@ import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.keys.KeyState;
-import dev.keyline.crypto.service.access.Caller;
-import dev.keyline.crypto.service.access.CallerStore;
-import dev.keyline.crypto.service.access.Grant;
 import dev.keyline.crypto.service.keys.KeyRing;
 import dev.keyline.crypto.service.keys.KeyVersion;
 import java.sql.Connection;
@@ -32,9 +29,11 @@ import org.flywaydb.core.Flyway;
 /**
  * The JDBC key store: an SQLite file (embedded default) or PostgreSQL (several replicas).
  * Schema by Flyway. Every change is one transaction guarded by the ring's revision, so two
- * replicas rotating the same key at once produce exactly one new version each time.
+ * replicas rotating the same key at once produce exactly one new version each time. This class
+ * owns the connection pool, the migrations and the key rings; the callers table, in the same
+ * database and under the same row MACs, is {@link #callers()}.
  */
-public final class JdbcKeyStore implements KeyStore, CallerStore {
+public final class JdbcKeyStore implements KeyStore {
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JdbcKeyStore.class);
     /** The databases the store runs on. */
     public enum Dialect { SQLITE, POSTGRESQL }
@@ -45,6 +44,7 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
     private final ReentrantLock localLock = new ReentrantLock();
     private final RowMac mac;
     private final RowMac.Listener listener;
+    private final JdbcCallerStore callers;
 
     private JdbcKeyStore(HikariDataSource dataSource, Dialect dialect, String description, RowMac mac, RowMac.Listener listener) {
         this.dataSource = dataSource;
@@ -52,6 +52,12 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         this.description = description;
         this.mac = mac;
         this.listener = listener;
+        this.callers = new JdbcCallerStore(this, mac);
+    }
+
+    /** The callers stored in the same database (closed with this store). */
+    public JdbcCallerStore callers() {
+        return callers;
     }
 
     /**
@@ -431,85 +437,8 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
         }
     }
 
-    // ---- callers
-
-    @Override
-    public void saveCaller(Caller caller, String tokenHash) {
-        inTransaction(c -> {
-            try (PreparedStatement del = c.prepareStatement("DELETE FROM callers WHERE name = ?")) {
-                del.setString(1, caller.name());
-                del.executeUpdate();
-            }
-            try (PreparedStatement ps = c.prepareStatement("INSERT INTO callers (name, token_hash, grants, created_at, row_mac)"
-                    + " VALUES (?, ?, ?, ?, ?)")) {
-                String grants = Grant.formatList(caller.grants());
-                ps.setString(1, caller.name());
-                ps.setString(2, tokenHash);
-                ps.setString(3, grants);
-                ps.setLong(4, caller.createdAt().toEpochMilli());
-                ps.setString(5, mac.caller(caller.name(), tokenHash, grants, caller.createdAt().toEpochMilli()).mac());
-                ps.executeUpdate();
-            }
-            return null;
-        });
-    }
-
-    @Override
-    public Optional<Caller> findCallerByTokenHash(String tokenHash) {
-        return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, token_hash, grants, created_at, row_mac FROM callers WHERE token_hash = ?")) {
-                ps.setString(1, tokenHash);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Optional.<Caller>empty();
-                    }
-                    Optional<Caller> caller = verifiedCaller(rs);
-                    if (caller.isEmpty()) {
-                        throw new CryptoException(Reason.PERMISSION_DENIED,
-                                "the caller record of this token failed its integrity check (not written by this service); refused");
-                    }
-                    return caller;
-                }
-            }
-        });
-    }
-
-    @Override
-    public List<Caller> listCallers() {
-        return inTransaction(c -> {
-            List<Caller> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT name, token_hash, grants, created_at, row_mac FROM callers ORDER BY name");
-                    ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    verifiedCaller(rs).ifPresent(out::add);
-                }
-            }
-            return out;
-        });
-    }
-
-    @Override
-    public boolean deleteCaller(String name) {
-        return inTransaction(c -> {
-            try (PreparedStatement ps = c.prepareStatement("DELETE FROM callers WHERE name = ?")) {
-                ps.setString(1, name);
-                return ps.executeUpdate() > 0;
-            }
-        });
-    }
-
-    /** The caller of a row (name, token_hash, grants, created_at, row_mac); empty, reported, when its MAC fails. */
-    private Optional<Caller> verifiedCaller(ResultSet rs) throws SQLException {
-        String name = rs.getString(1);
-        if (!mac.caller(name, rs.getString(2), rs.getString(3), rs.getLong(4)).verify(rs.getString(5))) {
-            refuse("callers", name);
-            return Optional.empty();
-        }
-        return Optional.of(new Caller(name, Grant.parseList(rs.getString(3)), Instant.ofEpochMilli(rs.getLong(4))));
-    }
-
     /** Logs and reports a row that failed its MAC; the primary key only, made printable. */
-    private void refuse(String table, String row) {
+    void refuse(String table, String row) {
         String safe = printable(row);
         LOG.error("row refused: its MAC does not verify (changed outside the service, or another master key) table={} row={}", table, safe);
         try {
@@ -562,11 +491,11 @@ public final class JdbcKeyStore implements KeyStore, CallerStore {
 
     // ---- plumbing
 
-    private interface SqlWork<T> {
+    interface SqlWork<T> {
         T run(Connection c) throws SQLException;
     }
 
-    private <T> T inTransaction(SqlWork<T> work) {
+    <T> T inTransaction(SqlWork<T> work) {
         try (Connection c = dataSource.getConnection()) {
             c.setAutoCommit(false);
             try {

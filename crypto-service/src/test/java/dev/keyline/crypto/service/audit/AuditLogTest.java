@@ -110,7 +110,7 @@ class AuditLogTest {
             }
             assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
         }
-        AuditLog.Verification v = AuditLog.verify(file);
+        AuditVerifier.Verification v = AuditVerifier.verify(file);
         assertThat(v.ok()).as(v.problem()).isTrue();
         assertThat(v.lines()).isEqualTo(15);
     }
@@ -130,14 +130,14 @@ class AuditLogTest {
         removed.remove(2);
         Path r = dir.resolve("removed.log");
         Files.write(r, removed);
-        assertThat(AuditLog.verify(r).firstBadLine()).isEqualTo(3);
+        assertThat(AuditVerifier.verify(r).firstBadLine()).isEqualTo(3);
 
         List<String> edited = new ArrayList<>(lines);
         edited.set(4, edited.get(4).replace("\"outcome\":\"ok\"", "\"outcome\":\"error\""));
         Path e = dir.resolve("edited.log");
         Files.write(e, edited);
         // The edited line itself still links to its predecessor; the next line no longer does.
-        assertThat(AuditLog.verify(e).firstBadLine()).isEqualTo(6);
+        assertThat(AuditVerifier.verify(e).firstBadLine()).isEqualTo(6);
     }
 
     @Test
@@ -174,11 +174,11 @@ class AuditLogTest {
     void checkpoint_ofAnIntactLog_verifiesWithTheKey() throws Exception {
         Path file = writeCheckpointed(8);
 
-        AuditLog.Verification v = AuditLog.verify(file, MAC);
+        AuditVerifier.Verification v = AuditVerifier.verify(file, MAC);
 
         assertThat(v.ok()).as(v.problem()).isTrue();
-        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
-        assertThat(AuditLog.verify(file).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.UNAUTHENTICATED);
+        assertThat(v.checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.VERIFIED);
+        assertThat(AuditVerifier.verify(file).checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.UNAUTHENTICATED);
     }
 
     @Test
@@ -187,13 +187,13 @@ class AuditLogTest {
         List<String> lines = Files.readAllLines(file);
         Files.write(file, lines.subList(0, 6));
 
-        AuditLog.Verification v = AuditLog.verify(file, MAC);
+        AuditVerifier.Verification v = AuditVerifier.verify(file, MAC);
 
         // The chain of the six remaining lines is intact: only the checkpoint shows the loss.
         assertThat(v.ok()).isFalse();
-        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.FAILED);
+        assertThat(v.checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.FAILED);
         assertThat(v.problem()).contains("attests 8 lines", "removed from the end");
-        assertThat(AuditLog.verify(file).ok()).as("without the key the checkpoint is still compared").isFalse();
+        assertThat(AuditVerifier.verify(file).ok()).as("without the key the checkpoint is still compared").isFalse();
     }
 
     @Test
@@ -206,11 +206,11 @@ class AuditLogTest {
                 + com.fasterxml.jackson.databind.json.JsonMapper.builder().build().readTree(Files.readString(cp)).path("mac").asText() + "\"}";
         Files.writeString(cp, forged);
 
-        AuditLog.Verification v = AuditLog.verify(file, MAC);
+        AuditVerifier.Verification v = AuditVerifier.verify(file, MAC);
 
         assertThat(v.ok()).isFalse();
         assertThat(v.problem()).contains("HMAC");
-        assertThat(AuditLog.verify(file, dev.keyline.crypto.core.mac.HmacSha256.of(dev.keyline.crypto.core.SecretBytes.wrap(new byte[] {
+        assertThat(AuditVerifier.verify(file, dev.keyline.crypto.core.mac.HmacSha256.of(dev.keyline.crypto.core.SecretBytes.wrap(new byte[] {
             1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 30, 31, 32}))).ok())
                 .as("another master key's MAC").isFalse();
     }
@@ -231,12 +231,12 @@ class AuditLogTest {
             prev = AuditLog.sha256(relinked);
         }
         Files.write(file, lines);
-        assertThat(AuditLog.verify(file).checkpoint()).as("the chain alone").isNotEqualTo(AuditLog.CheckpointStatus.NOT_CHECKED);
+        assertThat(AuditVerifier.verify(file).checkpoint()).as("the chain alone").isNotEqualTo(AuditVerifier.CheckpointStatus.NOT_CHECKED);
 
-        AuditLog.Verification v = AuditLog.verify(file, MAC);
+        AuditVerifier.Verification v = AuditVerifier.verify(file, MAC);
 
         assertThat(v.ok()).isFalse();
-        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.FAILED);
+        assertThat(v.checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.FAILED);
         assertThat(v.problem()).contains("line 5 is not the line the checkpoint attests");
     }
 
@@ -245,10 +245,10 @@ class AuditLogTest {
         Path file = writeCheckpointed(3);
         Files.delete(AuditLog.checkpointOf(file));
 
-        assertThat(AuditLog.verify(file, MAC).ok()).isFalse();
-        assertThat(AuditLog.verify(file, MAC).problem()).contains("no checkpoint");
-        assertThat(AuditLog.verify(file).ok()).isTrue();
-        assertThat(AuditLog.verify(file).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.MISSING);
+        assertThat(AuditVerifier.verify(file, MAC).ok()).isFalse();
+        assertThat(AuditVerifier.verify(file, MAC).problem()).contains("no checkpoint");
+        assertThat(AuditVerifier.verify(file).ok()).isTrue();
+        assertThat(AuditVerifier.verify(file).checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.MISSING);
     }
 
     @Test
@@ -264,7 +264,7 @@ class AuditLogTest {
                 Thread.sleep(20);
             }
             assertThat(Files.readString(AuditLog.checkpointOf(file))).contains("\"lines\":4,");
-            assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+            assertThat(AuditVerifier.verify(file, MAC).checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.VERIFIED);
         }
     }
 
@@ -286,7 +286,7 @@ class AuditLogTest {
         assertThat(after).hasSize(6);
         assertThat(after.get(4)).as("the finding is in the chain before the next line")
                 .contains("\"operation\":\"AuditLogCheck\"", "\"outcome\":\"error\"", "\"reason\":\"CHECKPOINT_MISMATCH\"");
-        assertThat(AuditLog.verify(file, MAC).ok()).as("the new checkpoint attests the log as it now is").isTrue();
+        assertThat(AuditVerifier.verify(file, MAC).ok()).as("the new checkpoint attests the log as it now is").isTrue();
     }
 
     @Test
@@ -312,7 +312,7 @@ class AuditLogTest {
         }
 
         assertThat(Files.readAllLines(file)).hasSize(3);
-        assertThat(AuditLog.verify(file, MAC).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+        assertThat(AuditVerifier.verify(file, MAC).checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.VERIFIED);
     }
 
     @Test
@@ -331,9 +331,9 @@ class AuditLogTest {
         assertThat(lines.get(5)).contains("\"operation\":\"AuditLogRecovery\"", "\"reason\":\"PARTIAL_LINE_TRUNCATED\"",
                 "\"detail\":\"dropped " + half.length + " bytes of an incomplete last line");
         assertThat(lines.get(6)).contains("\"correlation_id\":\"corr-6\"");
-        AuditLog.Verification v = AuditLog.verify(file, MAC);
+        AuditVerifier.Verification v = AuditVerifier.verify(file, MAC);
         assertThat(v.ok()).as(v.problem()).isTrue();
-        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+        assertThat(v.checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.VERIFIED);
     }
 
     @Test
@@ -348,7 +348,7 @@ class AuditLogTest {
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(1);
         assertThat(lines.get(0)).contains("\"reason\":\"PARTIAL_LINE_TRUNCATED\"", "dropped 8 bytes");
-        assertThat(AuditLog.verify(file).ok()).isTrue();
+        assertThat(AuditVerifier.verify(file).ok()).isTrue();
     }
 
     @Test
@@ -366,7 +366,7 @@ class AuditLogTest {
             log.record(event(4));
             assertThat(log.flush(5, TimeUnit.SECONDS)).isTrue();
             // Verified while the service runs: the checkpoint already attests the new file.
-            AuditLog.Verification live = AuditLog.verify(file, MAC);
+            AuditVerifier.Verification live = AuditVerifier.verify(file, MAC);
             assertThat(live.ok()).as(live.problem()).isTrue();
             assertThat(log.reopenings()).isEqualTo(1);
             assertThat(log.lastReopened()).isPresent();
@@ -378,9 +378,9 @@ class AuditLogTest {
         assertThat(fresh).hasSize(3);
         assertThat(fresh.get(0)).contains("\"operation\":\"AuditLogReopened\"", "\"reason\":\"FILE_MISSING\"", "after 3 lines",
                 "\"prev\":\"" + AuditLog.sha256(old.get(2)) + "\"");
-        AuditLog.Verification v = AuditLog.verify(file, MAC);
+        AuditVerifier.Verification v = AuditVerifier.verify(file, MAC);
         assertThat(v.ok()).as(v.problem()).isTrue();
-        assertThat(v.checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+        assertThat(v.checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.VERIFIED);
         assertThat(v.continues()).isEqualTo(AuditLog.sha256(old.get(2)));
         // The old file's final state was attested on the way out: beside the rotated file it verifies.
         Path kept;
@@ -388,7 +388,7 @@ class AuditLogTest {
             kept = s.filter(p -> p.getFileName().toString().startsWith("audit.log.checkpoint.reopened-")).findFirst().orElseThrow();
         }
         Files.copy(kept, AuditLog.checkpointOf(rotated));
-        assertThat(AuditLog.verify(rotated, MAC).checkpoint()).isEqualTo(AuditLog.CheckpointStatus.VERIFIED);
+        assertThat(AuditVerifier.verify(rotated, MAC).checkpoint()).isEqualTo(AuditVerifier.CheckpointStatus.VERIFIED);
     }
 
     @Test
@@ -410,7 +410,7 @@ class AuditLogTest {
             List<String> lines = Files.readAllLines(file);
             assertThat(lines).hasSize(2);
             assertThat(lines.get(0)).contains("\"reason\":\"FILE_TRUNCATED\"");
-            AuditLog.Verification v = AuditLog.verify(file);
+            AuditVerifier.Verification v = AuditVerifier.verify(file);
             assertThat(v.ok()).as(v.problem()).isTrue();
             assertThat(v.continues()).isEqualTo(AuditLog.sha256(last));
         }
@@ -429,7 +429,7 @@ class AuditLogTest {
         Files.write(file, lines.subList(2, 4));
 
         // Only an AuditLogReopened line may start a file without the genesis hash.
-        AuditLog.Verification v = AuditLog.verify(file);
+        AuditVerifier.Verification v = AuditVerifier.verify(file);
         assertThat(v.firstBadLine()).isEqualTo(1);
         assertThat(v.continues()).isEmpty();
     }

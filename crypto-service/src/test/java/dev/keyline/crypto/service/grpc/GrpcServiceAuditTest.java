@@ -11,7 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.google.protobuf.ByteString;
 import dev.keyline.crypto.service.access.Grant;
-import dev.keyline.crypto.service.audit.AuditLog;
+import dev.keyline.crypto.service.audit.AuditVerifier;
 import dev.keyline.crypto.v1.BatchDecryptRequest;
 import dev.keyline.crypto.v1.CryptoServiceGrpc.CryptoServiceBlockingStub;
 import dev.keyline.crypto.v1.DecryptRequest;
@@ -40,7 +40,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The audit log as calls over the real transport leave it: one hash-chained JSON line per
  * operation with who, what, which key version, outcome, correlation and trace ids; and
- * {@link AuditLog#verify} catching an edited line.
+ * {@link AuditVerifier#verify} catching an edited line.
  */
 class GrpcServiceAuditTest {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -239,7 +239,7 @@ class GrpcServiceAuditTest {
         ls.adminStub().sign(SignRequest.newBuilder().setKeyId(ec).setData(bytes("d")).build());
         auditLines();
 
-        AuditLog.Verification v = AuditLog.verify(auditFile());
+        AuditVerifier.Verification v = AuditVerifier.verify(auditFile());
 
         assertThat(v.ok()).as("%s", v).isTrue();
         assertThat(v.lines()).isEqualTo(Files.readAllLines(auditFile()).size()).isGreaterThanOrEqualTo(3);
@@ -260,12 +260,12 @@ class GrpcServiceAuditTest {
         Path copy = scratch.resolve("audit-copy.log");
         Files.write(copy, lines, StandardCharsets.UTF_8);
 
-        AuditLog.Verification v = AuditLog.verify(copy);
+        AuditVerifier.Verification v = AuditVerifier.verify(copy);
 
         assertThat(v.ok()).isFalse();
         // The chain breaks where the next line's prev no longer matches the edited line.
         assertThat(v.firstBadLine()).as("%s", v).isBetween((long) edited, (long) edited + 1);
-        assertThat(AuditLog.verify(auditFile()).ok()).as("the original is untouched").isTrue();
+        assertThat(AuditVerifier.verify(auditFile()).ok()).as("the original is untouched").isTrue();
     }
 
     @Test
@@ -277,7 +277,7 @@ class GrpcServiceAuditTest {
         Path copy = scratch.resolve("audit-removed.log");
         Files.write(copy, lines, StandardCharsets.UTF_8);
 
-        AuditLog.Verification v = AuditLog.verify(copy);
+        AuditVerifier.Verification v = AuditVerifier.verify(copy);
 
         assertThat(v.ok()).isFalse();
         assertThat(v.firstBadLine()).isEqualTo(2);

@@ -15,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.protobuf.ByteString;
 import dev.keyline.crypto.service.audit.AuditLog;
+import dev.keyline.crypto.service.audit.AuditVerifier;
 import dev.keyline.crypto.v1.BatchEncryptRequest;
 import dev.keyline.crypto.v1.BatchEncryptResponse;
 import dev.keyline.crypto.v1.DecryptRequest;
@@ -226,7 +227,7 @@ class GrpcServiceHardeningTest {
             assertThat(fresh.get(1)).contains("\"operation\":\"Encrypt\"");
             List<String> old = Files.readAllLines(rotated, StandardCharsets.UTF_8);
             assertThat(old.get(old.size() - 1)).contains("\"operation\":\"GenerateKey\"");
-            AuditLog.Verification v = AuditLog.verify(file);
+            AuditVerifier.Verification v = AuditVerifier.verify(file);
             assertThat(v.ok()).as(v.problem()).isTrue();
             assertThat(v.continues()).isEqualTo(sha256Hex(old.get(old.size() - 1)));
             assertThat(audit.reopenings()).isEqualTo(1);

@@ -121,7 +121,7 @@ abstract class KeyStoreContract {
         reg.rotate(KeyId.of("app", "persist"));
         KeyOperations.Encrypted e2 = ops.encrypt(KeyId.of("app", "persist"), "two".getBytes(StandardCharsets.UTF_8), new byte[0]);
         reg.setState(KeyId.of("app", "persist", 1), KeyState.DISABLED);
-        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ofSeconds(5));
+        AccessControl access = new AccessControl(store.callers(), RANDOM, clock, Duration.ofSeconds(5));
         String token = access.issue("svc", Grant.parseList("app:encrypt")).token();
         store.close();
 
@@ -134,7 +134,7 @@ abstract class KeyStoreContract {
         assertThat(new String(ops2.decrypt(e2.keyId(), e2.ciphertext(), new byte[0]), StandardCharsets.UTF_8)).isEqualTo("two");
         reg2.setState(KeyId.of("app", "persist", 1), KeyState.ENABLED);
         assertThat(new String(ops2.decrypt(e1.keyId(), e1.ciphertext(), new byte[0]), StandardCharsets.UTF_8)).isEqualTo("one");
-        assertThat(new AccessControl(again, RANDOM, clock, Duration.ofSeconds(5)).authenticate(token).name()).isEqualTo("svc");
+        assertThat(new AccessControl(again.callers(), RANDOM, clock, Duration.ofSeconds(5)).authenticate(token).name()).isEqualTo("svc");
     }
 
     @Test
@@ -292,7 +292,7 @@ abstract class KeyStoreContract {
     @Test
     void callerGrants_editedInTheDatabase_refusedAndReported() throws Exception {
         JdbcKeyStore store = open();
-        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        AccessControl access = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO);
         String svc = access.issue("svc", Grant.parseList("app:encrypt")).token();
         String other = access.issue("other", Grant.parseList("app:decrypt")).token();
 
@@ -307,7 +307,7 @@ abstract class KeyStoreContract {
     @Test
     void callerTokenHash_replacedByAnAttackersToken_refused() throws Exception {
         JdbcKeyStore store = open();
-        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        AccessControl access = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO);
         access.issue("admin", Grant.parseList("*:*"));
         String mine = access.issue("mine", Grant.parseList("app:read")).token();
         String myHash = queryText("SELECT token_hash FROM callers WHERE name = 'mine'");
@@ -322,7 +322,7 @@ abstract class KeyStoreContract {
     @Test
     void callerRow_withTheMacOfAnotherCaller_refused() throws Exception {
         JdbcKeyStore store = open();
-        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        AccessControl access = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO);
         access.issue("admin", Grant.parseList("*:*"));
         String svc = access.issue("svc", Grant.parseList("app:encrypt")).token();
         String adminMac = queryText("SELECT row_mac FROM callers WHERE name = 'admin'");
@@ -338,7 +338,7 @@ abstract class KeyStoreContract {
     @Test
     void callerRow_withItsMacCleared_refused() throws Exception {
         JdbcKeyStore store = open();
-        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        AccessControl access = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO);
         String svc = access.issue("svc", Grant.parseList("app:encrypt")).token();
 
         sql("UPDATE callers SET row_mac = NULL WHERE name = 'svc'");
@@ -424,7 +424,7 @@ abstract class KeyStoreContract {
         JdbcKeyStore store = open();
         KeyRegistry reg = registry(store, Duration.ZERO);
         KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
-        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        AccessControl access = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO);
         String token = access.issue("svc", Grant.parseList("app:encrypt")).token();
         KeyId id = KeyId.of("app", "fine");
         reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
@@ -454,7 +454,7 @@ abstract class KeyStoreContract {
 
         assertReason(this::open, CryptoException.Reason.INVALID_CONFIG);
         JdbcKeyStore store = open(true);
-        AccessControl access = new AccessControl(store, RANDOM, clock, Duration.ZERO);
+        AccessControl access = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO);
         KeyOperations ops = new KeyOperations(registry(store, Duration.ZERO), RANDOM, 1 << 20);
         assertThat(access.authenticate("kl_old-token").name()).isEqualTo("old");
         assertThat(ops.encrypt(KeyId.of("app", "old"), new byte[] {1}, new byte[0]).keyId().version()).isEqualTo(1);
@@ -462,7 +462,7 @@ abstract class KeyStoreContract {
 
         sql("UPDATE callers SET row_mac = NULL, grants = '*:*' WHERE name = 'old'");
         JdbcKeyStore again = open();
-        assertReason(() -> new AccessControl(again, RANDOM, clock, Duration.ZERO).authenticate("kl_old-token"),
+        assertReason(() -> new AccessControl(again.callers(), RANDOM, clock, Duration.ZERO).authenticate("kl_old-token"),
                 CryptoException.Reason.PERMISSION_DENIED);
     }
 
@@ -474,7 +474,7 @@ abstract class KeyStoreContract {
     @Test
     void rowMacMigration_rerunAfterItsHistoryIsDeleted_refusesToMacForgedRows() throws Exception {
         JdbcKeyStore store = open();
-        String token = new AccessControl(store, RANDOM, clock, Duration.ZERO).issue("svc", List.of(Grant.parse("app:encrypt"))).token();
+        String token = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO).issue("svc", List.of(Grant.parse("app:encrypt"))).token();
         store.close();
         sql("UPDATE callers SET grants = '*:*' WHERE name = 'svc'");
         sql("DELETE FROM key_version_usage");

@@ -1,4 +1,4 @@
-package dev.keyline.token.bench;
+package dev.keyline.platform.bench;
 
 import java.io.BufferedInputStream;
 import java.io.IOException;
@@ -33,7 +33,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * CPU use decides how much is left for the server, and this one costs little per request.
  *
  * <pre>
- * java -cp ... dev.keyline.token.bench.TokenLoad http://127.0.0.1:8080/oauth2/token svc SECRET 32 PT30S [PT5S warm-up] [server pid]
+ * java -cp ... dev.keyline.platform.bench.TokenLoad http://127.0.0.1:8080/oauth2/token svc SECRET 32 PT30S [PT5S warm-up] [server pid]
  * </pre>
  */
 public final class TokenLoad {

@@ -1,4 +1,4 @@
-package dev.keyline.iam.bench;
+package dev.keyline.platform.bench;
 
 import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.EnvelopeEncryptor;

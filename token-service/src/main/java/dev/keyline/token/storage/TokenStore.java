@@ -8,15 +8,15 @@ import java.util.Optional;
 
 /**
  * A key-value store with versioned entries and per-entry absolute expiry: the port behind token
- * families and the access-token deny list. {@link InMemoryCacheStorage} is the one-process default,
- * {@link RedisCacheStorage} the shared one for several replicas; {@link EncryptedCacheStorage}
+ * families and the access-token deny list. {@link InMemoryTokenStore} is the one-process default,
+ * {@link RedisTokenStore} the shared one for several replicas; {@link EncryptedTokenStore}
  * encrypts the values of either.
  *
  * <p>Every entry has a version, 1 when first written and one more on each
  * {@link #compareAndSet}. An expired entry is gone: {@link #get} does not return it and a
  * compare-and-set treats it as absent.
  */
-public interface CacheStorage extends AutoCloseable {
+public interface TokenStore extends AutoCloseable {
 
     /** A stored value and its version. */
     record Stored(byte[] value, long version) {

@@ -9,19 +9,19 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * {@link CacheStorage} in this process's memory, for one replica (the embedded default). Reads are
+ * {@link TokenStore} in this process's memory, for one replica (the embedded default). Reads are
  * lock-free; writes take one lock, so a compare-and-set and its extra writes are atomic together.
  * Expired entries are invisible at once and removed by {@link #purgeExpired()}, which the token
  * server runs periodically, and on {@link #put}s when the map has grown.
  */
-public final class InMemoryCacheStorage implements CacheStorage {
+public final class InMemoryTokenStore implements TokenStore {
     private record Entry(byte[] value, long version, Instant expiresAt) { }
 
     private final Map<String, Entry> entries = new ConcurrentHashMap<>();
     private final InstantSource clock;
     private final Object writeLock = new Object();
 
-    public InMemoryCacheStorage(InstantSource clock) {
+    public InMemoryTokenStore(InstantSource clock) {
         this.clock = Objects.requireNonNull(clock, "clock");
     }
 

@@ -19,20 +19,20 @@ import java.util.Objects;
 import java.util.Optional;
 
 /**
- * {@link CacheStorage} in Redis (through Lettuce), shared by every replica of the token service.
+ * {@link TokenStore} in Redis (through Lettuce), shared by every replica of the token service.
  * Each entry is a hash {@code {v: version, d: value}} under {@code prefix + key} whose Redis TTL is
  * the entry's absolute expiry ({@code PEXPIREAT}), so Redis drops a token family exactly when it
  * expires. Beside it, {@code prefix + key + "#v"} holds the same version (the witness): an entry
  * whose hash is written back from an earlier state (a revoked family restored to before its
  * revocation) no longer matches its witness and every read refuses it with
- * {@link StorageIntegrityException}. With {@link EncryptedCacheStorage} the version is also in the
+ * {@link StorageIntegrityException}. With {@link EncryptedTokenStore} the version is also in the
  * value's AAD, so writing back only an old value fails as well. Restoring every key of an entry to
  * one consistent earlier snapshot is not detectable from Redis alone. {@link #compareAndSet} is one Lua script: Redis runs it atomically, so of N concurrent
  * compare-and-sets with the same expected version exactly one writes, on any number of replicas.
  *
  * <p>Redis errors surface as {@link StorageUnavailableException}.
  */
-public final class RedisCacheStorage implements CacheStorage {
+public final class RedisTokenStore implements TokenStore {
     // KEYS come in pairs: an entry's hash, then its version witness (a plain string holding the
     // same version). Both are written together by these scripts only, and expire together.
     private static final String GET_SCRIPT = """
@@ -84,7 +84,7 @@ public final class RedisCacheStorage implements CacheStorage {
     private final String casSha;
     private final String putSha;
 
-    private RedisCacheStorage(RedisClient client, StatefulRedisConnection<String, byte[]> connection, String prefix) {
+    private RedisTokenStore(RedisClient client, StatefulRedisConnection<String, byte[]> connection, String prefix) {
         this.client = client;
         this.connection = connection;
         this.redis = connection.sync();
@@ -98,14 +98,14 @@ public final class RedisCacheStorage implements CacheStorage {
      * Connects to {@code redisUrl} ({@code redis://host:port/db}, {@code rediss://} for TLS) and
      * keeps every key under {@code prefix}.
      */
-    public static RedisCacheStorage connect(String redisUrl, String prefix, Duration timeout) {
+    public static RedisTokenStore connect(String redisUrl, String prefix, Duration timeout) {
         Objects.requireNonNull(prefix, "prefix");
         RedisURI uri = RedisURI.create(redisUrl);
         uri.setTimeout(timeout);
         RedisClient client = RedisClient.create(uri);
         try {
             StatefulRedisConnection<String, byte[]> c = client.connect(RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE));
-            return new RedisCacheStorage(client, c, prefix);
+            return new RedisTokenStore(client, c, prefix);
         } catch (RedisException e) {
             client.shutdown();
             throw new StorageUnavailableException("cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort() + ": " + e.getMessage(), e);
@@ -227,6 +227,6 @@ public final class RedisCacheStorage implements CacheStorage {
 
     @Override
     public String toString() {
-        return "RedisCacheStorage[prefix=" + prefix + "]";
+        return "RedisTokenStore[prefix=" + prefix + "]";
     }
 }

@@ -3,9 +3,8 @@ package dev.keyline.crypto.client;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.keys.KeyState;
-import dev.keyline.crypto.service.access.Grant;
 import dev.keyline.crypto.service.server.CryptoServer;
-import dev.keyline.crypto.service.server.CryptoServiceConfig;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import io.grpc.inprocess.InProcessChannelBuilder;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -13,32 +12,30 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
-import java.util.UUID;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real crypto service, in-process (SQLite in a temporary directory), behind a
- * {@link FaultInjector}; one per test class. Clients reach it over an in-process channel;
+ * The client side of the shared {@link CryptoServiceFixture}: a real crypto service, in-process,
+ * behind a {@link FaultInjector}; one per test class. Clients reach it over an in-process channel;
  * keys are created and changed through the service's own registry, not through the client, so
- * that those calls neither count as RPCs nor fill the client's caches.
+ * that those calls neither count as RPCs nor fill the client's caches. (The shared fixture cannot
+ * build clients itself: it would depend on this module, whose tests depend on it.)
  */
-final class ServiceFixture implements AutoCloseable {
-    private static final AtomicInteger UNIQUE = new AtomicInteger();
-
-    final CryptoServer server;
+final class ClientFixture implements AutoCloseable {
     final FaultInjector faults = new FaultInjector();
+    final CryptoServiceFixture service;
+    final CryptoServer server;
     final String adminToken;
     final String name;
 
-    private ServiceFixture(Path dir) {
-        this.name = "crypto-client-test-" + UUID.randomUUID();
-        this.server = CryptoServer.start(CryptoServiceConfig.defaults(dir).build(), new CryptoServer.InProcess(name), false,
-                InstantSource.system(), List.of(faults));
-        this.adminToken = server.createdAdminToken().orElseThrow();
+    private ClientFixture(Path dir) {
+        this.service = CryptoServiceFixture.builder(dir).inProcess().interceptors(List.of(faults)).start();
+        this.server = service.server();
+        this.adminToken = service.adminToken();
+        this.name = service.inProcessName().orElseThrow();
     }
 
-    static ServiceFixture start(Path dir) {
-        return new ServiceFixture(dir);
+    static ClientFixture start(Path dir) {
+        return new ClientFixture(dir);
     }
 
     /**
@@ -66,26 +63,24 @@ final class ServiceFixture implements AutoCloseable {
 
     /** A new key with a unique id in {@code namespace}. */
     KeyId newKey(String namespace, KeyAlgorithm algorithm) {
-        KeyId id = KeyId.of(namespace, algorithm.name().toLowerCase().replace('_', '-') + "-" + UNIQUE.incrementAndGet());
-        server.keys().create(id, algorithm, Duration.ZERO);
-        return id;
+        return service.newKey(namespace, algorithm);
     }
 
     int rotate(KeyId id) {
-        return server.keys().rotate(id.unversioned()).primaryVersion();
+        return service.rotate(id);
     }
 
     void setState(KeyId id, KeyState state) {
-        server.keys().setState(id, state);
+        service.setState(id, state);
     }
 
     /** A token that may only do {@code grants} (e.g. "ns:encrypt,decrypt"). */
     String token(String grants) {
-        return server.access().issue("caller-" + UNIQUE.incrementAndGet(), Grant.parseList(grants)).token();
+        return service.newCallerToken(grants);
     }
 
     @Override
     public void close() {
-        server.close();
+        service.close();
     }
 }

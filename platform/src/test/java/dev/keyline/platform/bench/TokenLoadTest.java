@@ -1,10 +1,9 @@
-package dev.keyline.token.bench;
+package dev.keyline.platform.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keyline.token.CryptoFixture;
-import dev.keyline.token.TokenServerFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.server.TokenServer;
 import java.net.URI;
 import java.nio.file.Path;
@@ -25,11 +24,11 @@ class TokenLoadTest {
      */
     @Test
     void run_againstTokenServer_reportsConsistentCountsAndServerResources() throws Exception {
-        try (CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"));
-                TokenServer server = TokenServerFixture.start(crypto, dir, b -> { })) {
+        try (CryptoServiceFixture crypto = CryptoServiceFixture.start(dir.resolve("crypto"));
+                TokenServer server = TokenServer.start(TokenServers.config(crypto, dir).build())) {
             long started = System.nanoTime();
-            TokenLoad.Result r = TokenLoad.run(new TokenLoad.Options(URI.create(server.baseUrl() + "/oauth2/token"), "svc",
-                    TokenServerFixture.SECRET, 4, Duration.ofSeconds(1), Duration.ofMillis(300), ProcessHandle.current().pid()));
+            TokenLoad.Result r = TokenLoad.run(new TokenLoad.Options(URI.create(server.baseUrl() + "/oauth2/token"), TokenServers.CLIENT,
+                    TokenServers.SECRET, 4, Duration.ofSeconds(1), Duration.ofMillis(300), ProcessHandle.current().pid()));
             Duration took = Duration.ofNanos(System.nanoTime() - started);
 
             assertThat(r.errors()).isZero();
@@ -50,7 +49,7 @@ class TokenLoadTest {
             assertThat(took).isGreaterThanOrEqualTo(Duration.ofMillis(1300)).isLessThan(Duration.ofSeconds(40));
             assertThat(r.toText()).contains("tokens=" + r.tokens() + " errors=0").contains("tokens/s=").contains("server_rss_mb=");
 
-            TokenLoad.Result wrong = TokenLoad.run(new TokenLoad.Options(URI.create(server.baseUrl() + "/oauth2/token"), "svc", "wrong", 1,
+            TokenLoad.Result wrong = TokenLoad.run(new TokenLoad.Options(URI.create(server.baseUrl() + "/oauth2/token"), TokenServers.CLIENT, "wrong", 1,
                     Duration.ofMillis(200), Duration.ZERO, -1));
             assertThat(wrong.tokens()).isZero();
             assertThat(wrong.errors()).as("at least the one request every connection sends").isPositive().isGreaterThanOrEqualTo(wrong.answered());

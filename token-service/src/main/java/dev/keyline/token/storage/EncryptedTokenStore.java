@@ -9,21 +9,21 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * A {@link CacheStorage} whose values are encrypted before they reach the inner storage (Redis
+ * A {@link TokenStore} whose values are encrypted before they reach the inner storage (Redis
  * sees only envelopes), each bound to its own AAD: {@code aadFor.apply(key)} — for a token family
  * the family id — followed by the entry's version ({@code "\nv=" + version}). So a value copied
  * to another key, or an older value of the same key written back under a later version, does not
  * authenticate and {@link #get} refuses it with {@link StorageIntegrityException} instead of
  * reading it. Versions only grow through {@link #compareAndSet}, and the inner storage checks them
- * against its own witness ({@link RedisCacheStorage}), so an entry rolled back whole (value and
+ * against its own witness ({@link RedisTokenStore}), so an entry rolled back whole (value and
  * version) is refused too. Versions and expiry are not secret and stay unencrypted.
  */
-public final class EncryptedCacheStorage implements CacheStorage {
-    private final CacheStorage inner;
+public final class EncryptedTokenStore implements TokenStore {
+    private final TokenStore inner;
     private final CryptoEncryptor encryptor;
     private final Function<String, byte[]> aadFor;
 
-    public EncryptedCacheStorage(CacheStorage inner, CryptoEncryptor encryptor, Function<String, byte[]> aadFor) {
+    public EncryptedTokenStore(TokenStore inner, CryptoEncryptor encryptor, Function<String, byte[]> aadFor) {
         this.inner = Objects.requireNonNull(inner, "inner");
         this.encryptor = Objects.requireNonNull(encryptor, "encryptor");
         this.aadFor = Objects.requireNonNull(aadFor, "aadFor");
@@ -80,6 +80,6 @@ public final class EncryptedCacheStorage implements CacheStorage {
 
     @Override
     public String toString() {
-        return "EncryptedCacheStorage[" + inner + "]";
+        return "EncryptedTokenStore[" + inner + "]";
     }
 }

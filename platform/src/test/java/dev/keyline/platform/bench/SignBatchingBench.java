@@ -1,10 +1,8 @@
-package dev.keyline.token.bench;
+package dev.keyline.platform.bench;
 
-import dev.keyline.crypto.client.CryptoClientConfig;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
-import dev.keyline.token.CryptoFixture;
-import dev.keyline.token.TokenServerFixture;
+import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.server.TokenServer;
 import dev.keyline.token.server.TokenServerConfig;
 import io.micrometer.core.instrument.DistributionSummary;
@@ -21,9 +19,9 @@ import java.util.Locale;
  * configuration per JVM, so that runs can alternate and share nothing:
  *
  * <pre>
- * ./mvnw -q -o -pl token-service dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/cp.txt
- * java -cp token-service/target/test-classes:token-service/target/classes:$(cat /tmp/cp.txt) \
- *     dev.keyline.token.bench.SignBatchingBench PT0S 64 32 PT10S PT5S      # linger, max items, connections, measure, warm-up
+ * ./mvnw -q -o -pl platform dependency:build-classpath -Dmdep.includeScope=test -Dmdep.outputFile=/tmp/cp.txt
+ * java -cp platform/target/test-classes:platform/target/classes:$(cat /tmp/cp.txt) \
+ *     dev.keyline.platform.bench.SignBatchingBench PT0S 64 32 PT10S PT5S      # linger, max items, connections, measure, warm-up
  * </pre>
  */
 public final class SignBatchingBench {
@@ -37,16 +35,15 @@ public final class SignBatchingBench {
         Duration measure = Duration.parse(args[3]);
         Duration warmup = Duration.parse(args[4]);
         Path dir = Files.createTempDirectory("keyline-sign-batching-bench");
-        try (CryptoFixture crypto = CryptoFixture.start(dir.resolve("crypto"))) {
+        try (CryptoServiceFixture crypto = CryptoServiceFixture.start(dir.resolve("crypto"))) {
             crypto.server().keys().ensure(KeyId.of("token", "jwt-signing"), KeyAlgorithm.ECDSA_P256_SHA256);
-            TokenServerConfig config = TokenServerFixture.config(crypto, dir)
+            TokenServerConfig config = TokenServers.config(crypto, dir)
                     .keyPublishDelay(Duration.ZERO)
-                    .crypto(CryptoClientConfig.builder().clientName("token-service").endpoint(crypto.endpoint()).authToken(crypto.token)
-                            .callerHasFallback(true).signBatching(maxItems, linger).build())
+                    .crypto(TokenServers.clientConfig(crypto).signBatching(maxItems, linger).build())
                     .build();
             try (TokenServer server = TokenServer.start(config)) {
-                TokenLoad.Result r = TokenLoad.run(new TokenLoad.Options(URI.create(server.baseUrl() + "/oauth2/token"), "svc",
-                        TokenServerFixture.SECRET, concurrency, measure, warmup, -1));
+                TokenLoad.Result r = TokenLoad.run(new TokenLoad.Options(URI.create(server.baseUrl() + "/oauth2/token"), TokenServers.CLIENT,
+                        TokenServers.SECRET, concurrency, measure, warmup, -1));
                 DistributionSummary batches = server.meters().find("keyline.client.sign.batch.size").summary();
                 double viaCrypto = server.meters().find("keyline_token_access_tokens_total").tag("signer", "crypto").counter() == null ? 0
                         : server.meters().find("keyline_token_access_tokens_total").tag("signer", "crypto").counter().count();

@@ -1,2 +1,0 @@
-/** A load generator for RFC 6749 token endpoints. */
-package dev.keyline.token.bench;
