@@ -76,6 +76,11 @@ public record ResilienceSettings(int rateLimit, Duration rateLimitPeriod, float 
                 .retry(retryMaxAttempts, retryInitialBackoff, retryMaxBackoff, 2.0, 0.5);
     }
 
+    /** Every variable these settings read under {@code prefix}, in a stable order. */
+    public static List<String> variables(String prefix) {
+        return SUFFIX.values().stream().sorted().map(v -> prefix + v).toList();
+    }
+
     /**
      * {@code problem} ({@code "field: what is wrong"} from {@link CryptoClientConfig.Builder#problems()})
      * with the field replaced by the {@code prefix*} variable that sets it, or null when no
