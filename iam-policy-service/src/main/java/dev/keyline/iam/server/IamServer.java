@@ -152,9 +152,11 @@ public final class IamServer implements AutoCloseable {
             if (storage != null) {
                 cache.l2(storage, config.l2Ttl());
                 if (client != null) {
-                    cache.encryptWhen(() -> flagsNow.is(ENCRYPTION_FLAG, ON)).encrypted(EnvelopeEncryptor.builder(client, KeyId.parse(config.encryptionKeyId())).clock(b.clock)
+                    // Built whatever the flag says at start (it makes no RPC until used), so switching it on needs no restart.
+                    EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(client, KeyId.parse(config.encryptionKeyId())).clock(b.clock)
                             .meterRegistry(meters).clientName("iam-policy-service").context("keyline-iam-decision-cache")
-                            .maxAge(Duration.ofMinutes(5)).refreshBefore(Duration.ofSeconds(30)).build(), config.cryptoFallback());
+                            .maxAge(Duration.ofMinutes(5)).refreshBefore(Duration.ofSeconds(30)).build();
+                    cache.encrypted(envelopes, config.cryptoFallback()).encryptWhen(() -> flagsNow.is(ENCRYPTION_FLAG, ON));
                 }
             }
             DecisionCache decisionCache = cache.build();

@@ -131,6 +131,24 @@ class RuntimeFlagsTest {
         assertThat(list.body().path("offered").path(IamServer.SIGNING_FLAG).toString()).isEqualTo("[\"on\",\"off\"]");
     }
 
+    @Test
+    void putFlag_withoutAConfiguredAdminToken_theEndpointIsOff() {
+        IamServerConfig config = IamFixture.defaults(tmp.resolve("no-admin"), f.policyDir, "unused:").l2Backend(IamServerConfig.L2Backend.MEMORY)
+                .adminToken(dev.keyline.crypto.core.SecretBytes.copyOf(new byte[0])).cryptoEndpoint(f.crypto.endpoint())
+                .cryptoToken(f.crypto.iamToken()).authJwksUrl(f.tokens.jwksUrl()).build();
+        try (IamServer noAdmin = IamServer.start(config)) {
+            String url = noAdmin.managementUrl().orElseThrow() + "/admin/flags/" + IamServer.SIGNING_FLAG;
+            for (String bearer : new String[] {null, "", IamFixture.ADMIN_TOKEN}) {
+                HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url)).PUT(HttpRequest.BodyPublishers.ofString("{\"value\":\"off\"}"));
+                if (bearer != null) {
+                    b.header("Authorization", "Bearer " + bearer);
+                }
+                assertThat(management.send(b).status()).isEqualTo(404);
+            }
+            assertThat(noAdmin.flags().get(IamServer.SIGNING_FLAG)).isEqualTo("on");
+        }
+    }
+
     private static void assertSigned(JsonNode decision, boolean signed) {
         assertThat(decision.has("signature")).as(decision.toString()).isEqualTo(signed);
         if (signed) {
