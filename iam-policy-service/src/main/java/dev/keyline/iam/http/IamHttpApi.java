@@ -275,7 +275,7 @@ public final class IamHttpApi {
         String keyId = JsonRequests.text(body, "", "key_id");
         var batch = JsonRequests.batchProof(body);
         var signer = authorizer.signer().orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
-                "decision signing is off in this service, so it verifies nothing"));
+                "this service has no decision signer (KEYLINE_IAM_CRYPTO_ENABLED=false), so it verifies nothing"));
         Verification v = signer.verify(claims, signature, keyId, batch);
         // The request the verifier holds, when given, must be the one the decision answers.
         if (v.valid() && body.has("request")) {
@@ -302,7 +302,7 @@ public final class IamHttpApi {
 
     private void jwks(Context ctx) {
         var signer = authorizer.signer().orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
-                "decision signing is off in this service"));
+                "this service has no decision signer (KEYLINE_IAM_CRYPTO_ENABLED=false)"));
         ObjectNode out = JsonRequests.JSON.createObjectNode();
         ArrayNode keys = out.putArray("keys");
         for (String jwk : signer.jwks()) {
