@@ -47,7 +47,6 @@ public final class CryptoClientConfig {
     private final KeyId signingKeyId;
     private final Duration keyMetadataTtl;
     private final int keyCacheMaxEntries;
-    private final boolean enabled;
     private final boolean cacheEncryption;
     private final boolean signing;
     private final float failureRateThreshold;
@@ -89,7 +88,6 @@ public final class CryptoClientConfig {
         this.signingKeyId = b.signingKeyId.isEmpty() ? null : KeyId.parse(b.signingKeyId);
         this.keyMetadataTtl = b.keyMetadataTtl;
         this.keyCacheMaxEntries = b.keyCacheMaxEntries;
-        this.enabled = b.enabled;
         this.cacheEncryption = b.cacheEncryption;
         this.signing = b.signing;
         this.failureRateThreshold = b.failureRateThreshold;
@@ -138,8 +136,6 @@ public final class CryptoClientConfig {
     public Optional<KeyId> signingKeyId() { return Optional.ofNullable(signingKeyId); }
     public Duration keyMetadataTtl() { return keyMetadataTtl; }
     public int keyCacheMaxEntries() { return keyCacheMaxEntries; }
-    /** Feature flag: whether the embedding service uses the crypto service at all. */
-    public boolean enabled() { return enabled; }
     /** Feature flag: whether the embedding service encrypts its cache entries (needs an encryption key). */
     public boolean cacheEncryption() { return cacheEncryption; }
     /** Feature flag: whether the embedding service signs through the crypto service (needs a signing key). */
@@ -184,7 +180,7 @@ public final class CryptoClientConfig {
     public String toString() {
         return "CryptoClientConfig[client=" + clientName + ", endpoints=" + endpoints + ", timeout=" + timeout + ", token=redacted"
                 + ", tls=" + tlsEnabled + ", encryptionKeyId=" + encryptionKeyId + ", signingKeyId=" + signingKeyId
-                + ", keyMetadataTtl=" + keyMetadataTtl + ", enabled=" + enabled + ", cacheEncryption=" + cacheEncryption
+                + ", keyMetadataTtl=" + keyMetadataTtl + ", cacheEncryption=" + cacheEncryption
                 + ", signing=" + signing + ", circuit=[" + failureRateThreshold + "%, window " + slidingWindowSize + ", min "
                 + minimumNumberOfCalls + ", open " + waitDurationInOpenState + ", half-open " + permittedCallsInHalfOpenState + "]"
                 + ", rateLimit=" + rateLimitPerPeriod + "/" + rateLimitPeriod + ", retry=[" + maxAttempts + " attempts, "
@@ -216,7 +212,6 @@ public final class CryptoClientConfig {
         private String signingKeyId = "";
         private Duration keyMetadataTtl = Duration.ofSeconds(60);
         private int keyCacheMaxEntries = 10_000;
-        private boolean enabled = true;
         private boolean cacheEncryption;
         private boolean signing;
         private float failureRateThreshold = 50f;
@@ -272,7 +267,6 @@ public final class CryptoClientConfig {
         public Builder signingKeyId(String v) { signingKeyId = v == null ? "" : v; return this; }
         public Builder keyMetadataTtl(Duration v) { keyMetadataTtl = v; return this; }
         public Builder keyCacheMaxEntries(int v) { keyCacheMaxEntries = v; return this; }
-        public Builder enabled(boolean v) { enabled = v; return this; }
         public Builder cacheEncryption(boolean v) { cacheEncryption = v; return this; }
         public Builder signing(boolean v) { signing = v; return this; }
 

@@ -20,6 +20,7 @@ import java.util.Locale;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -45,6 +46,7 @@ public final class Authorizer {
     private final InstantSource clock;
     private final Supplier<UUID> ids;
     private final Duration decisionTtl;
+    private final BooleanSupplier signing;
 
     public Authorizer(PolicyEngine engine, DecisionCache cache, CacheKeys keys, Optional<DecisionSigner> signer, IamMetrics metrics,
             InstantSource clock, Supplier<UUID> ids) {
@@ -53,6 +55,17 @@ public final class Authorizer {
 
     public Authorizer(PolicyEngine engine, DecisionCache cache, CacheKeys keys, Optional<DecisionSigner> signer, IamMetrics metrics,
             InstantSource clock, Supplier<UUID> ids, Duration decisionTtl) {
+        this(engine, cache, keys, signer, metrics, clock, ids, decisionTtl, () -> true);
+    }
+
+    /**
+     * With {@code signing}, the run-time decision-signing flag: decisions are signed (by
+     * {@code signer}, when present) only while it says so, read per request. Verification and the
+     * decision JWKS do not depend on it: decisions signed before it was switched off still verify.
+     */
+    public Authorizer(PolicyEngine engine, DecisionCache cache, CacheKeys keys, Optional<DecisionSigner> signer, IamMetrics metrics,
+            InstantSource clock, Supplier<UUID> ids, Duration decisionTtl, BooleanSupplier signing) {
+        this.signing = Objects.requireNonNull(signing, "signing");
         this.engine = Objects.requireNonNull(engine, "engine");
         this.cache = Objects.requireNonNull(cache, "cache");
         this.keys = Objects.requireNonNull(keys, "keys");
@@ -75,7 +88,7 @@ public final class Authorizer {
     public AuthorizationOutcome authorize(AuthorizationRequest request, String caller) {
         long start = System.nanoTime();
         Unsigned u = decide(request, caller);
-        Optional<SignedDecision> signed = signer.flatMap(s -> s.sign(u.claims()));
+        Optional<SignedDecision> signed = activeSigner().flatMap(s -> s.sign(u.claims()));
         metrics.decision(u.decision().allowed(), u.cached(), System.nanoTime() - start);
         return new AuthorizationOutcome(u.decision(), u.cached(), u.level(), signed, u.claims());
     }
@@ -90,7 +103,7 @@ public final class Authorizer {
         for (AuthorizationRequest r : requests) {
             decided.add(decide(r, caller));
         }
-        Optional<List<SignedDecision>> signed = signer.flatMap(s -> s.signBatch(decided.stream().map(Unsigned::claims).toList()));
+        Optional<List<SignedDecision>> signed = activeSigner().flatMap(s -> s.signBatch(decided.stream().map(Unsigned::claims).toList()));
         long each = (System.nanoTime() - start) / Math.max(1, requests.size());
         List<AuthorizationOutcome> out = new ArrayList<>(decided.size());
         for (int i = 0; i < decided.size(); i++) {
@@ -134,7 +147,17 @@ public final class Authorizer {
         return cache;
     }
 
+    /** The signer that verifies decisions and publishes their keys, whether or not signing is now on. */
     public Optional<DecisionSigner> signer() {
         return signer;
+    }
+
+    /** Whether new decisions are signed now. */
+    public boolean signing() {
+        return signer.isPresent() && signing.getAsBoolean();
+    }
+
+    private Optional<DecisionSigner> activeSigner() {
+        return signing.getAsBoolean() ? signer : Optional.empty();
     }
 }

@@ -14,6 +14,7 @@ import java.time.InstantSource;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,7 +32,11 @@ public final class DecisionCache implements AutoCloseable {
     private static final long WARN_EVERY_NANOS = 10_000_000_000L;
 
     private final Cache<String, Evaluation> l1;
+    /** Plaintext (MAC-authenticated) L2; null without L2. */
     private final DistributedTier l2;
+    /** Encrypted L2 over the same storage; null when no encryptor was given. */
+    private final DistributedTier encryptedL2;
+    private final BooleanSupplier encrypt;
     private final IamMetrics metrics;
     private final AtomicLong lastL2Warning = new AtomicLong(System.nanoTime() - WARN_EVERY_NANOS);
 
@@ -45,11 +50,14 @@ public final class DecisionCache implements AutoCloseable {
         this.metrics = b.metrics;
         this.l1 = b.l1MaxEntries == 0 ? null : Caffeine.newBuilder().maximumSize(b.l1MaxEntries).expireAfterWrite(b.l1Ttl)
                 .ticker(() -> nanos(b.clock.instant())).build();
+        this.encrypt = b.encrypt;
         if (b.storage == null) {
             this.l2 = null;
+            this.encryptedL2 = null;
         } else {
             PlaintextTier plain = new PlaintextTier(b.storage, b.entryMac, b.l2Ttl, b.clock, b.metrics);
-            this.l2 = b.encryptor == null ? plain : new EncryptedDecisionCache(plain, b.encryptor, b.fallback, b.l2Ttl, b.clock, b.metrics);
+            this.l2 = plain;
+            this.encryptedL2 = b.encryptor == null ? null : new EncryptedDecisionCache(plain, b.encryptor, b.fallback, b.l2Ttl, b.clock, b.metrics);
         }
     }
 
@@ -70,7 +78,7 @@ public final class DecisionCache implements AutoCloseable {
         }
         Optional<Evaluation> e;
         try {
-            e = l2.get(key);
+            e = tier().get(key);
         } catch (IamException ex) {
             l2Unavailable(ex);
             e = Optional.empty();
@@ -93,7 +101,7 @@ public final class DecisionCache implements AutoCloseable {
         }
         if (l2 != null) {
             try {
-                l2.put(key, evaluation);
+                tier().put(key, evaluation);
             } catch (IamException ex) {
                 l2Unavailable(ex);
             }
@@ -112,9 +120,18 @@ public final class DecisionCache implements AutoCloseable {
         return Optional.ofNullable(l2).map(DistributedTier::storage);
     }
 
-    /** Whether L2 entries are encrypted. */
+    /**
+     * Whether L2 entries are now encrypted: an encryptor was given and the encryption flag is on.
+     * The flag is read per operation, so switching it takes effect on the next lookup. With it on,
+     * a plaintext entry is refused (see {@link EncryptedDecisionCache}); with it off, an encrypted
+     * entry is a miss: switching never serves an entry in the other form.
+     */
     public boolean encrypted() {
-        return l2 instanceof EncryptedDecisionCache;
+        return encryptedL2 != null && encrypt.getAsBoolean();
+    }
+
+    private DistributedTier tier() {
+        return encrypted() ? encryptedL2 : l2;
     }
 
     private void l2Unavailable(IamException ex) {
@@ -151,6 +168,7 @@ public final class DecisionCache implements AutoCloseable {
         private CryptoFallback fallback = CryptoFallback.SKIP;
         private HmacSha256 entryMac;
         private InstantSource clock = InstantSource.system();
+        private BooleanSupplier encrypt = () -> true;
 
         private Builder(IamMetrics metrics) {
             this.metrics = Objects.requireNonNull(metrics, "metrics");
@@ -174,6 +192,15 @@ public final class DecisionCache implements AutoCloseable {
         public Builder encrypted(EnvelopeEncryptor encryptor, CryptoFallback fallback) {
             this.encryptor = Objects.requireNonNull(encryptor, "encryptor");
             this.fallback = Objects.requireNonNull(fallback, "fallback");
+            return this;
+        }
+
+        /**
+         * Encrypts L2 entries (with the {@link #encrypted} encryptor) only while {@code flag} says so:
+         * the run-time cache-encryption flag. Without this call, always.
+         */
+        public Builder encryptWhen(BooleanSupplier flag) {
+            this.encrypt = Objects.requireNonNull(flag, "flag");
             return this;
         }
 

@@ -22,6 +22,8 @@ import dev.keyline.iam.policy.PolicySetInfo;
 import dev.keyline.iam.policy.ReloadResult;
 import dev.keyline.iam.signing.BoundDecisionClaims;
 import dev.keyline.iam.signing.Verification;
+import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.RuntimeFlags;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -82,16 +84,74 @@ public final class IamHttpApi {
         this.batchMaxItems = batchMaxItems;
     }
 
-    /** Starts the management server ({@code GET /metrics}) on {@code host:port} (0 = any free port). */
+    /** Starts the management server ({@code GET /metrics}) on {@code host:port} (0 = any free port), without admin endpoints. */
     public Javalin startManagement(String host, int port) {
+        return startManagement(host, port, RuntimeFlags.builder("iam-policy-service").build(), AdminToken.off());
+    }
+
+    /**
+     * Starts the management server on {@code host:port} (0 = any free port): {@code GET /metrics},
+     * and {@code GET /admin/flags}, {@code PUT /admin/flags/{flag}} (body {@code {"value":"off"}})
+     * with {@code Authorization: Bearer} the admin token ({@code KEYLINE_IAM_ADMIN_TOKEN}); without
+     * one they answer 404. Each change is audited ({@link RuntimeFlags}) and counted.
+     */
+    public Javalin startManagement(String host, int port, RuntimeFlags flags, AdminToken adminToken) {
         Javalin app = Javalin.create(c -> {
             c.showJavalinBanner = false;
             c.useVirtualThreads = true;
             c.startupWatcherEnabled = false;
             c.http.prefer405over404 = true;
+            c.http.maxRequestSize = 1024;
         });
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(scrape.get()));
-        app.error(404, ctx -> error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.method() + " " + ctx.path(), List.of()));
+        app.get("/admin/flags", in(ctx -> {
+            if (!admin(ctx, adminToken)) {
+                return;
+            }
+            ObjectNode out = JsonRequests.JSON.createObjectNode();
+            ObjectNode values = out.putObject("flags");
+            ObjectNode offered = out.putObject("offered");
+            flags.values().forEach((k, v) -> {
+                values.put(k, v);
+                ArrayNode o = offered.putArray(k);
+                flags.offered(k).forEach(o::add);
+            });
+            ctx.header("Cache-Control", "no-store");
+            json(ctx, 200, out);
+        }));
+        app.put("/admin/flags/{flag}", in(ctx -> {
+            if (!admin(ctx, adminToken)) {
+                return;
+            }
+            String value;
+            try {
+                value = JsonRequests.JSON.readTree(ctx.bodyAsBytes()).path("value").asText("");
+            } catch (IOException e) {
+                value = "";
+            }
+            if (value.isEmpty()) {
+                error(ctx, 400, "INVALID_ARGUMENT", "the body must be {\"value\": \"...\"}", List.of());
+                return;
+            }
+            try {
+                RuntimeFlags.Change c = flags.set(ctx.pathParam("flag"), value, "admin-token@" + ctx.ip(),
+                        ctx.res().getHeader(CORRELATION_HEADER));
+                ObjectNode out = JsonRequests.JSON.createObjectNode();
+                out.put("flag", c.flag()).put("from", c.from()).put("to", c.to()).put("correlation_id", c.correlationId());
+                ctx.header("Cache-Control", "no-store");
+                json(ctx, 200, out);
+            } catch (RuntimeFlags.FlagException e) {
+                switch (e.reason()) {
+                    case UNKNOWN_FLAG -> error(ctx, 404, "UNKNOWN_FLAG", e.getMessage(), List.of());
+                    case VALUE_NOT_OFFERED -> error(ctx, 409, "VALUE_NOT_OFFERED", e.getMessage(), List.of());
+                }
+            }
+        }));
+        app.error(404, ctx -> {
+            if (ctx.result() == null || !ctx.result().startsWith("{")) {
+                error(ctx, 404, "NOT_FOUND", "no such endpoint: " + ctx.method() + " " + ctx.path(), List.of());
+            }
+        });
         app.start(host, port);
         return app;
     }
@@ -158,6 +218,23 @@ public final class IamHttpApi {
         };
     }
 
+    /**
+     * Whether the request carries the admin token; otherwise answers it: 404 when no token is
+     * configured (the endpoint is off), 401 for a missing or wrong one.
+     */
+    private static boolean admin(Context ctx, AdminToken token) {
+        if (!token.enabled()) {
+            error(ctx, 404, "NOT_FOUND", "the admin endpoint is off (KEYLINE_IAM_ADMIN_TOKEN is not set)", List.of());
+            return false;
+        }
+        if (!token.matches(ctx.header("Authorization"))) {
+            ctx.header("WWW-Authenticate", "Bearer realm=\"keyline-iam-admin\"");
+            error(ctx, 401, "UNAUTHENTICATED", "a valid admin bearer token is required", List.of());
+            return false;
+        }
+        return true;
+    }
+
     // ------------------------------------------------------------------------------ handlers
 
     private void authorize(Context ctx) {
@@ -198,7 +275,7 @@ public final class IamHttpApi {
         String keyId = JsonRequests.text(body, "", "key_id");
         var batch = JsonRequests.batchProof(body);
         var signer = authorizer.signer().orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
-                "decision signing is off in this service, so it verifies nothing"));
+                "this service has no decision signer (KEYLINE_IAM_CRYPTO_ENABLED=false), so it verifies nothing"));
         Verification v = signer.verify(claims, signature, keyId, batch);
         // The request the verifier holds, when given, must be the one the decision answers.
         if (v.valid() && body.has("request")) {
@@ -225,7 +302,7 @@ public final class IamHttpApi {
 
     private void jwks(Context ctx) {
         var signer = authorizer.signer().orElseThrow(() -> new IamException(IamException.Reason.PERMISSION_DENIED,
-                "decision signing is off in this service"));
+                "this service has no decision signer (KEYLINE_IAM_CRYPTO_ENABLED=false)"));
         ObjectNode out = JsonRequests.JSON.createObjectNode();
         ArrayNode keys = out.putArray("keys");
         for (String jwk : signer.jwks()) {

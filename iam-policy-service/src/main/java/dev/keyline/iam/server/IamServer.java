@@ -26,6 +26,8 @@ import dev.keyline.iam.policy.PolicyEngine;
 import dev.keyline.iam.policy.PolicyWatcher;
 import dev.keyline.iam.policy.ReloadResult;
 import dev.keyline.iam.signing.DecisionSigner;
+import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.RuntimeFlags;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -69,6 +71,14 @@ public final class IamServer implements AutoCloseable {
     private final Javalin http;
     private final Optional<Javalin> management;
     private final Deque<AutoCloseable> resources;
+    private final RuntimeFlags flags;
+
+    /** The run-time flag that turns decision signing on and off. */
+    public static final String SIGNING_FLAG = "decision_signing";
+    /** The run-time flag that turns L2 entry encryption on and off. */
+    public static final String ENCRYPTION_FLAG = "cache_encryption";
+    public static final String ON = "on";
+    public static final String OFF = "off";
 
     private IamServer(Builder b) {
         this.config = b.config;
@@ -95,11 +105,10 @@ public final class IamServer implements AutoCloseable {
                     client = CryptoClientFactory.builder(cc).meterRegistry(meters).clock(b.clock).build();
                     opened.push(client);
                 }
+                // Both keys whatever the flags say at start: either flag may be switched on at run time.
                 Map<KeyId, KeyAlgorithm> keys = new LinkedHashMap<>();
-                if (config.decisionSigning()) {
-                    keys.put(KeyId.parse(config.signingKeyId()), KeyAlgorithm.ECDSA_P256_SHA256);
-                }
-                if (config.cacheEncryption()) {
+                keys.put(KeyId.parse(config.signingKeyId()), KeyAlgorithm.ECDSA_P256_SHA256);
+                if (config.l2Backend() != IamServerConfig.L2Backend.OFF) {
                     keys.put(KeyId.parse(config.encryptionKeyId()), KeyAlgorithm.AES_256_GCM);
                 }
                 if (config.provisionKeys() && !keys.isEmpty()) {
@@ -108,6 +117,21 @@ public final class IamServer implements AutoCloseable {
                     provisioner.start();
                 }
             }
+
+            // T11: decision signing and L2 encryption are flags an operator switches at run time
+            // (/admin/flags on the management port); "on" is offered only when the crypto service is.
+            boolean l2 = config.l2Backend() != IamServerConfig.L2Backend.OFF;
+            String signingNow = config.decisionSigning() ? ON : OFF;
+            String encryptionNow = config.cacheEncryption() ? ON : OFF;
+            PrometheusMeterRegistry flagMeters = meters;
+            this.flags = RuntimeFlags.builder("iam-policy-service")
+                    .flag(SIGNING_FLAG, signingNow, client != null ? List.of(ON, OFF) : List.of(signingNow))
+                    .flag(ENCRYPTION_FLAG, encryptionNow, client != null && l2 ? List.of(ON, OFF) : List.of(encryptionNow))
+                    .onChange(c -> io.micrometer.core.instrument.Counter.builder("keyline.iam.flag.changes")
+                            .description("feature flag changes accepted at run time").tag("flag", c.flag()).tag("to", c.to())
+                            .register(flagMeters).increment())
+                    .build();
+            RuntimeFlags flagsNow = flags;
 
             CacheKeys cacheKeys;
             if (config.cacheHmacKey().size() > 0) {
@@ -127,17 +151,20 @@ public final class IamServer implements AutoCloseable {
             };
             if (storage != null) {
                 cache.l2(storage, config.l2Ttl());
-                if (config.cacheEncryption()) {
-                    cache.encrypted(EnvelopeEncryptor.builder(client, KeyId.parse(config.encryptionKeyId())).clock(b.clock)
+                if (client != null) {
+                    // Built whatever the flag says at start (it makes no RPC until used), so switching it on needs no restart.
+                    EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(client, KeyId.parse(config.encryptionKeyId())).clock(b.clock)
                             .meterRegistry(meters).clientName("iam-policy-service").context("keyline-iam-decision-cache")
-                            .maxAge(Duration.ofMinutes(5)).refreshBefore(Duration.ofSeconds(30)).build(), config.cryptoFallback());
+                            .maxAge(Duration.ofMinutes(5)).refreshBefore(Duration.ofSeconds(30)).build();
+                    cache.encrypted(envelopes, config.cryptoFallback()).encryptWhen(() -> flagsNow.is(ENCRYPTION_FLAG, ON));
                 }
             }
             DecisionCache decisionCache = cache.build();
             opened.push(decisionCache);
-            Optional<DecisionSigner> signer = config.decisionSigning()
+            Optional<DecisionSigner> signer = client != null
                     ? Optional.of(new DecisionSigner(client, KeyId.parse(config.signingKeyId()), metrics, b.clock)) : Optional.empty();
-            this.authorizer = new Authorizer(engine, decisionCache, cacheKeys, signer, metrics, b.clock, UUID::randomUUID, config.decisionTtl());
+            this.authorizer = new Authorizer(engine, decisionCache, cacheKeys, signer, metrics, b.clock, UUID::randomUUID, config.decisionTtl(),
+                    () -> flagsNow.is(SIGNING_FLAG, ON));
             this.health = new IamHealth(engine, Optional.ofNullable(client), decisionCache.l2Storage());
 
             Optional<SecretBytes> adminToken = config.adminToken().size() > 0 ? Optional.of(config.adminToken()) : Optional.empty();
@@ -163,7 +190,7 @@ public final class IamServer implements AutoCloseable {
             opened.push(listening::stop);
             if (config.managementPort() >= 0) {
                 try {
-                    Javalin m = api.startManagement(config.managementHost(), config.managementPort());
+                    Javalin m = api.startManagement(config.managementHost(), config.managementPort(), flags, AdminToken.of(adminTokenBytes()));
                     opened.push(m::stop);
                     this.management = Optional.of(m);
                 } catch (RuntimeException e) {
@@ -231,6 +258,15 @@ public final class IamServer implements AutoCloseable {
 
     public Health health() {
         return health.check();
+    }
+
+    /** The run-time feature flags ({@value #SIGNING_FLAG}, {@value #ENCRYPTION_FLAG}: {@value #ON} or {@value #OFF}). */
+    public RuntimeFlags flags() {
+        return flags;
+    }
+
+    private byte[] adminTokenBytes() {
+        return config.adminToken().toByteArray();
     }
 
     /** Stops the HTTP server (in-flight requests finish), the watcher, the cache and the client this server created. */

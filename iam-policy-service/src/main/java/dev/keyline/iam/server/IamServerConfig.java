@@ -1,6 +1,7 @@
 package dev.keyline.iam.server;
 
 import dev.keyline.crypto.client.CryptoClientConfig;
+import dev.keyline.crypto.client.ResilienceSettings;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyId;
@@ -50,6 +51,10 @@ import java.util.function.Function;
  * @param cryptoTokenIsAdmin the crypto token is the crypto service's admin token (read from a file named
  *     {@code admin.token}, or equal to {@code $dataDir/admin.token})
  * @param allowAdminToken let a standalone service run with the admin token anyway ({@link #standaloneProblems()})
+ * @param keyCacheTtl how long the crypto client caches key metadata and public keys (the decision
+ *     JWKS, local verification) before asking the crypto service again: a rotation or a disabled
+ *     version is seen within it
+ * @param cryptoResilience the crypto client's rate limiter, circuit breaker and retries
  */
 public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long maxBodyBytes, int batchMaxItems, Path policyDir,
         boolean watchPolicies, Duration watchQuietPeriod, SecretBytes adminToken, long l1MaxEntries, Duration l1Ttl, L2Backend l2Backend,
@@ -58,13 +63,17 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         Duration cryptoTimeout, String encryptionKeyId, String signingKeyId, boolean decisionSigning, boolean provisionKeys,
         String managementHost, int managementPort, String authJwksUrl, String authIssuer, String authAudience, Duration authJwksCacheTtl,
         Duration decisionTtl, boolean cryptoTls, String cryptoTlsCa, String cryptoTlsCert, String cryptoTlsKey, String cryptoTlsServerName,
-        boolean cryptoTokenIsAdmin, boolean allowAdminToken) {
+        boolean cryptoTokenIsAdmin, boolean allowAdminToken, Duration keyCacheTtl, ResilienceSettings cryptoResilience) {
 
     public static final int DEFAULT_HTTP_PORT = 8181;
     public static final int DEFAULT_MANAGEMENT_PORT = 9181;
     public static final String DEFAULT_AUDIENCE = "keyline-iam";
     public static final String DEFAULT_SIGNING_KEY = "iam/decision-signing";
     public static final String DEFAULT_ENCRYPTION_KEY = "iam/decision-cache";
+    /** Default of {@link #keyCacheTtl}: the crypto client's own. */
+    public static final Duration DEFAULT_KEY_CACHE_TTL = Duration.ofSeconds(60);
+    private static final String KEY_CACHE_TTL = "KEYLINE_IAM_KEY_CACHE_TTL";
+    private static final String CRYPTO_PREFIX = "KEYLINE_IAM_CRYPTO_";
 
     /** Where L2 lives. */
     public enum L2Backend { MEMORY, REDIS, OFF }
@@ -98,6 +107,8 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         Objects.requireNonNull(cryptoTlsCert, "cryptoTlsCert");
         Objects.requireNonNull(cryptoTlsKey, "cryptoTlsKey");
         Objects.requireNonNull(cryptoTlsServerName, "cryptoTlsServerName");
+        Objects.requireNonNull(keyCacheTtl, "keyCacheTtl");
+        Objects.requireNonNull(cryptoResilience, "cryptoResilience");
     }
 
     /**
@@ -224,6 +235,8 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         str(get.apply("KEYLINE_IAM_SIGNING_KEY_ID"), b::signingKeyId);
         bool(problems, "KEYLINE_IAM_DECISION_SIGNING", get.apply("KEYLINE_IAM_DECISION_SIGNING"), b::decisionSigning);
         bool(problems, "KEYLINE_IAM_PROVISION_KEYS", get.apply("KEYLINE_IAM_PROVISION_KEYS"), b::provisionKeys);
+        dur(problems, KEY_CACHE_TTL, get.apply(KEY_CACHE_TTL), b::keyCacheTtl);
+        b.cryptoResilience(ResilienceSettings.fromEnvironment(CRYPTO_PREFIX, get, problems));
         IamServerConfig config = b.build();
         problems.addAll(config.validate());
         if (!problems.isEmpty()) {
@@ -289,12 +302,17 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         keyId(p, "signingKeyId", signingKeyId);
         if (cryptoEnabled && checkCryptoConnection) {
             for (String problem : cryptoClientBuilder().problems()) {
-                if (!problem.startsWith("encryptionKeyId") && !problem.startsWith("signingKeyId")) {
+                String variable = ResilienceSettings.variable(CRYPTO_PREFIX, problem);
+                if (variable != null) {
+                    p.add(variable);
+                } else if (!problem.startsWith("encryptionKeyId") && !problem.startsWith("signingKeyId")
+                        && !problem.startsWith("keyMetadataTtl")) {
                     p.add("crypto." + problem);
                 }
             }
         }
         positive(p, "cryptoTimeout", cryptoTimeout, Duration.ofMinutes(10));
+        positive(p, "keyCacheTtl", keyCacheTtl, Duration.ofDays(1));
         if (managementHost.isBlank()) {
             p.add("managementHost: must be a host name or address");
         }
@@ -336,9 +354,9 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
     private CryptoClientConfig.Builder cryptoClientBuilder() {
         byte[] token = cryptoToken.toByteArray();
         try {
-            return CryptoClientConfig.builder().clientName("iam-policy-service").endpoints(cryptoEndpoints).timeout(cryptoTimeout)
+            return cryptoResilience.applyTo(CryptoClientConfig.builder()).clientName("iam-policy-service").endpoints(cryptoEndpoints).timeout(cryptoTimeout)
                     .authToken(new String(token, StandardCharsets.UTF_8)).encryptionKeyId(encryptionKeyId).signingKeyId(signingKeyId)
-                    .cacheEncryption(cacheEncryption).signing(decisionSigning).callerHasFallback(true).envelopeContext("keyline-iam-decision-cache")
+                    .cacheEncryption(cacheEncryption).signing(decisionSigning).callerHasFallback(true).keyMetadataTtl(keyCacheTtl).envelopeContext("keyline-iam-decision-cache")
                     .tlsEnabled(cryptoTls).tlsTrustCertificates(cryptoTlsCa.isEmpty() ? null : Path.of(cryptoTlsCa))
                     .tlsClientCertificate(cryptoTlsCert.isEmpty() ? null : Path.of(cryptoTlsCert), cryptoTlsKey.isEmpty() ? null : Path.of(cryptoTlsKey))
                     .tlsServerName(cryptoTlsServerName.isEmpty() ? null : cryptoTlsServerName);
@@ -358,7 +376,8 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
                 + l1MaxEntries + "/" + l1Ttl + ", l2=" + l2Backend + "/" + l2Ttl + (l2Backend == L2Backend.REDIS ? " " + redisKeyPrefix : "")
                 + ", cacheEncryption=" + cacheEncryption + ", fallback=" + cryptoFallback + ", crypto=" + (cryptoEnabled ? cryptoEndpoints : "off")
                 + ", signing=" + decisionSigning + " " + signingKeyId + ", encryptionKey=" + encryptionKeyId + ", management=" + managementHost + ":"
-                + managementPort + ", auth=" + authIssuer + " aud " + authAudience + ", cryptoTls=" + cryptoTls + ", secrets redacted]";
+                + managementPort + ", auth=" + authIssuer + " aud " + authAudience + ", cryptoTls=" + cryptoTls + ", keyCacheTtl=" + keyCacheTtl
+                + ", cryptoResilience=" + cryptoResilience + ", secrets redacted]";
     }
 
     private static void positive(List<String> p, String field, Duration d, Duration max) {
@@ -455,6 +474,8 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         private String cryptoTlsServerName = "";
         private boolean cryptoTokenIsAdmin;
         private boolean allowAdminToken;
+        private Duration keyCacheTtl = DEFAULT_KEY_CACHE_TTL;
+        private ResilienceSettings cryptoResilience = ResilienceSettings.SERVICE_DEFAULTS;
 
         private Builder(Path dataDir) {
             this.dataDir = Objects.requireNonNull(dataDir, "dataDir");
@@ -509,6 +530,8 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         public Builder cryptoTlsServerName(String v) { cryptoTlsServerName = v; return this; }
         public Builder cryptoTokenIsAdmin(boolean v) { cryptoTokenIsAdmin = v; return this; }
         public Builder allowAdminToken(boolean v) { allowAdminToken = v; return this; }
+        public Builder keyCacheTtl(Duration v) { keyCacheTtl = v; return this; }
+        public Builder cryptoResilience(ResilienceSettings v) { cryptoResilience = v; return this; }
 
         /** The configuration; call {@link IamServerConfig#validate()} to check it. */
         public IamServerConfig build() {
@@ -517,7 +540,7 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
                     cacheEncryption, cryptoFallback, cacheHmacKey, cryptoEnabled, cryptoEndpoints, cryptoToken, cryptoTimeout,
                     encryptionKeyId, signingKeyId, decisionSigning, provisionKeys, managementHost, managementPort, authJwksUrl, authIssuer,
                     authAudience, authJwksCacheTtl, decisionTtl, cryptoTls, cryptoTlsCa, cryptoTlsCert, cryptoTlsKey, cryptoTlsServerName,
-                    cryptoTokenIsAdmin, allowAdminToken);
+                    cryptoTokenIsAdmin, allowAdminToken, keyCacheTtl, cryptoResilience);
         }
     }
 }

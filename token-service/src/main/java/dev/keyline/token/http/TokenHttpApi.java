@@ -351,6 +351,12 @@ public final class TokenHttpApi {
             case FamilyException f -> f.reason() == FamilyException.Reason.CONTENDED
                     ? new OAuthException(OAuthError.TEMPORARILY_UNAVAILABLE, f.getMessage())
                     : new OAuthException(OAuthError.INVALID_GRANT, "the refresh token is invalid, expired, revoked or was already used");
+            case CryptoException c when c.reason() == CryptoException.Reason.RATE_LIMITED -> {
+                // T14: refused by this service's own limiter before any RPC; not a fault of the crypto service.
+                LOG.atWarn().addKeyValue("error_code", c.reason().name()).addKeyValue("correlation_id", c.correlationId())
+                        .log("crypto-service call refused by the client rate limiter (KEYLINE_TOKEN_CRYPTO_RATE_LIMIT)");
+                yield new OAuthException(OAuthError.TEMPORARILY_UNAVAILABLE, "rate limited: too many signing or encryption calls; retry later");
+            }
             case CryptoException c -> {
                 LOG.atError().addKeyValue("error_code", c.reason().name()).addKeyValue("correlation_id", c.correlationId())
                         .log("crypto operation failed while serving a request: {}", c.getMessage());

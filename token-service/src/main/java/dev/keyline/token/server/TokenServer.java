@@ -11,6 +11,8 @@ import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
+import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.RuntimeFlags;
 import dev.keyline.token.clients.Client;
 import dev.keyline.token.clients.ClientRegistry;
 import dev.keyline.token.clients.ClientsFile;
@@ -72,6 +74,10 @@ public final class TokenServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(TokenServer.class);
     /** Where the shared refresh-token HMAC key lives in Redis (encrypted like every other value). */
     private static final String SHARED_MAC_KEY = "token-mac-key";
+    /** The run-time flag that picks the signing path. */
+    public static final String SIGNING_FLAG = "signing";
+    public static final String SIGNING_CRYPTO = "crypto";
+    public static final String SIGNING_LOCAL = "local";
 
     private final TokenServerConfig config;
     private final PrometheusMeterRegistry meters;
@@ -80,7 +86,7 @@ public final class TokenServer implements AutoCloseable {
     private final Optional<SigningKeys> signingKeys;
     private final TokenStore storage;
     private final TokenFamilies families;
-    private final AtomicBoolean cryptoSigning;
+    private final RuntimeFlags flags;
     private final boolean hasFallback;
     private final ScheduledExecutorService scheduler;
     private final TokenHttpApi http;
@@ -131,7 +137,18 @@ public final class TokenServer implements AutoCloseable {
             this.signingKeys = client.map(c -> new SigningKeys(c, KeyId.parse(config.signingKeyId()), config.effectivePublishDelay(), clock));
             signingKeys.ifPresent(this::loadSigningKeys);
             Optional<CryptoSigner> cryptoSigner = signingKeys.map(k -> new CryptoSigner(client.get(), k, asymmetricFallback, meters));
-            this.cryptoSigning = new AtomicBoolean(config.signer() == TokenServerConfig.SignerKind.CRYPTO);
+            // T11: the signing path is a flag an operator switches at run time (/admin/flags on the management
+            // port), offering only the paths this process has keys for.
+            List<String> offered = new ArrayList<>();
+            cryptoSigner.ifPresent(c -> offered.add(SIGNING_CRYPTO));
+            local.ifPresent(l -> offered.add(SIGNING_LOCAL));
+            io.micrometer.core.instrument.MeterRegistry flagMeters = meters;
+            this.flags = RuntimeFlags.builder("token-service")
+                    .flag(SIGNING_FLAG, config.signer() == TokenServerConfig.SignerKind.CRYPTO ? SIGNING_CRYPTO : SIGNING_LOCAL, offered)
+                    .onChange(c -> io.micrometer.core.instrument.Counter.builder("keyline.token.flag.changes")
+                            .description("feature flag changes accepted at run time").tag("flag", c.flag()).tag("to", c.to())
+                            .register(flagMeters).increment())
+                    .build();
             KmsSigner localOrCrypto = local.map(l -> (KmsSigner) l).orElseGet(() -> cryptoSigner.orElseThrow());
             KmsSigner cryptoOrLocal = cryptoSigner.map(c -> (KmsSigner) c).orElse(localOrCrypto);
 
@@ -170,13 +187,13 @@ public final class TokenServer implements AutoCloseable {
 
             // The HTTP server binds first (port 0 resolves); the issuer defaults to where it listens.
             FallbackHandler fallbackHandler = new FallbackHandler(meters, "token-service");
-            AtomicBoolean flag = cryptoSigning;
+            RuntimeFlags flag = flags;
             String[] issuerRef = {config.issuer()};
             this.http = TokenHttpApi.start(config.httpHost(), config.httpPort(), config.maxRequestBytes(), meters, b.tracing, port -> {
                 if (issuerRef[0].isEmpty()) {
                     issuerRef[0] = "http://" + hostForUrl(config.httpHost()) + ":" + port;
                 }
-                JwtIssuer jwtIssuer = new JwtIssuer(() -> flag.get() ? cryptoOrLocal : localOrCrypto, fallback, fallbackHandler, issuerRef[0],
+                JwtIssuer jwtIssuer = new JwtIssuer(() -> flag.is(SIGNING_FLAG, SIGNING_CRYPTO) ? cryptoOrLocal : localOrCrypto, fallback, fallbackHandler, issuerRef[0],
                         clock, random, meters);
                 AccessTokenVerifier verifier = new AccessTokenVerifier(signingKeys, localKeys, issuerRef[0], clock);
                 TokenEndpoint endpoint = new TokenEndpoint(jwtIssuer, families, verifier, new RevokedAccessTokens(storage), registry);
@@ -184,7 +201,10 @@ public final class TokenServer implements AutoCloseable {
             });
             opened.add(http::stop);
             this.issuer = issuerRef[0];
-            this.management = ManagementHttp.start(config.managementHost(), config.managementPort(), meters, this::health);
+            byte[] adminBytes = config.adminToken().toByteArray();
+            AdminToken adminToken = AdminToken.of(adminBytes);
+            java.util.Arrays.fill(adminBytes, (byte) 0);
+            this.management = ManagementHttp.start(config.managementHost(), config.managementPort(), meters, this::health, flags, adminToken);
             opened.add(management::stop);
 
             this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-token-maintenance").daemon(true).factory());
@@ -352,15 +372,23 @@ public final class TokenServer implements AutoCloseable {
     }
 
     /**
-     * Feature flag (T11): whether tokens are signed through the crypto service ({@code true}) or
-     * with the local key. Can be flipped while running when both are configured.
+     * Feature flag (T11), in process: what {@code PUT /admin/flags/signing} on the management port
+     * does, audited the same way with actor {@code in-process} (the benchmark uses it).
+     *
+     * @throws RuntimeFlags.FlagException when that path has no key in this process
      */
     public void setCryptoSigning(boolean viaCryptoService) {
-        cryptoSigning.set(viaCryptoService);
+        flags.set(SIGNING_FLAG, viaCryptoService ? SIGNING_CRYPTO : SIGNING_LOCAL, "in-process", java.util.UUID.randomUUID().toString());
     }
 
+    /** Whether tokens are now signed through the crypto service (else with the local key). */
     public boolean cryptoSigning() {
-        return cryptoSigning.get();
+        return flags.is(SIGNING_FLAG, SIGNING_CRYPTO);
+    }
+
+    /** The run-time feature flags ({@value #SIGNING_FLAG}: {@value #SIGNING_CRYPTO} or {@value #SIGNING_LOCAL}). */
+    public RuntimeFlags flags() {
+        return flags;
     }
 
     /** Reads the signing key's versions now instead of at the next poll. */
@@ -388,7 +416,7 @@ public final class TokenServer implements AutoCloseable {
         String st = storageOk ? "UP" : "DOWN";
         checks.put("storage", Map.of("status", st, "kind", config.storage().name().toLowerCase(java.util.Locale.ROOT)));
         overall = worst(overall, st);
-        checks.put("signer", Map.of("status", "UP", "path", cryptoSigning.get() ? "crypto" : "local", "fallback", hasFallback));
+        checks.put("signer", Map.of("status", "UP", "path", flags.get(SIGNING_FLAG), "fallback", hasFallback));
         return new TokenHttpApi.Health(overall, checks);
     }
 

@@ -1,6 +1,8 @@
 package dev.keyline.token.server;
 
 import dev.keyline.crypto.client.CryptoClientConfig;
+import dev.keyline.crypto.client.ResilienceSettings;
+import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
@@ -41,6 +43,8 @@ import java.util.function.Function;
  * @param managementHost bind address of the management port ({@code /metrics}, {@code /health});
  *     loopback by default
  * @param managementPort the management port, apart from the public API (0 = any free port)
+ * @param adminToken bearer token of the management port's {@code /admin/flags} endpoint (switches
+ *     the signing path at run time); empty turns the endpoint off (404)
  */
 public record TokenServerConfig(
         String httpHost,
@@ -72,7 +76,8 @@ public record TokenServerConfig(
         Duration jwksMaxAge,
         Optional<Duration> keyPublishDelay,
         Duration keyPollInterval,
-        Duration refreshReuseGrace) {
+        Duration refreshReuseGrace,
+        SecretBytes adminToken) {
 
     /** Which {@link dev.keyline.token.jwt.KmsSigner} signs. */
     public enum SignerKind { CRYPTO, LOCAL }
@@ -94,6 +99,8 @@ public record TokenServerConfig(
     private static final String SIGN_BATCH_LINGER = "KEYLINE_TOKEN_SIGN_BATCH_LINGER";
     private static final String SIGN_BATCH_MAX_ITEMS = "KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS";
     private static final String ALLOW_ADMIN_TOKEN = "KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN";
+    private static final String ADMIN_TOKEN = "KEYLINE_TOKEN_ADMIN_TOKEN";
+    private static final String CRYPTO_PREFIX = "KEYLINE_TOKEN_CRYPTO_";
     private static final String TLS = "KEYLINE_TOKEN_CRYPTO_TLS";
     private static final String TLS_CA = "KEYLINE_TOKEN_CRYPTO_TLS_CA";
     private static final String TLS_CERT = "KEYLINE_TOKEN_CRYPTO_TLS_CERT";
@@ -126,6 +133,7 @@ public record TokenServerConfig(
         Objects.requireNonNull(keyPublishDelay, "keyPublishDelay");
         Objects.requireNonNull(keyPollInterval, "keyPollInterval");
         Objects.requireNonNull(refreshReuseGrace, "refreshReuseGrace");
+        Objects.requireNonNull(adminToken, "adminToken");
     }
 
     /** Every problem of this configuration, each {@code "field: what is wrong"}; empty when valid. */
@@ -205,6 +213,10 @@ public record TokenServerConfig(
         keyPublishDelay.ifPresent(d -> range(p, "keyPublishDelay", d, Duration.ZERO, Duration.ofDays(7)));
         range(p, "keyPollInterval", keyPollInterval, Duration.ofMillis(100), Duration.ofHours(1));
         range(p, "refreshReuseGrace", refreshReuseGrace, Duration.ZERO, Duration.ofMinutes(5));
+        if (adminToken.size() > 0 && adminToken.size() < dev.keyline.kit.AdminToken.MIN_LENGTH) {
+            // Never echo the value: it is a secret.
+            p.add("adminToken: must be at least " + dev.keyline.kit.AdminToken.MIN_LENGTH + " characters when set");
+        }
         return p;
     }
 
@@ -250,6 +262,7 @@ public record TokenServerConfig(
         b.keyPublishDelay = keyPublishDelay;
         b.keyPollInterval = keyPollInterval;
         b.refreshReuseGrace = refreshReuseGrace;
+        b.adminToken = adminToken;
         return b;
     }
 
@@ -295,6 +308,7 @@ public record TokenServerConfig(
         get.apply("KEYLINE_TOKEN_KEY_POLL_INTERVAL").ifPresent(v -> duration(p, "KEYLINE_TOKEN_KEY_POLL_INTERVAL", v).ifPresent(b::keyPollInterval));
         get.apply("KEYLINE_TOKEN_REFRESH_REUSE_GRACE")
                 .ifPresent(v -> duration(p, "KEYLINE_TOKEN_REFRESH_REUSE_GRACE", v).ifPresent(b::refreshReuseGrace));
+        get.apply(ADMIN_TOKEN).ifPresent(v -> b.adminToken(SecretBytes.copyOf(v.getBytes(StandardCharsets.UTF_8))));
 
         TokenServerConfig partial = b.build();
         boolean needsCrypto = partial.signer() == SignerKind.CRYPTO || partial.cacheEncryption();
@@ -335,9 +349,11 @@ public record TokenServerConfig(
                     .callerHasFallback(partial.fallbackKeyFile().isPresent() || partial.fallbackHmacKeyFile().isPresent())
                     // Concurrent tokens share BatchSign RPCs (CryptoSigner signs through this client).
                     .signBatching(batchItems, batchLinger);
+            ResilienceSettings.fromEnvironment(CRYPTO_PREFIX, k -> get.apply(k).orElse(null), p).applyTo(cb);
             tlsSettings(get).apply(cb);
             List<String> cp = cb.problems();
-            cp.forEach(x -> p.add(x.startsWith("signBatchLinger:") ? SIGN_BATCH_LINGER + x.substring("signBatchLinger".length())
+            cp.forEach(x -> p.add(ResilienceSettings.variable(CRYPTO_PREFIX, x) != null ? ResilienceSettings.variable(CRYPTO_PREFIX, x)
+                    : x.startsWith("signBatchLinger:") ? SIGN_BATCH_LINGER + x.substring("signBatchLinger".length())
                     : x.startsWith("signBatchMaxItems:") ? SIGN_BATCH_MAX_ITEMS + x.substring("signBatchMaxItems".length())
                     : x.startsWith("tls") ? tlsVariable(x) : "crypto client: " + x));
             if (cp.isEmpty()) {
@@ -503,6 +519,7 @@ public record TokenServerConfig(
         private Optional<Duration> keyPublishDelay = Optional.empty();
         private Duration keyPollInterval = Duration.ofSeconds(30);
         private Duration refreshReuseGrace = Duration.ZERO;
+        private SecretBytes adminToken = SecretBytes.copyOf(new byte[0]);
 
         private Builder() {
         }
@@ -537,12 +554,14 @@ public record TokenServerConfig(
         public Builder keyPublishDelay(Duration v) { keyPublishDelay = Optional.of(v); return this; }
         public Builder keyPollInterval(Duration v) { keyPollInterval = v; return this; }
         public Builder refreshReuseGrace(Duration v) { refreshReuseGrace = v; return this; }
+        /** The management port's admin token (at least 16 characters); empty turns {@code /admin/flags} off. */
+        public Builder adminToken(SecretBytes v) { adminToken = v; return this; }
 
         public TokenServerConfig build() {
             return new TokenServerConfig(httpHost, httpPort, managementHost, managementPort, issuer, maxRequestBytes, clientsFile, clients, signer, signingKeyId,
                     signingAlgorithm, createKeys, localKeyFile, localKeyAlgorithm, fallbackKeyFile, fallbackKeyAlgorithm,
                     fallbackHmacKeyFile, crypto, storage, redisUrl, redisPrefix, cacheEncryption, encryptionKeyId, refreshHmacKeyFile,
-                    accessTokenLifetime, refreshTokenLifetime, jwksMaxAge, keyPublishDelay, keyPollInterval, refreshReuseGrace);
+                    accessTokenLifetime, refreshTokenLifetime, jwksMaxAge, keyPublishDelay, keyPollInterval, refreshReuseGrace, adminToken);
         }
     }
 }
