@@ -69,7 +69,8 @@ class TracingEndToEndTest {
                     && x.service().equals(ServiceTracing.CRYPTO)), Duration.ofSeconds(10));
 
             assertThat(signLines).as("audit lines of the caller's trace").isNotEmpty()
-                    .allMatch(l -> l.contains("\"correlation_id\":\"" + correlation + "\""));
+                    .allMatch(l -> l.contains("\"correlation_id\":\"" + correlation + "\""))
+                    .allMatch(l -> l.contains("\"tracestate\":\"caller=1\""), "the caller's tracestate");
             assertThat(signLines).anyMatch(l -> l.contains("Sign"));
             assertThat(iamLines).as("audit lines of the IAM request's trace").isNotEmpty()
                     .allMatch(l -> l.contains("\"correlation_id\":\"" + correlation + "-iam\""));

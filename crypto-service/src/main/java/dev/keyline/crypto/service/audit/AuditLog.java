@@ -510,6 +510,9 @@ public final class AuditLog implements AutoCloseable {
             }
             field("correlation_id", e.correlationId());
             field("trace_id", e.traceId());
+            if (!e.traceState().isEmpty()) {
+                field("tracestate", e.traceState());
+            }
             sb.append(",\"duration_us\":").append(e.durationMicros());
             if (!e.detail().isEmpty()) {
                 field("detail", e.detail());

@@ -223,7 +223,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
             long nanos = System.nanoTime() - start;
             metrics.record(operation, outcome, reason, nanos);
             audit.record(new AuditEvent(clock.instant(), call.caller == null ? "" : call.caller.name(), operation, call.auditKeyId(),
-                    outcome, reason, rc.correlationId(), rc.traceId(), nanos / 1000, call.items()));
+                    outcome, reason, rc.correlationId(), rc.traceId(), nanos / 1000, call.items(), "", rc.tracestate()));
         }
         if (failure != null) {
             out.onError(failure);
@@ -237,7 +237,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
     void rejected(String operation, CryptoException e, RequestContext rc, long nanos) {
         metrics.record(operation, "error", e.reason().name(), nanos);
         audit.record(new AuditEvent(clock.instant(), "", operation, "", "error", e.reason().name(), rc.correlationId(), rc.traceId(),
-                nanos / 1000));
+                nanos / 1000, java.util.List.of(), "", rc.tracestate()));
     }
 
     /**

@@ -17,6 +17,7 @@ public record RequestContext(String correlationId, String traceparent, String tr
     static final Context.Key<RequestContext> KEY = Context.key("keyline-request-context");
 
     private static final Pattern TRACEPARENT_FORMAT = Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
+    private static final dev.keyline.crypto.core.CharClass TRACESTATE_TEXT = dev.keyline.crypto.core.CharClass.printableAscii();
     private static final RequestContext NONE = new RequestContext("", "", "", "", "");
 
     public static RequestContext current() {
@@ -45,6 +46,9 @@ public record RequestContext(String correlationId, String traceparent, String tr
             tp = "";
         }
         String ts = headers.get(TRACESTATE);
-        return new RequestContext(cid, tp, ts == null || tp.isEmpty() ? "" : ts, traceId, spanId);
+        // Caller-supplied text that reaches the audit log: kept only beside a valid traceparent, printable ASCII, at
+        // most 512 characters (what W3C asks propagators to carry at least); anything else is dropped.
+        boolean keep = ts != null && !tp.isEmpty() && TRACESTATE_TEXT.matches(ts, 1, 512);
+        return new RequestContext(cid, tp, keep ? ts : "", traceId, spanId);
     }
 }

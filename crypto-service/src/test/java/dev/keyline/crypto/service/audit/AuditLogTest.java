@@ -40,6 +40,9 @@ class AuditLogTest {
         }
         m.put("correlation_id", e.correlationId());
         m.put("trace_id", e.traceId());
+        if (!e.traceState().isEmpty()) {
+            m.put("tracestate", e.traceState());
+        }
         m.put("duration_us", e.durationMicros());
         if (!e.detail().isEmpty()) {
             m.put("detail", e.detail());
@@ -73,7 +76,7 @@ class AuditLogTest {
                     List<AuditEvent.Item> items = nano % 3 == 0 ? List.of()
                             : List.of(new AuditEvent.Item(a, "ok", "", nano % 100), new AuditEvent.Item(b, "error", a, 1));
                     AuditEvent e = new AuditEvent(Instant.ofEpochSecond(second, n), a, "Encrypt", b, "ok", nano % 2 == 0 ? "" : a,
-                            b, a, nano, items, nano % 5 == 0 ? b : "");
+                            b, a, nano, items, nano % 5 == 0 ? b : "", nano % 7 == 0 ? a : "");
                     String line = AuditLog.toLine(e, "0".repeat(64));
                     try {
                         // Compared as the UTF-8 bytes that reach the file (a lone surrogate becomes '?' either way).
