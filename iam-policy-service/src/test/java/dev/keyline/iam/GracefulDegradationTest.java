@@ -140,7 +140,7 @@ class GracefulDegradationTest {
             assertThat(done.get()).isEqualTo(threads * perThread);
             assertThat(signedBeforeStop).as("decisions signed while the service was up").isNotEmpty();
             assertThat(unsignedAfterStop.get()).as("decisions returned unsigned after the stop").isPositive();
-            assertThat(f.iam.meters().find("iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
+            assertThat(f.iam.meters().find("keyline.iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
             // Public keys seen before the stop are cached: decisions signed then still verify locally.
             Http.Response verified = f.http.post("/v1/decisions/verify", signedBeforeStop.peek());
             assertThat(verified.body().get("valid").asBoolean()).isTrue();
@@ -161,8 +161,8 @@ class GracefulDegradationTest {
             assertThat(r.body().has("key_id")).isFalse();
         });
         assertThat(skipRedis.keys()).as("L2 entries written without encryption under SKIP").isEmpty();
-        assertThat(skipServer.meters().find("iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
-        assertThat(skipServer.meters().find("iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
+        assertThat(skipServer.meters().find("keyline.iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
+        assertThat(skipServer.meters().find("keyline.iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
     }
 
     @Test
@@ -190,7 +190,7 @@ class GracefulDegradationTest {
             assertThat(stored).hasSize(1);
             String entry = new String(stored.values().iterator().next(), StandardCharsets.UTF_8);
             assertThat(entry).contains("\"format\":\"plaintext-v2\"").contains("\"mac\":").doesNotContain("bob").doesNotContain("roadmap");
-            assertThat(plainServer.meters().find("iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
+            assertThat(plainServer.meters().find("keyline.iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
             // The plaintext entry serves the next lookup once L1 is gone.
             plainServer.authorizer().cache().clearL1();
             assertThat(http.post("/v1/authorize", DemoRequests.json(request)).body().get("cached").asBoolean()).isTrue();

@@ -67,7 +67,7 @@ class IamServicePropertiesTest {
         });
         assertThat(f.redis.entries().values()).isNotEmpty().allSatisfy(v -> assertThat(new String(v, java.nio.charset.StandardCharsets.UTF_8))
                 .contains("\"ciphertext\"").doesNotContain("\"allowed\""));
-        assertThat(f.iam.meters().find("iam.cache.requests").tag("level", "l2").tag("result", "hit").counter().count()).isGreaterThanOrEqualTo(100);
+        assertThat(f.iam.meters().find("keyline.iam.cache.requests").tag("level", "l2").tag("result", "hit").counter().count()).isGreaterThanOrEqualTo(100);
     }
 
     @Test

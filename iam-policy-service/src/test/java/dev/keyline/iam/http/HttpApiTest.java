@@ -280,9 +280,9 @@ class HttpApiTest {
         assertThat(health.body().get("status").asText()).isEqualTo("UP");
         assertThat(health.body().at("/checks/crypto_service/status").asText()).isEqualTo("UP");
         assertThat(health.body().at("/checks/decision_cache_l2/status").asText()).isEqualTo("UP");
-        assertThat(metrics.raw()).contains("iam_crypto_sign_total{status=\"success\"}", "iam_crypto_encrypt_total{status=\"success\"}",
-                "iam_crypto_latency_seconds_bucket", "iam_cache_requests_total{level=\"l1\",result=\"miss\"}",
-                "iam_decisions_total{cached=\"false\",outcome=\"allow\"}", "iam_decision_latency_seconds_count");
+        assertThat(metrics.raw()).contains("keyline_iam_crypto_sign_total{status=\"success\"}", "keyline_iam_crypto_encrypt_total{status=\"success\"}",
+                "keyline_iam_crypto_latency_seconds_bucket", "keyline_iam_cache_requests_total{level=\"l1\",result=\"miss\"}",
+                "keyline_iam_decisions_total{cached=\"false\",outcome=\"allow\"}", "keyline_iam_decision_latency_seconds_count");
     }
 
     @Test

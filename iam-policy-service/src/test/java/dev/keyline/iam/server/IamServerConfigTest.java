@@ -2,8 +2,6 @@ package dev.keyline.iam.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.arbitrary;
 
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.iam.IamException;
@@ -150,8 +148,10 @@ class IamServerConfigTest {
 
     @Test
     void validate_anyInvalidKeyId_isNamed() {
-        qt().withExamples(100).forAll(arbitrary().pick(List.of("", "/", "iam", "iam/", "/x", "iam/x/y/z", "iam/x/-1", "IAM X/y", "iam/x/v2")))
-                .checkAssert(id -> assertThat(valid().encryptionKeyId(id).build().validate())
-                        .anySatisfy(p -> assertThat(p).startsWith("encryptionKeyId:")));
+        // Nine hand-picked shapes: each one checked (random picks would repeat them).
+        List<String> invalid = List.of("", "/", "iam", "iam/", "/x", "iam/x/y/z", "iam/x/-1", "IAM X/y", "iam/x/v2");
+        for (String id : invalid) {
+            assertThat(valid().encryptionKeyId(id).build().validate()).as(id).anySatisfy(p -> assertThat(p).startsWith("encryptionKeyId:"));
+        }
     }
 }

@@ -65,8 +65,8 @@ class DecisionSignerPropertyTest {
             assertThat(v).isEqualTo(new Verification.Valid(signed.keyId()));
             assertThat(signed.keyId().ringName()).isEqualTo("iam/decision-signing");
         });
-        assertThat(metrics.count("iam.crypto.sign", "status", "success")).isGreaterThanOrEqualTo(100);
-        assertThat(metrics.count("iam.crypto.verify", "status", "success")).isGreaterThanOrEqualTo(100);
+        assertThat(metrics.count("keyline.iam.crypto.sign", "status", "success")).isGreaterThanOrEqualTo(100);
+        assertThat(metrics.count("keyline.iam.crypto.verify", "status", "success")).isGreaterThanOrEqualTo(100);
     }
 
     @Test

@@ -2,8 +2,6 @@ package dev.keyline.token.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.quicktheories.QuickTheory.qt;
-import static org.quicktheories.generators.SourceDSL.booleans;
 
 import dev.keyline.crypto.client.CryptoClientConfig;
 import dev.keyline.crypto.core.CryptoException;
@@ -38,16 +36,25 @@ class TokenServerConfigTest {
 
     @Test
     void validate_cryptoConnection_requiredExactlyWhenCryptoSigningOrCacheEncryption() {
-        qt().withExamples(100).forAll(booleans().all(), booleans().all(), booleans().all()).checkAssert((cryptoSigner, encryption, hasCrypto) -> {
-            TokenServerConfig.Builder b = TokenServerConfig.builder().cacheEncryption(encryption)
-                    .signer(cryptoSigner ? TokenServerConfig.SignerKind.CRYPTO : TokenServerConfig.SignerKind.LOCAL)
-                    .localKeyFile(Path.of("pom.xml"));
-            if (hasCrypto) {
-                b.crypto(CRYPTO);
+        // Three booleans: all 8 combinations, enumerated (random sampling would repeat them).
+        int combinations = 0;
+        for (boolean cryptoSigner : new boolean[] {false, true}) {
+            for (boolean encryption : new boolean[] {false, true}) {
+                for (boolean hasCrypto : new boolean[] {false, true}) {
+                    TokenServerConfig.Builder b = TokenServerConfig.builder().cacheEncryption(encryption)
+                            .signer(cryptoSigner ? TokenServerConfig.SignerKind.CRYPTO : TokenServerConfig.SignerKind.LOCAL)
+                            .localKeyFile(Path.of("pom.xml"));
+                    if (hasCrypto) {
+                        b.crypto(CRYPTO);
+                    }
+                    boolean problem = b.build().validate().stream().anyMatch(s -> s.startsWith("crypto:"));
+                    assertThat(problem).as("signer crypto %s, encryption %s, crypto configured %s", cryptoSigner, encryption, hasCrypto)
+                            .isEqualTo((cryptoSigner || encryption) && !hasCrypto);
+                    combinations++;
+                }
             }
-            boolean problem = b.build().validate().stream().anyMatch(s -> s.startsWith("crypto:"));
-            assertThat(problem).isEqualTo((cryptoSigner || encryption) && !hasCrypto);
-        });
+        }
+        assertThat(combinations).isEqualTo(8);
     }
 
     @Test
