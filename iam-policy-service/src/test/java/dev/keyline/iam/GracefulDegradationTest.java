@@ -20,6 +20,7 @@ import dev.keyline.iam.testing.IamFixture;
 import dev.keyline.iam.testing.PolicyDirs;
 import dev.keyline.iam.testing.Redis;
 import dev.keyline.iam.testing.Tokens;
+import dev.keyline.testing.Examples;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -152,7 +153,9 @@ class GracefulDegradationTest {
     @Test
     void authorize_cryptoDownWithSkip_answersCorrectlyUnsignedAndStoresNothingInL2_I6() {
         Http http = new Http(skipServer.baseUrl(), token);
-        qt().withExamples(100).forAll(DemoRequests.gen()).checkAssert(request -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(DemoRequests.gen()).checkAssert(request -> {
+            examples.ran();
             Http.Response r = http.post("/v1/authorize", DemoRequests.json(request));
 
             assertThat(r.status()).isEqualTo(200);
@@ -160,6 +163,7 @@ class GracefulDegradationTest {
             assertThat(r.body().has("signature")).isFalse();
             assertThat(r.body().has("key_id")).isFalse();
         });
+        examples.assertAtLeast(100);
         assertThat(skipRedis.keys()).as("L2 entries written without encryption under SKIP").isEmpty();
         assertThat(skipServer.meters().find("keyline.iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
         assertThat(skipServer.meters().find("keyline.iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
@@ -202,7 +206,9 @@ class GracefulDegradationTest {
     @Test
     void health_cryptoServiceUnavailable_isDegradedNeverDown_I11() {
         Http http = new Http(skipServer.baseUrl(), token);
-        qt().withExamples(100).forAll(DemoRequests.gen()).checkAssert(request -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(DemoRequests.gen()).checkAssert(request -> {
+            examples.ran();
             http.post("/v1/authorize", DemoRequests.json(request));
 
             Http.Response h = http.get("/health");
@@ -212,5 +218,6 @@ class GracefulDegradationTest {
             assertThat(h.body().at("/checks/crypto_service/status").asText()).isEqualTo("DEGRADED");
             assertThat(h.body().at("/checks/policies/status").asText()).isEqualTo("UP");
         });
+        examples.assertAtLeast(100);
     }
 }
