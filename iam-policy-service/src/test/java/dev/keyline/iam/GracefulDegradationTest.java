@@ -20,6 +20,7 @@ import dev.keyline.iam.testing.IamFixture;
 import dev.keyline.iam.testing.PolicyDirs;
 import dev.keyline.iam.testing.Redis;
 import dev.keyline.iam.testing.Tokens;
+import dev.keyline.testing.Examples;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.InstantSource;
@@ -140,7 +141,7 @@ class GracefulDegradationTest {
             assertThat(done.get()).isEqualTo(threads * perThread);
             assertThat(signedBeforeStop).as("decisions signed while the service was up").isNotEmpty();
             assertThat(unsignedAfterStop.get()).as("decisions returned unsigned after the stop").isPositive();
-            assertThat(f.iam.meters().find("iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
+            assertThat(f.iam.meters().find("keyline.iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
             // Public keys seen before the stop are cached: decisions signed then still verify locally.
             Http.Response verified = f.http.post("/v1/decisions/verify", signedBeforeStop.peek());
             assertThat(verified.body().get("valid").asBoolean()).isTrue();
@@ -152,7 +153,9 @@ class GracefulDegradationTest {
     @Test
     void authorize_cryptoDownWithSkip_answersCorrectlyUnsignedAndStoresNothingInL2_I6() {
         Http http = new Http(skipServer.baseUrl(), token);
-        qt().withExamples(100).forAll(DemoRequests.gen()).checkAssert(request -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(DemoRequests.gen()).checkAssert(request -> {
+            examples.ran();
             Http.Response r = http.post("/v1/authorize", DemoRequests.json(request));
 
             assertThat(r.status()).isEqualTo(200);
@@ -160,9 +163,10 @@ class GracefulDegradationTest {
             assertThat(r.body().has("signature")).isFalse();
             assertThat(r.body().has("key_id")).isFalse();
         });
+        examples.assertAtLeast(100);
         assertThat(skipRedis.keys()).as("L2 entries written without encryption under SKIP").isEmpty();
-        assertThat(skipServer.meters().find("iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
-        assertThat(skipServer.meters().find("iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
+        assertThat(skipServer.meters().find("keyline.iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
+        assertThat(skipServer.meters().find("keyline.iam.crypto.fallback").tag("operation", "sign").counter().count()).isPositive();
     }
 
     @Test
@@ -190,7 +194,7 @@ class GracefulDegradationTest {
             assertThat(stored).hasSize(1);
             String entry = new String(stored.values().iterator().next(), StandardCharsets.UTF_8);
             assertThat(entry).contains("\"format\":\"plaintext-v2\"").contains("\"mac\":").doesNotContain("bob").doesNotContain("roadmap");
-            assertThat(plainServer.meters().find("iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
+            assertThat(plainServer.meters().find("keyline.iam.crypto.fallback").tag("operation", "encrypt").counter().count()).isPositive();
             // The plaintext entry serves the next lookup once L1 is gone.
             plainServer.authorizer().cache().clearL1();
             assertThat(http.post("/v1/authorize", DemoRequests.json(request)).body().get("cached").asBoolean()).isTrue();
@@ -202,7 +206,9 @@ class GracefulDegradationTest {
     @Test
     void health_cryptoServiceUnavailable_isDegradedNeverDown_I11() {
         Http http = new Http(skipServer.baseUrl(), token);
-        qt().withExamples(100).forAll(DemoRequests.gen()).checkAssert(request -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(DemoRequests.gen()).checkAssert(request -> {
+            examples.ran();
             http.post("/v1/authorize", DemoRequests.json(request));
 
             Http.Response h = http.get("/health");
@@ -212,5 +218,6 @@ class GracefulDegradationTest {
             assertThat(h.body().at("/checks/crypto_service/status").asText()).isEqualTo("DEGRADED");
             assertThat(h.body().at("/checks/policies/status").asText()).isEqualTo("UP");
         });
+        examples.assertAtLeast(100);
     }
 }

@@ -12,6 +12,7 @@ import dev.keyline.iam.decision.AuthorizationRequest;
 import dev.keyline.iam.testing.DemoRequests;
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.IamFixture;
+import dev.keyline.testing.Examples;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,7 +53,9 @@ class IamServicePropertiesTest {
 
     @Test
     void authorize_l2HitAfterL1IsGone_givesTheSameDecisionFromAnEncryptedEntry_I1() {
-        qt().withExamples(100).forAll(DemoRequests.gen()).checkAssert(request -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(DemoRequests.gen()).checkAssert(request -> {
+            examples.ran();
             AuthorizationRequest unique = DemoRequests.of(request.subject().id(), request.action(), request.resource().id(),
                     Math.floorMod(request.hashCode() * 31 + System.identityHashCode(request), 1_000_000_000));
             JsonNode fresh = authorize(unique);
@@ -65,14 +68,17 @@ class IamServicePropertiesTest {
             assertThat(again.get("policy_name")).isEqualTo(fresh.get("policy_name"));
             assertThat(again.get("reasons")).isEqualTo(fresh.get("reasons"));
         });
+        examples.assertAtLeast(100);
         assertThat(f.redis.entries().values()).isNotEmpty().allSatisfy(v -> assertThat(new String(v, java.nio.charset.StandardCharsets.UTF_8))
                 .contains("\"ciphertext\"").doesNotContain("\"allowed\""));
-        assertThat(f.iam.meters().find("iam.cache.requests").tag("level", "l2").tag("result", "hit").counter().count()).isGreaterThanOrEqualTo(100);
+        assertThat(f.iam.meters().find("keyline.iam.cache.requests").tag("level", "l2").tag("result", "hit").counter().count()).isGreaterThanOrEqualTo(100);
     }
 
     @Test
     void verify_everySignedAnswer_isValid_I3() {
-        qt().withExamples(100).forAll(DemoRequests.gen()).checkAssert(request -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(DemoRequests.gen()).checkAssert(request -> {
+            examples.ran();
             JsonNode decision = authorize(request);
 
             Http.Response v = f.http.post("/v1/decisions/verify", decision);
@@ -81,12 +87,15 @@ class IamServicePropertiesTest {
             assertThat(v.status()).isEqualTo(200);
             assertThat(v.body().get("valid").asBoolean()).isTrue();
         });
+        examples.assertAtLeast(100);
     }
 
     @Test
     void verify_anyFieldOrSignatureByteChanged_isInvalid_I5() {
         List<String> fields = List.of("timestamp", "decision_id", "subject_id", "resource_id", "action", "allowed", "policy_name", "signature");
-        qt().withExamples(100).forAll(DemoRequests.gen(), integers().between(0, fields.size() - 1)).checkAssert((request, i) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(DemoRequests.gen(), integers().between(0, fields.size() - 1)).checkAssert((request, i) -> {
+            examples.ran();
             ObjectNode decision = (ObjectNode) authorize(request);
             String field = fields.get(i);
             switch (field) {
@@ -105,13 +114,16 @@ class IamServicePropertiesTest {
             assertThat(v.get("valid").asBoolean()).as("%s changed", field).isFalse();
             assertThat(v.get("reason").asText()).isEqualTo("SIGNATURE_INVALID");
         });
+        examples.assertAtLeast(100);
     }
 
     @Test
     void verify_decisionsSignedBeforeKeyRotations_stayValid_I7() {
         KeyId signing = KeyId.of("iam", "decision-signing");
         List<JsonNode> signed = new ArrayList<>();
-        qt().withExamples(100).forAll(DemoRequests.gen(), integers().between(0, 1_000_000)).checkAssert((request, pick) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(DemoRequests.gen(), integers().between(0, 1_000_000)).checkAssert((request, pick) -> {
+            examples.ran();
             JsonNode d = authorize(request);
             signed.add(d);
             if (signed.size() % 20 == 0) {
@@ -123,6 +135,7 @@ class IamServicePropertiesTest {
 
             assertThat(v.get("valid").asBoolean()).as("signed by %s", earlier.get("key_id")).isTrue();
         });
+        examples.assertAtLeast(100);
         List<String> kids = f.http.get("/v1/decisions/jwks").body().get("keys").findValuesAsText("kid");
         assertThat(signed.stream().map(d -> d.get("key_id").asText()).distinct().toList()).hasSizeGreaterThanOrEqualTo(5)
                 .allSatisfy(k -> assertThat(kids).contains(k));

@@ -118,6 +118,28 @@ class EnvelopeEncryptorTest {
         examples.assertEnough();
     }
 
+    /**
+     * A wrong AAD and a tampered envelope fail alike, with DECRYPTION_FAILED and the same message:
+     * the envelope carries no AAD digest (it would let anyone holding an envelope test guesses of a
+     * low-entropy AAD offline), so nothing can tell them apart and AAD_MISMATCH is never raised.
+     */
+    @Test
+    void decrypt_withWrongAad_failsExactlyAsATamperedTag_neverAadMismatch() {
+        EnvelopeEncryptor e = envelopes(client).build();
+        byte[] aad = "subject:alice|resource:doc-7".getBytes(StandardCharsets.UTF_8);
+        byte[] env = e.encrypt("decision".getBytes(StandardCharsets.UTF_8), aad);
+        byte[] tamperedTag = env.clone();
+        tamperedTag[tamperedTag.length - 1] ^= 0x01;
+
+        CryptoException wrongAad = catchThrowableOfType(CryptoException.class,
+                () -> e.decrypt(env, "subject:mallory|resource:doc-7".getBytes(StandardCharsets.UTF_8)));
+        CryptoException tampered = catchThrowableOfType(CryptoException.class, () -> e.decrypt(tamperedTag, aad));
+
+        assertThat(wrongAad.reason()).isEqualTo(Reason.DECRYPTION_FAILED).isNotEqualTo(Reason.AAD_MISMATCH);
+        assertThat(tampered.reason()).isEqualTo(wrongAad.reason());
+        assertThat(tampered.getMessage()).isEqualTo(wrongAad.getMessage());
+    }
+
     @Test
     void decrypt_envelopeWrittenBeforeRotation_stillDecryptsAfterIt() {
         KeyId rotating = fx.newKey("env", KeyAlgorithm.AES_256_GCM);

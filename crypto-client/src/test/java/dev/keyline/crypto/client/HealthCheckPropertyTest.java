@@ -69,6 +69,37 @@ class HealthCheckPropertyTest {
                 .zip(b, (c, signing) -> new Case(c.service(), c.fallbackAes(), c.fallbackSigner(), c.callerHasFallback(), c.cacheEncryption(), signing));
     }
 
+    /**
+     * The seed's DEGRADED is for an unavailable service with a fallback path. A disabled key with
+     * fallback keys configured is no such path: the fallback never stands in for a refusal, so the
+     * client's calls fail and health says DOWN, which is what callers will see.
+     */
+    @Test
+    void healthCheck_serviceDownWithFallbackKeys_isDegraded_butKeyDisabledWithFallbackKeys_isDown() {
+        CryptoClientConfig.Builder withFallback = fx.config().fallbackEnabled(true).fallbackAesKey(aes).fallbackSigningKey(signer)
+                .cacheEncryption(true).signing(true).signingKeyId(ecKey.toString());
+        fx.faults.reset();
+        try (CryptoClient down = fx.client(withFallback.encryptionKeyId(aesKey.toString()).build())) {
+            fx.faults.always(FaultInjector.status(Status.UNAVAILABLE));
+            HealthStatus h = down.healthCheck();
+            EncryptResult e = down.encrypt(aesKey, new byte[] {1, 2, 3}, new byte[0]);
+            fx.faults.clearFaults();
+
+            assertThat(h.status()).as("%s", h).isEqualTo(HealthStatus.Status.DEGRADED);
+            assertThat(e.fallback()).as("the fallback path callers go on with").isTrue();
+        }
+        fx.faults.reset();
+        try (CryptoClient refused = fx.client(withFallback.encryptionKeyId(disabledKey.toString()).build())) {
+            HealthStatus h = refused.healthCheck();
+            CryptoException e = catchThrowableOfType(CryptoException.class,
+                    () -> refused.encrypt(disabledKey, new byte[] {1, 2, 3}, new byte[0]));
+
+            assertThat(h.status()).as("%s", h).isEqualTo(HealthStatus.Status.DOWN);
+            assertThat(e).as("no fallback for a refusal").isNotNull();
+            assertThat(e.reason()).isEqualTo(CryptoException.Reason.KEY_STATE_INVALID);
+        }
+    }
+
     @Test
     void healthCheck_anyServiceStateAndFallbackSetup_isUpDegradedOrDownAsCallersCanGoOn() {
         Examples examples = new Examples();

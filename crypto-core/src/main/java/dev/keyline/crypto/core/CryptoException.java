@@ -54,6 +54,15 @@ public final class CryptoException extends RuntimeException {
         KEY_NOT_FOUND,
         KEY_STATE_INVALID,
         ALGORITHM_MISMATCH,
+        /**
+         * Kept for the seeds' contract; no Keyline operation raises it. AES-GCM authenticates the
+         * AAD and the ciphertext with one tag, so a wrong AAD cannot be told from a tampered
+         * ciphertext: both are {@link #DECRYPTION_FAILED}, with the same message. Telling them
+         * apart would need an AAD digest beside the ciphertext, an offline guessing oracle for
+         * low-entropy AADs (subject and resource ids) that also tells an attacker which part they
+         * changed; AWS KMS and Tink do not either. Callers that must tell a "wrong context" miss
+         * from tampering compare the context they stored in clear before decrypting.
+         */
         AAD_MISMATCH,
         CRYPTO_SERVICE_UNAVAILABLE,
         RATE_LIMITED,

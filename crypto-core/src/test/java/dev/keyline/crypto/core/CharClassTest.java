@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.quicktheories.QuickTheory.qt;
 
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.testing.Examples;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
@@ -28,15 +29,25 @@ class CharClassTest {
     void matches_agreesWithTheEquivalentRegex() {
         CharClass cls = CharClass.of("A-Za-z0-9._:-");
         Pattern regex = Pattern.compile("[A-Za-z0-9._:-]{1,12}");
-        qt().withExamples(500).forAll(strings(16))
-                .checkAssert(s -> assertThat(cls.matches(s, 1, 12)).as(s).isEqualTo(regex.matcher(s).matches()));
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(500)).forAll(strings(16))
+                .checkAssert(s -> {
+            examples.ran();
+            assertThat(cls.matches(s, 1, 12)).as(s).isEqualTo(regex.matcher(s).matches());
+        });
+        examples.assertAtLeast(500);
     }
 
     @Test
     void keyIdNames_agreeWithTheDocumentedRegex() {
         Pattern name = Pattern.compile("[a-z0-9][a-z0-9._-]{0,63}");
-        qt().withExamples(500).forAll(strings(70))
-                .checkAssert(s -> assertThat(KeyId.validName(s)).as(s).isEqualTo(name.matcher(s).matches()));
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(500)).forAll(strings(70))
+                .checkAssert(s -> {
+            examples.ran();
+            assertThat(KeyId.validName(s)).as(s).isEqualTo(name.matcher(s).matches());
+        });
+        examples.assertAtLeast(500);
         assertThat(KeyId.validName("a".repeat(64))).isTrue();
         assertThat(KeyId.validName("a".repeat(65))).isFalse();
         assertThat(KeyId.validName(null)).isFalse();

@@ -3,6 +3,7 @@ package dev.keyline.crypto.core;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 
+import dev.keyline.testing.Examples;
 import java.util.Arrays;
 import org.quicktheories.generators.Generate;
 import org.junit.jupiter.api.Test;
@@ -11,29 +12,37 @@ class SecretBytesTest {
 
     @Test
     void toString_anyContent_isRedacted() {
-        qt().withExamples(200).forAll(Gens.bytes(0, 64)).checkAssert(bytes -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(Gens.bytes(0, 64)).checkAssert(bytes -> {
+            examples.ran();
             SecretBytes secret = SecretBytes.copyOf(bytes);
 
             assertThat(secret.toString()).isEqualTo("SecretBytes[redacted]");
             assertThat("" + secret).isEqualTo("SecretBytes[redacted]");
         });
+        examples.assertAtLeast(200);
     }
 
     @Test
     void equals_sameContentInDifferentArrays_isTrue() {
-        qt().withExamples(200).forAll(Gens.bytes(0, 64)).checkAssert(bytes -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(Gens.bytes(0, 64)).checkAssert(bytes -> {
+            examples.ran();
             SecretBytes a = SecretBytes.copyOf(bytes);
             SecretBytes b = SecretBytes.copyOf(bytes.clone());
 
             assertThat(a).isEqualTo(b).hasSameHashCodeAs(b);
             assertThat(a.equalsSecretBytes(b)).isTrue();
         });
+        examples.assertAtLeast(200);
     }
 
     @Test
     void equals_contentDifferingInOneByteOrInLength_isFalse() {
-        qt().withExamples(200).forAll(Gens.bytes(1, 64), Generate.range(0, 63))
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(Gens.bytes(1, 64), Generate.range(0, 63))
                 .checkAssert((bytes, i) -> {
+                    examples.ran();
                     byte[] other = bytes.clone();
                     other[i % other.length] ^= 1;
                     byte[] longer = Arrays.copyOf(bytes, bytes.length + 1);
@@ -41,6 +50,7 @@ class SecretBytesTest {
                     assertThat(SecretBytes.copyOf(bytes)).isNotEqualTo(SecretBytes.copyOf(other));
                     assertThat(SecretBytes.copyOf(bytes)).isNotEqualTo(SecretBytes.copyOf(longer));
                 });
+        examples.assertAtLeast(200);
     }
 
     @Test

@@ -5,14 +5,14 @@ public enum CryptoFallback {
     /**
      * Store the entry as authenticated plaintext JSON (HMAC-SHA256 under a key derived from the
      * service's cache secret, over the entry and its AAD; see {@code PlaintextTier}), count
-     * {@code iam_crypto_fallback_total} and log a warning with the correlation id. Plaintext entries
+     * {@code keyline_iam_crypto_fallback_total} and log a warning with the correlation id. Plaintext entries
      * are accepted on read only while the crypto service is unavailable and only with a valid MAC.
      * The entry carries no subject or resource id (its key is an HMAC), but its content is not
      * secret while it lives.
      */
     PLAINTEXT,
     /**
-     * The default. Store nothing in L2 (L1 still caches), count {@code iam_crypto_fallback_total} and log. Plaintext
+     * The default. Store nothing in L2 (L1 still caches), count {@code keyline_iam_crypto_fallback_total} and log. Plaintext
      * entries are never accepted on read, so nothing unauthenticated is ever used.
      */
     SKIP;

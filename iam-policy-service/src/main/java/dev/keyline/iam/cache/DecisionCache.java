@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * {@link CacheKey}s, which include the policy version: a reload never serves an evaluation of the
  * previous set. L2 being down makes lookups miss and stores no-ops; decisions go on.
  *
- * <p>Counts {@code iam_cache_requests_total{level,result}} per level.
+ * <p>Counts {@code keyline_iam_cache_requests_total{level,result}} per level.
  */
 public final class DecisionCache implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(DecisionCache.class);

@@ -29,11 +29,11 @@ import org.slf4j.LoggerFactory;
  * <p><b>Crypto service unavailable.</b> Writing: with {@link CryptoFallback#SKIP} (the default) the
  * entry is not stored; with {@link CryptoFallback#PLAINTEXT} it is stored as an authenticated
  * plaintext entry (see {@link PlaintextTier}: HMAC-SHA256 under a key derived from the service's
- * cache secret, over the entry and its AAD). Either way {@code iam_crypto_fallback_total{operation="encrypt"}}
+ * cache secret, over the entry and its AAD). Either way {@code keyline_iam_crypto_fallback_total{operation="encrypt"}}
  * counts it and a WARN line carries the correlation id. Plaintext entries are read only while this
  * cache last saw the crypto service unavailable (an encrypt or unwrap failed as unavailable and
  * none has succeeded since), only with {@code PLAINTEXT}, and only when their MAC verifies; at any
- * other time a plaintext entry is a miss ({@code iam_cache_errors_total{reason="plaintext_refused"}}),
+ * other time a plaintext entry is a miss ({@code keyline_iam_cache_errors_total{reason="plaintext_refused"}}),
  * so a Redis writer who overwrites an encrypted entry gets a miss and a fresh evaluation, never the
  * decision they wrote. Reading an entry whose data key is not cached here needs the service to
  * unwrap it: unavailable means a miss, counted as {@code operation="decrypt"}. Other crypto

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
  * primary version of the decision-signing key (default {@code iam/decision-signing}) and names the
  * version it used. When it cannot (unavailable, key missing or disabled), {@link #sign} returns
  * empty and the decision goes out unsigned, as the seed says: counted in
- * {@code iam_crypto_sign_total{status="failure"}}, and as a fallback when the service was
+ * {@code keyline_iam_crypto_sign_total{status="failure"}}, and as a fallback when the service was
  * unavailable. A signature made by a client's local fallback key is not used (it would not verify
  * against the decision-signing key's JWKS).
  *

@@ -39,7 +39,7 @@ class DecisionCacheTest {
         assertThat(first).contains(new DecisionCache.Hit(v1, DecisionCache.Level.L1));
         assertThat(second).contains(new DecisionCache.Hit(v1, DecisionCache.Level.L2));
         assertThat(third).contains(new DecisionCache.Hit(v1, DecisionCache.Level.L1));
-        assertThat(metrics.count("iam.cache.requests", "level", "l2")).isEqualTo(1);
+        assertThat(metrics.count("keyline.iam.cache.requests", "level", "l2")).isEqualTo(1);
     }
 
     @Test
@@ -102,7 +102,7 @@ class DecisionCacheTest {
 
         assertThat(cache.get(key).map(DecisionCache.Hit::level)).contains(DecisionCache.Level.L1);
         assertThat(cache.get(other)).isEmpty();
-        assertThat(metrics.count("iam.cache.errors", "reason", "l2_unavailable")).isEqualTo(2);
+        assertThat(metrics.count("keyline.iam.cache.errors", "reason", "l2_unavailable")).isEqualTo(2);
     }
 
     @Test

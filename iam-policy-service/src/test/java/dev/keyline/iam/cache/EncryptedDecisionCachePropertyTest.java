@@ -19,6 +19,7 @@ import dev.keyline.iam.metrics.IamMetrics;
 import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.iam.testing.Gens;
 import dev.keyline.iam.testing.Redis;
+import dev.keyline.testing.Examples;
 import dev.keyline.testing.MutableClock;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
@@ -82,7 +83,9 @@ class EncryptedDecisionCachePropertyTest {
     void get_afterPut_returnsAnEquivalentEvaluation_I1() {
         DecisionCache cache = DecisionCache.builder(metrics).l1(0, Duration.ofSeconds(1)).l2(storage, TTL).encrypted(encryptor, CryptoFallback.SKIP)
                 .clock(clock).build();
-        qt().withExamples(100).forAll(Gens.requests(), Gens.evaluations()).checkAssert((request, evaluation) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(Gens.requests(), Gens.evaluations()).checkAssert((request, evaluation) -> {
+            examples.ran();
             CacheKey key = keys.keyFor(request, evaluation.policyVersion());
 
             cache.put(key, evaluation);
@@ -92,6 +95,7 @@ class EncryptedDecisionCachePropertyTest {
             assertThat(hit.get().level()).isEqualTo(DecisionCache.Level.L2);
             assertThat(hit.get().evaluation()).isEqualTo(evaluation);
         });
+        examples.assertAtLeast(100);
     }
 
     @Test
@@ -123,8 +127,10 @@ class EncryptedDecisionCachePropertyTest {
     @Test
     void decrypt_underAnotherSubjectResourceActionOrVersion_isAMiss_I2() {
         EncryptedDecisionCache cache = encrypted(CryptoFallback.SKIP);
-        qt().withExamples(100).forAll(Gens.requests(), Gens.evaluations(), integers().between(0, 4), Gens.ids())
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(Gens.requests(), Gens.evaluations(), integers().between(0, 4), Gens.ids())
                 .checkAssert((request, evaluation, field, other) -> {
+                    examples.ran();
                     CacheKey key = keys.keyFor(request, evaluation.policyVersion());
                     EncryptedCacheEntry entry = ((EncryptedDecisionCache.Sealing.Sealed) cache.seal(key, evaluation)).entry();
                     CacheKey moved = mutate(key, field, other);
@@ -132,6 +138,7 @@ class EncryptedDecisionCachePropertyTest {
                     assertThat(cache.decrypt(key, entry)).contains(evaluation);
                     assertThat(cache.decrypt(moved, entry)).as("decrypted for %s", field).isEmpty();
                 });
+        examples.assertAtLeast(100);
     }
 
     /** {@code key} with one AAD field changed (0 subject id, 1 resource id, 2 action, 3 version, 4 subject type). */
@@ -151,7 +158,9 @@ class EncryptedDecisionCachePropertyTest {
     @Test
     void get_entryCopiedInRedisToAnotherRequestsKey_isAMissNotTheOtherDecision_I2() {
         EncryptedDecisionCache cache = encrypted(CryptoFallback.SKIP);
-        qt().withExamples(100).forAll(Gens.requests(), Gens.requests(), Gens.evaluations()).checkAssert((a, b, evaluation) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(Gens.requests(), Gens.requests(), Gens.evaluations()).checkAssert((a, b, evaluation) -> {
+            examples.ran();
             CacheKey ka = keys.keyFor(a, evaluation.policyVersion());
             CacheKey kb = keys.keyFor(b, evaluation.policyVersion());
             cache.put(ka, evaluation);
@@ -164,6 +173,7 @@ class EncryptedDecisionCachePropertyTest {
                 assertThat(cache.get(kb)).isEmpty();
             }
         });
+        examples.assertAtLeast(100);
     }
 
     @Test
@@ -234,10 +244,13 @@ class EncryptedDecisionCachePropertyTest {
 
     @Test
     void cacheKey_differentRequests_neverShareADigest() {
-        qt().withExamples(200).forAll(Gens.requests(), Gens.requests(), Gens.versions()).checkAssert((a, b, v) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(Gens.requests(), Gens.requests(), Gens.versions()).checkAssert((a, b, v) -> {
+            examples.ran();
             boolean sameKey = keys.keyFor(a, v).digest().equals(keys.keyFor(b, v).digest());
             assertThat(sameKey).isEqualTo(a.equals(b));
             assertThat(keys.keyFor(a, v).digest()).isNotEqualTo(keys.keyFor(a, v + "1").digest());
         });
+        examples.assertAtLeast(200);
     }
 }

@@ -192,9 +192,9 @@ class BoundDecisionTest {
         Http.Response management = new Http(f.iam.managementUrl().orElseThrow()).get("/metrics");
 
         assertThat(publicPort.status()).isEqualTo(404);
-        assertThat(publicPort.raw()).doesNotContain("iam_decisions_total");
+        assertThat(publicPort.raw()).doesNotContain("keyline_iam_decisions_total");
         assertThat(management.status()).isEqualTo(200);
-        assertThat(management.raw()).contains("iam_decisions_total");
+        assertThat(management.raw()).contains("keyline_iam_decisions_total");
         assertThat(f.iam.managementUrl().orElseThrow()).startsWith("http://127.0.0.1:");
         assertThat(f.iam.managementPort().orElseThrow()).isNotEqualTo(f.iam.httpPort());
     }

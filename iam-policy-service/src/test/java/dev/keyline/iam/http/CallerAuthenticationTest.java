@@ -8,6 +8,7 @@ import static org.quicktheories.generators.SourceDSL.strings;
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.IamFixture;
 import dev.keyline.iam.testing.Tokens;
+import dev.keyline.testing.Examples;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.Map;
@@ -80,8 +81,10 @@ class CallerAuthenticationTest {
     @Test
     void authorize_withRandomBearerTokens_isAlways401NeverAServerError() {
         String valid = f.tokens.mint("app", "iam:authorize");
-        qt().withExamples(150).forAll(strings().basicLatinAlphabet().ofLengthBetween(0, 300), integers().between(0, 3))
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(150)).forAll(strings().basicLatinAlphabet().ofLengthBetween(0, 300), integers().between(0, 3))
                 .checkAssert((garbage, shape) -> {
+                    examples.ran();
                     String token = switch (shape) {
                         case 0 -> garbage;
                         case 1 -> garbage + "." + garbage + "." + garbage;
@@ -99,6 +102,7 @@ class CallerAuthenticationTest {
                     assertThat(r.status()).as(token).isEqualTo(401);
                     assertThat(r.body().at("/error/code").asText()).isEqualTo("UNAUTHENTICATED");
                 });
+        examples.assertAtLeast(150);
     }
 
     @Test

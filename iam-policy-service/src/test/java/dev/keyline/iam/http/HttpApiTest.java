@@ -12,6 +12,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.IamFixture;
+import dev.keyline.testing.Examples;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -186,8 +187,10 @@ class HttpApiTest {
         Gen<String> nested = objects.zip(keys, objects, (a, k, b) -> b.equals("{}") ? "{\"" + k + "\":" + a + "}"
                 : b.substring(0, b.length() - 1) + ",\"" + k + "\":" + a + "}");
         Gen<String> paths = arbitrary().pick(List.of("/v1/authorize", "/v1/authorize/batch", "/v1/decisions/verify"));
-        qt().withExamples(200).forAll(paths, nested, strings().basicLatinAlphabet().ofLengthBetween(0, 3), integers().between(0, 9))
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(paths, nested, strings().basicLatinAlphabet().ofLengthBetween(0, 3), integers().between(0, 9))
                 .checkAssert((path, body, junk, mode) -> {
+                    examples.ran();
                     String sent = mode == 0 ? body + junk : body;
                     Http.Response r = http.post(path, sent);
 
@@ -196,6 +199,7 @@ class HttpApiTest {
                         assertThat(r.body().at("/error/message").asText()).isNotBlank();
                     }
                 });
+        examples.assertAtLeast(200);
     }
 
     @Test
@@ -280,9 +284,9 @@ class HttpApiTest {
         assertThat(health.body().get("status").asText()).isEqualTo("UP");
         assertThat(health.body().at("/checks/crypto_service/status").asText()).isEqualTo("UP");
         assertThat(health.body().at("/checks/decision_cache_l2/status").asText()).isEqualTo("UP");
-        assertThat(metrics.raw()).contains("iam_crypto_sign_total{status=\"success\"}", "iam_crypto_encrypt_total{status=\"success\"}",
-                "iam_crypto_latency_seconds_bucket", "iam_cache_requests_total{level=\"l1\",result=\"miss\"}",
-                "iam_decisions_total{cached=\"false\",outcome=\"allow\"}", "iam_decision_latency_seconds_count");
+        assertThat(metrics.raw()).contains("keyline_iam_crypto_sign_total{status=\"success\"}", "keyline_iam_crypto_encrypt_total{status=\"success\"}",
+                "keyline_iam_crypto_latency_seconds_bucket", "keyline_iam_cache_requests_total{level=\"l1\",result=\"miss\"}",
+                "keyline_iam_decisions_total{cached=\"false\",outcome=\"allow\"}", "keyline_iam_decision_latency_seconds_count");
     }
 
     @Test

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.quicktheories.QuickTheory.qt;
 import static org.quicktheories.generators.SourceDSL.integers;
 
+import dev.keyline.testing.Examples;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -15,7 +16,9 @@ class BatchProofPropertyTest {
 
     @Test
     void auditPath_anyBatchSizeAndIndex_leadsToTheRootOnlyFromItsOwnPayloadAndIndex() {
-        qt().withExamples(200).forAll(integers().between(1, 130), integers().between(0, 10_000)).checkAssert((size, pick) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(integers().between(1, 130), integers().between(0, 10_000)).checkAssert((size, pick) -> {
+            examples.ran();
             int index = pick % size;
             List<byte[]> payloads = new ArrayList<>();
             List<byte[]> leaves = new ArrayList<>();
@@ -37,5 +40,6 @@ class BatchProofPropertyTest {
             // A leaf is never a node: the payload of a two-item batch's root input cannot pose as a leaf.
             assertThat(proof.path().size()).isLessThanOrEqualTo(32 - Integer.numberOfLeadingZeros(Math.max(1, size - 1)));
         });
+        examples.assertAtLeast(200);
     }
 }

@@ -13,6 +13,7 @@ import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.iam.metrics.IamMetrics;
 import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.iam.testing.Gens;
+import dev.keyline.testing.Examples;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -58,7 +59,9 @@ class DecisionSignerPropertyTest {
 
     @Test
     void verify_whatSignSigned_isValid_I3() {
-        qt().withExamples(100).forAll(Gens.claims()).checkAssert(claims -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(Gens.claims()).checkAssert(claims -> {
+            examples.ran();
             SignedDecision signed = signer.sign(claims).orElseThrow();
 
             Verification v = signer.verify(claims, signed.signatureBase64(), signed.keyId().toString());
@@ -66,13 +69,16 @@ class DecisionSignerPropertyTest {
             assertThat(v).isEqualTo(new Verification.Valid(signed.keyId()));
             assertThat(signed.keyId().ringName()).isEqualTo("iam/decision-signing");
         });
-        assertThat(metrics.count("iam.crypto.sign", "status", "success")).isGreaterThanOrEqualTo(100);
-        assertThat(metrics.count("iam.crypto.verify", "status", "success")).isGreaterThanOrEqualTo(100);
+        examples.assertAtLeast(100);
+        assertThat(metrics.count("keyline.iam.crypto.sign", "status", "success")).isGreaterThanOrEqualTo(100);
+        assertThat(metrics.count("keyline.iam.crypto.verify", "status", "success")).isGreaterThanOrEqualTo(100);
     }
 
     @Test
     void canonicalPayload_holdsExactlyTheSevenFieldsWithTheirValues_I4() {
-        qt().withExamples(200).forAll(Gens.claims()).checkAssert(c -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(Gens.claims()).checkAssert(c -> {
+            examples.ran();
             JsonNode n = parse(c.canonicalPayload());
             TreeSet<String> names = new TreeSet<>();
             n.fieldNames().forEachRemaining(names::add);
@@ -87,17 +93,24 @@ class DecisionSignerPropertyTest {
             assertThat(n.get("allowed").asBoolean()).isEqualTo(c.allowed());
             assertThat(n.get("policy_name").asText()).isEqualTo(c.policyName());
         });
+        examples.assertAtLeast(200);
     }
 
     @Test
     void canonicalPayload_anySingleFieldChanged_changesTheBytes_I4() {
-        qt().withExamples(200).forAll(Gens.claims(), integers().between(0, 6)).checkAssert((c, field) ->
-                assertThat(tamper(c, field).canonicalPayload()).isNotEqualTo(c.canonicalPayload()));
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(Gens.claims(), integers().between(0, 6)).checkAssert((c, field) -> {
+            examples.ran();
+            assertThat(tamper(c, field).canonicalPayload()).isNotEqualTo(c.canonicalPayload());
+        });
+        examples.assertAtLeast(200);
     }
 
     @Test
     void verify_anyFieldChanged_isSignatureInvalid_I5() {
-        qt().withExamples(100).forAll(Gens.claims(), integers().between(0, 6)).checkAssert((claims, field) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(Gens.claims(), integers().between(0, 6)).checkAssert((claims, field) -> {
+            examples.ran();
             SignedDecision signed = signer.sign(claims).orElseThrow();
 
             Verification v = signer.verify(tamper(claims, field), signed.signature(), signed.keyId());
@@ -105,12 +118,15 @@ class DecisionSignerPropertyTest {
             assertThat(v.valid()).isFalse();
             assertThat(v.reason()).contains("SIGNATURE_INVALID");
         });
+        examples.assertAtLeast(100);
     }
 
     @Test
     void verify_anySignatureByteChanged_isSignatureInvalid_I5() {
         List<SignedDecision> pool = new ArrayList<>();
-        qt().withExamples(150).forAll(Gens.claims(), integers().between(0, 1000), integers().between(1, 255)).checkAssert((claims, at, bits) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(150)).forAll(Gens.claims(), integers().between(0, 1000), integers().between(1, 255)).checkAssert((claims, at, bits) -> {
+            examples.ran();
             SignedDecision signed = pool.size() < 20 ? signer.sign(claims).orElseThrow() : pool.get(at % pool.size());
             if (pool.size() < 20) {
                 pool.add(signed);
@@ -123,6 +139,7 @@ class DecisionSignerPropertyTest {
             assertThat(v.valid()).isFalse();
             assertThat(v.reason()).contains("SIGNATURE_INVALID");
         });
+        examples.assertAtLeast(150);
     }
 
     @Test
@@ -144,7 +161,9 @@ class DecisionSignerPropertyTest {
     @Test
     void verify_decisionsSignedBeforeRotations_stillVerify_I7() {
         List<SignedDecision> signedSoFar = new ArrayList<>();
-        qt().withExamples(100).forAll(Gens.claims(), integers().between(0, 1_000_000), integers().between(0, 3)).checkAssert((claims, pick, rotate) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(Gens.claims(), integers().between(0, 1_000_000), integers().between(0, 3)).checkAssert((claims, pick, rotate) -> {
+            examples.ran();
             signedSoFar.add(signer.sign(claims).orElseThrow());
             if (rotate == 0) {
                 client.rotateKey(KEY);
@@ -156,6 +175,7 @@ class DecisionSignerPropertyTest {
             assertThat(v).as("decision signed by %s, primary now %s", earlier.keyId(), client.getKeyMetadata(KEY).primaryVersion())
                     .isEqualTo(new Verification.Valid(earlier.keyId()));
         });
+        examples.assertAtLeast(100);
         assertThat(signedSoFar.stream().map(s -> s.keyId().version()).distinct().count()).as("versions that signed").isGreaterThan(3);
         assertThat(signer.jwks()).hasSize(client.getKeyMetadata(KEY).versions().size());
     }

@@ -1,6 +1,7 @@
 package dev.keyline.token.server;
 
 import dev.keyline.crypto.client.CryptoClient;
+import dev.keyline.crypto.client.CryptoClientConfig;
 import dev.keyline.crypto.client.CryptoClientFactory;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
 import dev.keyline.crypto.client.FallbackHandler;
@@ -164,7 +165,7 @@ public final class TokenServer implements AutoCloseable {
                 KeyId encryptionKey = KeyId.parse(config.encryptionKeyId());
                 ensureAesKey(c, encryptionKey);
                 EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(c, encryptionKey).clock(clock).random(random).meterRegistry(meters)
-                        .clientName("token-service").context("keyline-token-families").build();
+                        .clientName(config.crypto().get().clientName()).context("keyline-token-families").build();
                 // AAD = the storage key, which for a family record is the family id.
                 this.storage = new EncryptedTokenStore(base, new CryptoEncryptor(envelopes), k -> k.getBytes(StandardCharsets.UTF_8));
             } else {
@@ -186,7 +187,8 @@ public final class TokenServer implements AutoCloseable {
             fallback.ifPresent(localKeys::add);
 
             // The HTTP server binds first (port 0 resolves); the issuer defaults to where it listens.
-            FallbackHandler fallbackHandler = new FallbackHandler(meters, "token-service");
+            // One client label for every keyline_client_* meter of this service.
+            FallbackHandler fallbackHandler = new FallbackHandler(meters, config.crypto().map(CryptoClientConfig::clientName).orElse("token-service"));
             RuntimeFlags flag = flags;
             String[] issuerRef = {config.issuer()};
             this.http = TokenHttpApi.start(config.httpHost(), config.httpPort(), config.maxRequestBytes(), meters, b.tracing, port -> {

@@ -7,6 +7,7 @@ import static org.quicktheories.generators.SourceDSL.lists;
 
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.mac.HmacSha256;
+import dev.keyline.testing.Examples;
 import dev.keyline.testing.MutableClock;
 import dev.keyline.token.storage.InMemoryTokenStore;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -31,7 +32,9 @@ class TokenFamilyPropertyTest {
     @Test
     void refresh_anyReplayOfAnOlderToken_revokesFamilyAndNothingRefreshesAfterwards() {
         // Each step: -1 = refresh with the newest token; k >= 0 = replay the k-th token ever issued (mod count).
-        qt().withExamples(200).forAll(lists().of(integers().between(-1, 6)).ofSizeBetween(1, 12)).checkAssert(steps -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(lists().of(integers().between(-1, 6)).ofSizeBetween(1, 12)).checkAssert(steps -> {
+            examples.ran();
             TokenFamilies.Issued first = families.start("s", "app", "", List.of(), Map.of(), Duration.ofDays(1));
             List<String> tokens = new ArrayList<>(List.of(first.refreshToken()));
             boolean revoked = false;
@@ -50,6 +53,7 @@ class TokenFamilyPropertyTest {
             }
             assertThat(families.family(first.family().familyId()).orElseThrow().revoked()).isEqualTo(revoked);
         });
+        examples.assertAtLeast(200);
     }
 
     @Test

@@ -14,6 +14,7 @@ import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.keys.KeyState;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.crypto.core.signing.SigningKey;
+import dev.keyline.testing.Examples;
 import dev.keyline.testing.MutableClock;
 import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.NimbusVerifier;
@@ -117,7 +118,9 @@ class KeyRotationPropertyTest {
     @Test
     void rotation_anySequence_cachedJwksNeverMeetsUnknownKidAndOldTokensVerify() {
         // Each step: v % 4 = 0 rotate (the service only), 1 advance the clock by up to 2 max-ages, 2 poll, 3 issue.
-        qt().withExamples(100).forAll(lists().of(integers().between(0, 399)).ofSizeBetween(4, 14)).checkAssert(steps -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(lists().of(integers().between(0, 399)).ofSizeBetween(4, 14)).checkAssert(steps -> {
+            examples.ran();
             Rig rig = new Rig();
             List<Snapshot> snapshots = new ArrayList<>();
             List<IssuedJwt> tokens = new ArrayList<>();
@@ -162,6 +165,7 @@ class KeyRotationPropertyTest {
             int primary = client.getKeyMetadata(rig.ring).primaryVersion();
             assertThat(rig.issue().kid()).isEqualTo(rig.ring.withVersion(primary).toString());
         });
+        examples.assertAtLeast(100);
     }
 
     @Test

@@ -17,6 +17,7 @@ import dev.keyline.crypto.client.CryptoClientFactory;
 import dev.keyline.crypto.client.FallbackHandler;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.testing.Examples;
 import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.NimbusVerifier;
 import dev.keyline.token.jwks.Jwks;
@@ -78,12 +79,14 @@ class JwtSigningPropertyTest {
     void issue_anyClaims_verifiesAgainstJwksWithNimbus() {
         JwtIssuer issuer = issuers.get(KeyAlgorithm.ECDSA_P256_SHA256);
         String set = jwks.get(KeyAlgorithm.ECDSA_P256_SHA256).json();
-        qt().withExamples(100).forAll(
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(
                 strings().basicLatinAlphabet().ofLengthBetween(1, 40),
                 lists().of(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 8)).ofSizeBetween(0, 4),
                 integers().between(1, 86_400),
                 strings().betweenCodePoints(0x20, 0xD7FF).ofLengthBetween(0, 30))
                 .checkAssert((subject, scopes, lifetime, extra) -> {
+                    examples.ran();
                     String scope = String.join(" ", scopes);
                     IssuedJwt t = issuer.issue(new AccessTokenClaims(subject, "client-a", List.of("api://x"), scope,
                             Duration.ofSeconds(lifetime), Map.of("ext", extra)));
@@ -108,12 +111,15 @@ class JwtSigningPropertyTest {
                         throw new AssertionError(e);
                     }
                 });
+        examples.assertAtLeast(100);
     }
 
     @Test
     void issue_everySupportedAlgorithm_headerNamesKeyAlgorithmAndNimbusVerifies() {
-        qt().withExamples(100).forAll(arbitrary().pick(ALGORITHMS), strings().basicLatinAlphabet().ofLengthBetween(1, 20))
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(arbitrary().pick(ALGORITHMS), strings().basicLatinAlphabet().ofLengthBetween(1, 20))
                 .checkAssert((alg, subject) -> {
+                    examples.ran();
                     IssuedJwt t = issuers.get(alg).issue(new AccessTokenClaims(subject, "c", List.of(), "", Duration.ofMinutes(5), Map.of()));
                     String set = jwks.get(alg).json();
                     try {
@@ -132,6 +138,7 @@ class JwtSigningPropertyTest {
                         throw new AssertionError(e);
                     }
                 });
+        examples.assertAtLeast(100);
     }
 
     @Test

@@ -13,6 +13,7 @@ import dev.keyline.crypto.client.EnvelopeEncryptor;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.testing.Examples;
 import dev.keyline.testsupport.CryptoServiceFixture;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -60,9 +61,11 @@ class EncryptionRoundTripPropertyTest {
     @Test
     void put_anyValue_getReturnsItAndInnerHoldsOnlyCiphertext() {
         Instant expires = Instant.now().plus(Duration.ofHours(1));
-        qt().withExamples(150).forAll(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 30),
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(150)).forAll(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 30),
                 lists().of(integers().between(-128, 127)).ofSizeBetween(0, 300))
                 .checkAssert((key, ints) -> {
+                    examples.ran();
                     byte[] value = new byte[ints.size()];
                     for (int i = 0; i < value.length; i++) {
                         value[i] = ints.get(i).byteValue();
@@ -75,15 +78,18 @@ class EncryptionRoundTripPropertyTest {
                         assertThat(indexOf(stored, value)).isEqualTo(-1);
                     }
                 });
+        examples.assertAtLeast(150);
     }
 
     @Test
     void get_envelopeMovedToAnotherKey_failsWithIntegrityErrorCausedByDecryptionFailed() {
         Instant expires = Instant.now().plus(Duration.ofHours(1));
-        qt().withExamples(100).forAll(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 20),
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(100)).forAll(strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 20),
                 strings().betweenCodePoints('a', 'z').ofLengthBetween(1, 20))
                 .assuming((a, b) -> !a.equals(b))
                 .checkAssert((a, b) -> {
+                    examples.ran();
                     storage.put(new TokenStore.Put("fam_" + a, ("family " + a).getBytes(StandardCharsets.UTF_8), expires));
                     byte[] envelope = inner.get("fam_" + a).orElseThrow().value();
                     inner.put(new TokenStore.Put("fam_" + b, envelope, expires));
@@ -91,6 +97,7 @@ class EncryptionRoundTripPropertyTest {
                             .cause().isInstanceOfSatisfying(CryptoException.class,
                                     e -> assertThat(e.reason()).isEqualTo(CryptoException.Reason.DECRYPTION_FAILED));
                 });
+        examples.assertAtLeast(100);
     }
 
     @Test

@@ -11,6 +11,7 @@ import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.TestKeys;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.testing.Concurrently;
+import dev.keyline.testing.Examples;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 import org.quicktheories.core.Gen;
@@ -28,9 +29,11 @@ class AesGcmTest {
 
     @Test
     void decrypt_ofAnyPlaintextAndAad_returnsThePlaintext() {
-        qt().withExamples(EXAMPLES)
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES))
                 .forAll(Gens.bytes(AesGcm.KEY_BYTES), Gens.bytes(0, 4096), Gens.bytes(0, 256))
                 .checkAssert((key, plaintext, aad) -> {
+                    examples.ran();
                     AesGcm aead = newAead(key);
                     AeadCiphertext sealed = aead.encrypt(plaintext, aad, TestKeys.RANDOM);
 
@@ -42,14 +45,17 @@ class AesGcmTest {
                     assertThat(aead.decrypt(AeadCiphertext.fromConcatenated(sealed.concatenated()), aad))
                             .isEqualTo(plaintext);
                 });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test
     void decrypt_afterAnySingleBitChange_failsWithDecryptionFailed() {
         Gen<Part> parts = Generate.enumValues(Part.class);
-        qt().withExamples(EXAMPLES)
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES))
                 .forAll(Gens.bytes(1, 512), Gens.bytes(1, 64), parts, Generate.range(0, Integer.MAX_VALUE))
                 .checkAssert((plaintext, aad, part, bitSeed) -> {
+                    examples.ran();
                     AesGcm aead = newAead(key());
                     AeadCiphertext sealed = aead.encrypt(plaintext, aad, TestKeys.RANDOM);
                     byte[] ct = sealed.ciphertext();
@@ -69,13 +75,16 @@ class AesGcmTest {
                             .isInstanceOfSatisfying(CryptoException.class,
                                     e -> assertThat(e.reason()).isEqualTo(Reason.DECRYPTION_FAILED));
                 });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test
     void encrypt_ofASliceOfABuffer_equalsEncryptingTheSliceAlone_andItsPartsReadInPlace() {
-        qt().withExamples(EXAMPLES)
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES))
                 .forAll(Gens.bytes(AesGcm.KEY_BYTES), Gens.bytes(0, 2048), Generate.range(0, 64), Generate.range(0, 64))
                 .checkAssert((key, plaintext, before, after) -> {
+                    examples.ran();
                     AesGcm aead = newAead(key);
                     byte[] buffer = new byte[before + plaintext.length + after];
                     Arrays.fill(buffer, (byte) 0x5a);
@@ -100,6 +109,7 @@ class AesGcmTest {
                     assertThat(rebuilt).isEqualTo(sealed);
                     assertThat(aead.decrypt(rebuilt, aad)).isEqualTo(plaintext);
                 });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test
@@ -194,9 +204,11 @@ class AesGcmTest {
 
     @Test
     void decryptFramed_ofAnyPrefixPlaintextAndAad_returnsThePlaintextAndMatchesTheUnframedForm() {
-        qt().withExamples(EXAMPLES)
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES))
                 .forAll(Gens.bytes(0, 200), Gens.bytes(0, 2048), Gens.bytes(0, 64))
                 .checkAssert((prefix, plaintext, aad) -> {
+                    examples.ran();
                     AesGcm aead = newAead(key());
                     byte[] framed = aead.encryptFramed(prefix, plaintext, aad, TestKeys.RANDOM);
 
@@ -209,13 +221,16 @@ class AesGcmTest {
                     System.arraycopy(aad, 0, fullAad, prefix.length, aad.length);
                     assertThat(aead.decrypt(AeadCiphertext.fromConcatenated(body), fullAad)).isEqualTo(plaintext);
                 });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test
     void decryptFramed_afterAnySingleBitChangeOfFrameOrAad_failsWithDecryptionFailed() {
-        qt().withExamples(EXAMPLES)
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES))
                 .forAll(Gens.bytes(0, 64), Gens.bytes(0, 256), Gens.bytes(1, 32), Generate.range(0, Integer.MAX_VALUE))
                 .checkAssert((prefix, plaintext, aad, bitSeed) -> {
+                    examples.ran();
                     AesGcm aead = newAead(key());
                     byte[] framed = aead.encryptFramed(prefix, plaintext, aad, TestKeys.RANDOM);
                     int bits = (framed.length + aad.length) * 8;
@@ -231,6 +246,7 @@ class AesGcmTest {
 
                     assertDecryptionFails(() -> aead.decryptFramed(badFrame, prefix.length, badAad));
                 });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test

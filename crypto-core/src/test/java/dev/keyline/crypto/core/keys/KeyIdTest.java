@@ -6,6 +6,7 @@ import static org.quicktheories.QuickTheory.qt;
 
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
+import dev.keyline.testing.Examples;
 import java.util.List;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -65,15 +66,20 @@ class KeyIdTest {
 
     @Test
     void parse_toStringOfAnyKeyId_givesTheSameKeyId() {
-        qt().withExamples(EXAMPLES).forAll(keyIds()).checkAssert(id -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES)).forAll(keyIds()).checkAssert(id -> {
+            examples.ran();
             assertThat(KeyId.parse(id.toString())).isEqualTo(id);
             assertThat(KeyId.parse(id.ringName())).isEqualTo(id.unversioned());
         });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test
     void equalsAndHashCode_ofAnyTwoKeyIds_followTheirParts() {
-        qt().withExamples(EXAMPLES).forAll(keyIds(), keyIds()).checkAssert((a, b) -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES)).forAll(keyIds(), keyIds()).checkAssert((a, b) -> {
+            examples.ran();
             boolean sameParts = a.namespace().equals(b.namespace()) && a.id().equals(b.id()) && a.version() == b.version();
             assertThat(a.equals(b)).isEqualTo(sameParts);
             KeyId copy = KeyId.of(new String(a.namespace()), new String(a.id()), a.version());
@@ -81,26 +87,33 @@ class KeyIdTest {
             assertThat(a.withVersion(a.version() == 0 ? 1 : a.version() - 1)).isNotEqualTo(a);
             assertThat(a).isNotEqualTo(a.toString());
         });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test
     void toString_ofAnyParsedText_isThatText() {
-        qt().withExamples(EXAMPLES).forAll(keyIds()).checkAssert(id -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES)).forAll(keyIds()).checkAssert(id -> {
+            examples.ran();
             String text = id.namespace() + "/" + id.id() + "/" + id.version();
             assertThat(KeyId.parse(text).toString()).isEqualTo(text);
         });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test
     void parse_anyCorruptedText_failsWithInvalidArgument() {
-        qt().withExamples(EXAMPLES)
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES))
                 .forAll(keyIds(), Generate.enumValues(Corruption.class), Generate.range(0, Integer.MAX_VALUE))
                 .checkAssert((id, how, seed) -> {
+                    examples.ran();
                     String text = corrupt(id, how, seed);
                     assertThatThrownBy(() -> KeyId.parse(text)).as("%s: %s", how, text)
                             .isInstanceOfSatisfying(CryptoException.class,
                                     e -> assertThat(e.reason()).isEqualTo(Reason.INVALID_ARGUMENT));
                 });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @ParameterizedTest

@@ -8,6 +8,7 @@ import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.Gens;
 import dev.keyline.crypto.core.SecretBytes;
+import dev.keyline.testing.Examples;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.HexFormat;
@@ -28,14 +29,17 @@ class HmacSha256Test {
 
     @Test
     void verify_anyTruncationFrom16To32Bytes_isTrueAndShorterIsFalse() {
-        qt().withExamples(200).forAll(Gens.bytes(1, 64), Gens.bytes(0, 256), Generate.range(0, HmacSha256.TAG_BYTES))
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(Gens.bytes(1, 64), Gens.bytes(0, 256), Generate.range(0, HmacSha256.TAG_BYTES))
                 .checkAssert((key, data, length) -> {
+                    examples.ran();
                     HmacSha256 mac = HmacSha256.of(SecretBytes.copyOf(key));
                     byte[] tag = Arrays.copyOf(mac.compute(data), length);
 
                     // Below 128 bits a tag is too easy to guess, even when it is a correct prefix.
                     assertThat(mac.verify(data, tag)).as("%d-byte tag", length).isEqualTo(length >= 16);
                 });
+        examples.assertAtLeast(200);
     }
 
     @Test
@@ -48,14 +52,17 @@ class HmacSha256Test {
 
     @Test
     void verify_anySingleBitChangeOfTheTag_isFalse() {
-        qt().withExamples(200).forAll(Gens.bytes(32), Gens.bytes(0, 256), Generate.range(0, 8 * HmacSha256.TAG_BYTES - 1))
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(Gens.bytes(32), Gens.bytes(0, 256), Generate.range(0, 8 * HmacSha256.TAG_BYTES - 1))
                 .checkAssert((key, data, bit) -> {
+                    examples.ran();
                     HmacSha256 mac = HmacSha256.of(SecretBytes.copyOf(key));
                     byte[] tag = mac.compute(data);
                     tag[bit / 8] ^= (byte) (1 << (bit % 8));
 
                     assertThat(mac.verify(data, tag)).isFalse();
                 });
+        examples.assertAtLeast(200);
     }
 
     @Test

@@ -8,6 +8,7 @@ import dev.keyline.crypto.core.ProviderSets;
 import dev.keyline.crypto.core.TestKeys;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.provider.CryptoProviders;
+import dev.keyline.testing.Examples;
 import java.math.BigInteger;
 import java.util.HexFormat;
 import java.util.Optional;
@@ -34,7 +35,9 @@ class EcdsaSignaturesTest {
         SigningKey key = SigningKey.generate(algorithm, TestKeys.RANDOM, providers);
         VerifyingKey pub = key.verifyingKey();
         int fieldBytes = algorithm == KeyAlgorithm.ECDSA_P256_SHA256 ? 32 : 48;
-        qt().withExamples(EXAMPLES).forAll(Gens.bytes(0, 256)).checkAssert(data -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES)).forAll(Gens.bytes(0, 256)).checkAssert(data -> {
+            examples.ran();
             byte[] der = key.sign(data);
 
             byte[] p1363 = EcdsaSignatures.derToP1363(der, fieldBytes).orElseThrow();
@@ -45,6 +48,7 @@ class EcdsaSignaturesTest {
             assertThat(pub.verifyJws(data, p1363)).isTrue();
             assertThat(pub.verify(data, der)).isTrue();
         });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @ParameterizedTest(name = "{0}-byte field")
@@ -52,9 +56,11 @@ class EcdsaSignaturesTest {
     void p1363ToDer_anyRAndS_roundTripsThroughStrictDer(int fieldBytes) {
         // Leading zero bytes in r or s are where padding bugs live; real signatures have them
         // only once in 256, so force them here.
-        qt().withExamples(EXAMPLES)
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES))
                 .forAll(Gens.bytes(2 * fieldBytes), Generate.range(0, fieldBytes), Generate.range(0, fieldBytes))
                 .checkAssert((raw, zerosR, zerosS) -> {
+                    examples.ran();
                     byte[] p1363 = raw.clone();
                     for (int i = 0; i < zerosR; i++) {
                         p1363[i] = 0;
@@ -68,6 +74,7 @@ class EcdsaSignaturesTest {
                     assertThat(EcdsaSignatures.parseDer(der)).isPresent();
                     assertThat(EcdsaSignatures.derToP1363(der, fieldBytes)).contains(p1363);
                 });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @Test

@@ -12,6 +12,7 @@ import dev.keyline.crypto.core.TestKeys;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.testing.Concurrently;
+import dev.keyline.testing.Examples;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.List;
@@ -93,8 +94,10 @@ class SigningKeyTest {
     void verify_anySingleBitChangeOfTheSignature_returnsFalse(KeyAlgorithm algorithm) {
         SigningKey key = TestKeys.signingKey(algorithm);
         List<VerifyingKey> verifiers = verifiersOf(key);
-        qt().withExamples(EXAMPLES).forAll(Gens.bytes(0, 128), Generate.range(0, Integer.MAX_VALUE))
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES)).forAll(Gens.bytes(0, 128), Generate.range(0, Integer.MAX_VALUE))
                 .checkAssert((data, bitSeed) -> {
+                    examples.ran();
                     byte[] signature = key.sign(data);
                     int bit = bitSeed % (signature.length * 8);
                     signature[bit / 8] ^= (byte) (1 << (bit % 8));
@@ -103,18 +106,22 @@ class SigningKeyTest {
                         assertThat(pub.verify(data, signature)).as("%s, bit %d", pub, bit).isFalse();
                     }
                 });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @ParameterizedTest
     @MethodSource("asymmetric")
     void verify_arbitraryBytesAsSignature_returnsFalseAndNeverThrows(KeyAlgorithm algorithm) {
         List<VerifyingKey> verifiers = verifiersOf(TestKeys.signingKey(algorithm));
-        qt().withExamples(EXAMPLES).forAll(Gens.bytes(0, 600)).checkAssert(garbage -> {
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(EXAMPLES)).forAll(Gens.bytes(0, 600)).checkAssert(garbage -> {
+            examples.ran();
             for (VerifyingKey pub : verifiers) {
                 assertThat(pub.verify(DATA, garbage)).as("%s verify", pub).isFalse();
                 assertThat(pub.verifyJws(DATA, garbage)).as("%s verifyJws", pub).isFalse();
             }
         });
+        examples.assertAtLeast(EXAMPLES);
     }
 
     @ParameterizedTest

@@ -6,6 +6,7 @@ import static org.quicktheories.generators.SourceDSL.integers;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.UnsafeByteOperations;
+import dev.keyline.testing.Examples;
 import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.Random;
@@ -18,8 +19,10 @@ class ByteViewTest {
 
     @Test
     void of_anyShapeOfByteString_viewsExactlyItsBytes() {
-        qt().withExamples(200).forAll(integers().between(0, 3000), integers().between(0, 3000), integers().between(0, 3))
+        Examples examples = new Examples();
+        qt().withExamples(Examples.asking(200)).forAll(integers().between(0, 3000), integers().between(0, 3000), integers().between(0, 3))
                 .checkAssert((size, cut, shape) -> {
+                    examples.ran();
                     byte[] data = new byte[size];
                     new Random(size * 31L + cut).nextBytes(data);
                     int at = Math.min(cut, size);
@@ -38,6 +41,7 @@ class ByteViewTest {
 
                     assertThat(bytes(ByteView.of(bs))).isEqualTo(data);
                 });
+        examples.assertAtLeast(200);
     }
 
     @Test

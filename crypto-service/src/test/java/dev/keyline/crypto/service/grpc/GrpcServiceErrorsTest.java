@@ -179,6 +179,31 @@ class GrpcServiceErrorsTest {
         assertThat(info.getMetadataMap()).doesNotContainValue("secret");
     }
 
+    /**
+     * AAD_MISMATCH is never raised by Decrypt: AES-GCM authenticates the AAD and the ciphertext
+     * with one tag, so a wrong AAD and a changed tag are the same failure. Telling them apart
+     * would need an AAD digest in the ciphertext (an offline guessing oracle for low-entropy AADs
+     * such as subject ids) and would tell an attacker which part they changed. Like AWS KMS
+     * (InvalidCiphertextException for a wrong encryption context) and Tink, both answer the same.
+     */
+    @Test
+    void decrypt_withWrongAad_failsExactlyAsATamperedTag_neverAadMismatch() {
+        EncryptResponse e = ls.adminStub().encrypt(encryptRequest(aes));
+        DecryptRequest good = DecryptRequest.newBuilder().setKeyId(e.getKeyId()).setCiphertext(e.getCiphertext()).setIv(e.getIv())
+                .setTag(e.getTag()).setAad(bytes("aad")).build();
+        String cid = newCorrelationId();
+
+        StatusRuntimeException wrongAad = catchThrowableOfType(StatusRuntimeException.class,
+                () -> admin(cid).decrypt(Tamper.AAD.apply(good)));
+        StatusRuntimeException tamperedTag = catchThrowableOfType(StatusRuntimeException.class,
+                () -> admin(cid).decrypt(Tamper.TAG.apply(good)));
+
+        assertThat(errorInfo(wrongAad).getReason()).isEqualTo("DECRYPTION_FAILED").isNotEqualTo("AAD_MISMATCH");
+        assertThat(wrongAad.getStatus().getCode()).isEqualTo(tamperedTag.getStatus().getCode());
+        assertThat(wrongAad.getStatus().getDescription()).isEqualTo(tamperedTag.getStatus().getDescription());
+        assertThat(errorInfo(wrongAad).getMetadataMap()).isEqualTo(errorInfo(tamperedTag).getMetadataMap());
+    }
+
     // ---- FAILED_PRECONDITION / ALGORITHM_MISMATCH, KEY_STATE_INVALID ------------------------------
 
     @Test
