@@ -92,19 +92,6 @@ public final class Tracing implements AutoCloseable {
         return otlp(parseEndpoint(settingName, endpoint.strip()), serviceName);
     }
 
-    /** Checks an OTLP endpoint setting without starting anything; {@code Optional.empty()} when it is fine. */
-    public static java.util.Optional<String> problem(String settingName, String endpoint) {
-        if (endpoint == null || endpoint.isBlank()) {
-            return java.util.Optional.empty();
-        }
-        try {
-            parseEndpoint(settingName, endpoint.strip());
-            return java.util.Optional.empty();
-        } catch (IllegalArgumentException e) {
-            return java.util.Optional.of(e.getMessage());
-        }
-    }
-
     private static URI parseEndpoint(String settingName, String endpoint) {
         try {
             URI uri = new URI(endpoint);
@@ -120,7 +107,7 @@ public final class Tracing implements AutoCloseable {
     }
 
     /** Spans of {@code serviceName} posted to {@code endpoint}{@code /v1/traces} in batches. */
-    public static Tracing otlp(URI endpoint, String serviceName) {
+    private static Tracing otlp(URI endpoint, String serviceName) {
         Objects.requireNonNull(endpoint, "endpoint");
         Objects.requireNonNull(serviceName, "serviceName");
         String base = endpoint.toString().replaceAll("/+$", "");

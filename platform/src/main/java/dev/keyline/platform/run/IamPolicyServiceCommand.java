@@ -1,7 +1,6 @@
 package dev.keyline.platform.run;
 
 import dev.keyline.kit.Tracing;
-import dev.keyline.iam.IamException;
 import dev.keyline.iam.server.IamServer;
 import dev.keyline.iam.server.IamServerConfig;
 import java.util.ArrayList;
@@ -29,12 +28,9 @@ public final class IamPolicyServiceCommand extends RunCommand {
             }
             server = IamServer.builder(config).tracing(tracing).start();
         } catch (RuntimeException e) {
+            // RunCommand reports configuration problems (IamException INVALID_CONFIG) one per line.
             tracing.close();
-            if (!(e instanceof IamException ie) || ie.reason() != IamException.Reason.INVALID_CONFIG) {
-                throw e;
-            }
-            // RunCommand lists a configuration's problems one per line.
-            throw new IllegalArgumentException(e.getMessage(), e);
+            throw e;
         }
         List<List<String>> rows = new ArrayList<>(List.of(
                 List.of("authorize", server.baseUrl() + "/v1/authorize  (bearer token with scope iam:authorize, audience "
@@ -42,7 +38,6 @@ public final class IamPolicyServiceCommand extends RunCommand {
                 List.of("keys", server.baseUrl() + "/v1/decisions/jwks"),
                 List.of("health", server.baseUrl() + "/health")));
         server.managementUrl().ifPresent(m -> rows.add(List.of("metrics", m + "/metrics")));
-        IamServer started = server;
-        return Running.of("Keyline IAM policy service is up", rows, () -> ServiceTracing.close(started, tracing));
+        return Running.of("Keyline IAM policy service is up", rows, () -> ServiceTracing.close(server::close, tracing));
     }
 }

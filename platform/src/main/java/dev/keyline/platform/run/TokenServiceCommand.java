@@ -19,6 +19,6 @@ public final class TokenServiceCommand extends RunCommand {
                 List.of("token endpoint", server.baseUrl() + "/oauth2/token"),
                 List.of("JWKS", server.baseUrl() + "/.well-known/jwks.json"),
                 List.of("health", server.baseUrl() + "/health"),
-                List.of("metrics", server.managementUrl() + "/metrics")), () -> ServiceTracing.close(server, tracing));
+                List.of("metrics", server.managementUrl() + "/metrics")), () -> ServiceTracing.close(server::close, tracing));
     }
 }

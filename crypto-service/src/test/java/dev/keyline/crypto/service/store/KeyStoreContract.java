@@ -474,7 +474,7 @@ abstract class KeyStoreContract {
     @Test
     void rowMacMigration_rerunAfterItsHistoryIsDeleted_refusesToMacForgedRows() throws Exception {
         JdbcKeyStore store = open();
-        String token = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO).issue("svc", List.of(Grant.parse("app:encrypt"))).token();
+        new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO).issue("svc", List.of(Grant.parse("app:encrypt")));
         store.close();
         sql("UPDATE callers SET grants = '*:*' WHERE name = 'svc'");
         sql("DELETE FROM key_version_usage");
@@ -490,7 +490,6 @@ abstract class KeyStoreContract {
             assertThat(rs.next()).isTrue();
             assertThat(rs.getString(1)).as("nothing re-MACed or rewritten").isEqualTo("*:*");
         }
-        assertThat(token).startsWith("kl_");
     }
 
     // ---- key lifecycle: minimum decryption version, secure delete, cache expiry, encryption counting
