@@ -83,7 +83,7 @@ public final class Tracing implements AutoCloseable {
      * {@code https://}, e.g. {@code http://127.0.0.1:4318}) spans are posted to under
      * {@code /v1/traces}.
      *
-     * @throws IllegalArgumentException naming {@code settingName} when the value is not such a URL
+     * @throws dev.keyline.kit.config.ConfigException naming {@code settingName} when the value is not such a URL
      */
     public static Tracing fromSetting(String settingName, String endpoint, String serviceName) {
         if (endpoint == null || endpoint.isBlank()) {
@@ -98,11 +98,11 @@ public final class Tracing implements AutoCloseable {
             String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
             if (!(scheme.equals("http") || scheme.equals("https")) || uri.getHost() == null || uri.getQuery() != null
                     || uri.getFragment() != null) {
-                throw new IllegalArgumentException(settingName + " must be an http:// or https:// URL such as http://127.0.0.1:4318");
+                throw dev.keyline.kit.config.ConfigException.of("tracing", settingName + ": must be an http:// or https:// URL such as http://127.0.0.1:4318");
             }
             return uri;
         } catch (URISyntaxException e) {
-            throw new IllegalArgumentException(settingName + " must be an http:// or https:// URL such as http://127.0.0.1:4318");
+            throw dev.keyline.kit.config.ConfigException.of("tracing", settingName + ": must be an http:// or https:// URL such as http://127.0.0.1:4318");
         }
     }
 

@@ -84,7 +84,7 @@ class TracingTest {
     void fromSetting_notAnHttpUrl_failsNamingTheSettingWithoutTheValue() {
         for (String bad : List.of("ftp://collector:4318", "127.0.0.1:4318", "http://", "http://user:secret@host:4318/?q=1", "http://a b")) {
             assertThatThrownBy(() -> Tracing.fromSetting("KEYLINE_OTLP_ENDPOINT", bad, "svc")).as(bad)
-                    .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("KEYLINE_OTLP_ENDPOINT must be an http:// or https:// URL")
+                    .isInstanceOf(dev.keyline.kit.config.ConfigException.class).hasMessageContaining("KEYLINE_OTLP_ENDPOINT: must be an http:// or https:// URL")
                     .hasMessageNotContaining("secret");
         }
         assertThat(Tracing.fromSetting("KEYLINE_OTLP_ENDPOINT", "https://collector.example:4318", "svc").enabled()).isTrue();

@@ -1,5 +1,6 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.config.Settings;
 import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.kit.Tracing;

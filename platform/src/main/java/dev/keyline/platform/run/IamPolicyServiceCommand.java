@@ -1,5 +1,6 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.config.Settings;
 import dev.keyline.kit.Tracing;
 import dev.keyline.iam.server.IamServer;
 import dev.keyline.iam.server.IamServerConfig;

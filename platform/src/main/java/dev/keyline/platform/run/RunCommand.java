@@ -1,6 +1,8 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.config.Settings;
 import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.kit.config.ConfigException;
 import dev.keyline.iam.IamException;
 import dev.keyline.platform.Keyline;
 import java.io.PrintWriter;
@@ -45,11 +47,15 @@ abstract class RunCommand implements Callable<Integer> {
             if (configFile != null) {
                 try {
                     settings.requireAllFileSettingsUsed(configFile);
-                } catch (CryptoException e) {
+                } catch (ConfigException e) {
                     running.close();
                     throw e;
                 }
             }
+        } catch (ConfigException e) {
+            err.println("error: " + listed(e));
+            err.flush();
+            return Keyline.USAGE;
         } catch (CryptoException e) {
             String m = String.valueOf(e.getMessage());
             err.println("error: " + (m.startsWith("invalid ") ? listed(m) : "cannot start: " + e.reason() + ": " + m));
@@ -89,6 +95,15 @@ abstract class RunCommand implements Callable<Integer> {
             Thread.currentThread().interrupt();
         }
         return Keyline.OK;
+    }
+
+    /** A configuration error's problems, one per line. */
+    static String listed(ConfigException e) {
+        StringBuilder sb = new StringBuilder("invalid ").append(e.subject()).append(" configuration:");
+        for (String problem : e.problems()) {
+            sb.append(System.lineSeparator()).append("  - ").append(problem);
+        }
+        return sb.toString();
     }
 
     /**

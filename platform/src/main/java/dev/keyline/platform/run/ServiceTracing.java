@@ -1,6 +1,5 @@
 package dev.keyline.platform.run;
 
-import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.service.server.CryptoServer;
 import dev.keyline.crypto.service.server.CryptoServiceConfig;
 import dev.keyline.kit.Tracing;
@@ -21,13 +20,9 @@ final class ServiceTracing {
     private ServiceTracing() {
     }
 
-    /** Tracing for {@code serviceName} (its OTLP {@code service.name}); a malformed endpoint is INVALID_CONFIG. */
+    /** Tracing for {@code serviceName} (its OTLP {@code service.name}); a malformed endpoint is a ConfigException. */
     static Tracing of(Map<String, String> settings, String serviceName) {
-        try {
-            return Tracing.fromSetting(SETTING, settings.get(SETTING), serviceName);
-        } catch (IllegalArgumentException e) {
-            throw new CryptoException(CryptoException.Reason.INVALID_CONFIG, "invalid configuration: " + e.getMessage());
-        }
+        return Tracing.fromSetting(SETTING, settings.get(SETTING), serviceName);
     }
 
     /** Starts a service with {@code tracing}; when the start fails, {@code tracing} is closed again. */

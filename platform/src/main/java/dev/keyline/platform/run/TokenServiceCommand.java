@@ -1,5 +1,6 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.config.Settings;
 import dev.keyline.kit.Tracing;
 import dev.keyline.token.server.TokenServer;
 import dev.keyline.token.server.TokenServerConfig;

@@ -1,5 +1,6 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.config.Settings;
 import picocli.CommandLine.Command;
 
 /**

@@ -1,5 +1,6 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.config.Settings;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.keyline.testing.OtlpReceiver;

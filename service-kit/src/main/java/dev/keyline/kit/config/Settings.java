@@ -1,7 +1,5 @@
-package dev.keyline.platform.run;
+package dev.keyline.kit.config;
 
-import dev.keyline.crypto.core.CryptoException;
-import dev.keyline.crypto.core.CryptoException.Reason;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -36,9 +34,10 @@ import org.yaml.snakeyaml.error.YAMLException;
  * </pre>
  *
  * The map records which names the services asked for, so a YAML key that no service reads
- * (a typo) is reported instead of silently ignored.
+ * (a typo) is reported instead of silently ignored. Services read it through {@link ConfigReader}.
  */
-final class Settings extends AbstractMap<String, String> {
+public final class Settings extends AbstractMap<String, String> {
+    private static final String SUBJECT = "settings file";
     private static final Pattern KEY = Pattern.compile("[a-z0-9_]+");
 
     private final Map<String, String> values;
@@ -51,12 +50,12 @@ final class Settings extends AbstractMap<String, String> {
     }
 
     /** The environment alone. */
-    static Settings of(Map<String, String> env) {
+    public static Settings of(Map<String, String> env) {
         return new Settings(Map.copyOf(env), Map.of());
     }
 
     /** {@code file}'s settings, each overridden by an environment variable of the same name. */
-    static Settings of(Map<String, String> env, Path file) {
+    public static Settings of(Map<String, String> env, Path file) {
         Map<String, String> fileValues = load(file);
         Map<String, String> merged = new LinkedHashMap<>(fileValues);
         merged.putAll(env);
@@ -64,7 +63,7 @@ final class Settings extends AbstractMap<String, String> {
     }
 
     /** These settings plus {@code defaults} for every name they do not set. */
-    Settings withDefaults(Map<String, String> defaults) {
+    public Settings withDefaults(Map<String, String> defaults) {
         Map<String, String> merged = new LinkedHashMap<>(defaults);
         merged.putAll(values);
         Settings s = new Settings(Map.copyOf(merged), fromFile);
@@ -73,18 +72,19 @@ final class Settings extends AbstractMap<String, String> {
     }
 
     /** Names asked for by a later copy count here too (see {@link #requireAllFileSettingsUsed}). */
-    void absorbAsked(Settings other) {
+    public void absorbAsked(Settings other) {
         asked.addAll(other.asked);
     }
 
-    static Map<String, String> load(Path file) {
+    /** The settings of a YAML file, by environment-variable name; fails with one {@link ConfigException}. */
+    public static Map<String, String> load(Path file) {
         Object doc;
         try (Reader r = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
             doc = new Yaml(new SafeConstructor(new LoaderOptions())).load(r);
         } catch (IOException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "cannot read " + file + ": " + e.getMessage());
+            throw ConfigException.of(SUBJECT, "cannot read " + file + ": " + e.getMessage());
         } catch (YAMLException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
+            throw ConfigException.of(SUBJECT, file + " is not valid YAML: " + e.getMessage().lines().findFirst().orElse(""));
         }
         Map<String, String> out = new LinkedHashMap<>();
         List<String> problems = new ArrayList<>();
@@ -92,12 +92,10 @@ final class Settings extends AbstractMap<String, String> {
             return out;
         }
         if (!(doc instanceof Map<?, ?> root)) {
-            throw new CryptoException(Reason.INVALID_CONFIG, file + " must hold a YAML mapping of settings");
+            throw ConfigException.of(SUBJECT, file + " must hold a YAML mapping of settings");
         }
         flatten("", root, out, problems);
-        if (!problems.isEmpty()) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "invalid settings in " + file + ": " + String.join("; ", problems));
-        }
+        ConfigException.throwIfAny(SUBJECT, problems.stream().map(p -> file + ": " + p).toList());
         return out;
     }
 
@@ -123,7 +121,7 @@ final class Settings extends AbstractMap<String, String> {
     }
 
     /** {@code crypto.grpc_port} → {@code KEYLINE_CRYPTO_GRPC_PORT}. */
-    static String envName(String yamlPath) {
+    public static String envName(String yamlPath) {
         return "KEYLINE_" + yamlPath.replace('.', '_').toUpperCase(Locale.ROOT);
     }
 
@@ -133,12 +131,12 @@ final class Settings extends AbstractMap<String, String> {
     }
 
     /** Fails naming every YAML setting that no service read. Call after every service built its config. */
-    void requireAllFileSettingsUsed(Path file) {
+    public void requireAllFileSettingsUsed(Path file) {
         Set<String> unused = new TreeSet<>(fromFile.keySet());
         unused.removeAll(asked);
         if (!unused.isEmpty()) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "unknown settings in " + file + ": "
-                    + String.join(", ", unused.stream().map(Settings::describe).toList()) + " (see docs/configuration.md)");
+            throw new ConfigException(SUBJECT, unused.stream().map(u -> describe(u) + ": in " + file
+                    + " but no service reads it (see docs/configuration.md)").toList());
         }
     }
 

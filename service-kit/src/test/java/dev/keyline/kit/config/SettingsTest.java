@@ -1,9 +1,8 @@
-package dev.keyline.platform.run;
+package dev.keyline.kit.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.keyline.crypto.core.CryptoException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -40,9 +39,9 @@ class SettingsTest {
         Files.writeString(f, "crypto:\n  grpc_port: 1\n  grpc_prot: 2\n");
         Settings s = Settings.of(Map.of(), f);
         s.get("KEYLINE_CRYPTO_GRPC_PORT");
-        assertThatThrownBy(() -> s.requireAllFileSettingsUsed(f)).isInstanceOfSatisfying(CryptoException.class, e -> {
-            assertThat(e.reason()).isEqualTo(CryptoException.Reason.INVALID_CONFIG);
-            assertThat(e.getMessage()).contains("crypto_grpc_prot (KEYLINE_CRYPTO_GRPC_PROT)").doesNotContain("GRPC_PORT");
+        assertThatThrownBy(() -> s.requireAllFileSettingsUsed(f)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.problems()).singleElement().asString().startsWith("crypto_grpc_prot (KEYLINE_CRYPTO_GRPC_PROT): in " + f);
+            assertThat(e.getMessage()).doesNotContain("GRPC_PORT");
         });
     }
 
@@ -50,15 +49,15 @@ class SettingsTest {
     void load_malformedYamlOrBadKeys_failsWithInvalidConfig() throws Exception {
         Path bad = dir.resolve("bad.yaml");
         Files.writeString(bad, "crypto: [unclosed\n");
-        assertThatThrownBy(() -> Settings.load(bad)).isInstanceOfSatisfying(CryptoException.class,
+        assertThatThrownBy(() -> Settings.load(bad)).isInstanceOfSatisfying(ConfigException.class,
                 e -> assertThat(e.getMessage()).contains("is not valid YAML"));
         Path keys = dir.resolve("keys.yaml");
         Files.writeString(keys, "Crypto:\n  grpc_port: 1\nstore:\n  url:\n");
-        assertThatThrownBy(() -> Settings.load(keys)).isInstanceOfSatisfying(CryptoException.class,
+        assertThatThrownBy(() -> Settings.load(keys)).isInstanceOfSatisfying(ConfigException.class,
                 e -> assertThat(e.getMessage()).contains("Crypto: keys are lower case", "store.url: has no value"));
         Path list = dir.resolve("list.yaml");
         Files.writeString(list, "- a\n- b\n");
-        assertThatThrownBy(() -> Settings.load(list)).isInstanceOfSatisfying(CryptoException.class,
+        assertThatThrownBy(() -> Settings.load(list)).isInstanceOfSatisfying(ConfigException.class,
                 e -> assertThat(e.getMessage()).contains("must hold a YAML mapping"));
     }
 }
