@@ -1,6 +1,7 @@
 package dev.keyline.platform.cli;
 
 import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.kit.config.ConfigException;
 import dev.keyline.platform.Keyline;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,6 +35,10 @@ abstract class AdminCommand implements Callable<Integer> {
         } catch (CliFailure f) {
             out.error(f.getMessage());
             return f.exitCode();
+        } catch (ConfigException e) {
+            // The local settings (master key, data directory) the command reads.
+            out.error(e.getMessage());
+            return Keyline.USAGE;
         } catch (CryptoException e) {
             // Raised by local validation (key ids, grants, configuration) before anything is sent.
             out.error(e.reason() + ": " + e.getMessage());

@@ -1,5 +1,6 @@
 package dev.keyline.platform.run;
 
+import dev.keyline.kit.config.ConfigException;
 import dev.keyline.kit.config.Settings;
 import dev.keyline.kit.Tracing;
 import dev.keyline.iam.server.IamServer;
@@ -24,12 +25,12 @@ public final class IamPolicyServiceCommand extends RunCommand {
             IamServerConfig config = IamServerConfig.fromEnvironment(settings);
             List<String> refused = config.standaloneProblems();
             if (!refused.isEmpty()) {
-                // One line: the reason and both ways out.
-                throw new IllegalArgumentException(String.join("; ", refused));
+                // The reason and both ways out.
+                throw new ConfigException("IAM policy service", refused);
             }
             server = IamServer.builder(config).tracing(tracing).start();
         } catch (RuntimeException e) {
-            // RunCommand reports configuration problems (IamException INVALID_CONFIG) one per line.
+            // RunCommand reports configuration problems (ConfigException).
             tracing.close();
             throw e;
         }

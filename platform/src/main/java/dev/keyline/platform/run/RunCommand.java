@@ -97,9 +97,12 @@ abstract class RunCommand implements Callable<Integer> {
         return Keyline.OK;
     }
 
-    /** A configuration error's problems, one per line. */
+    /** A configuration error: one problem on the line, several one per line below it. */
     static String listed(ConfigException e) {
         StringBuilder sb = new StringBuilder("invalid ").append(e.subject()).append(" configuration:");
+        if (e.problems().size() == 1) {
+            return sb.append(' ').append(e.problems().get(0)).toString();
+        }
         for (String problem : e.problems()) {
             sb.append(System.lineSeparator()).append("  - ").append(problem);
         }

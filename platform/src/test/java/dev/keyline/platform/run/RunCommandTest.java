@@ -34,9 +34,9 @@ class RunCommandTest {
                 "up");
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: invalid configuration:")
-                .contains("  - KEYLINE_CRYPTO_GRPC_PORT must be a port number, got 'fifty'")
-                .contains("  - KEYLINE_CRYPTO_HTTP_PORT must be between 0 and 65535, got 99999")
+        assertThat(r.err()).startsWith("error: invalid crypto service configuration:")
+                .contains("  - KEYLINE_CRYPTO_GRPC_PORT: 'fifty' is not an integer")
+                .contains("  - KEYLINE_CRYPTO_HTTP_PORT: must be between 0 and 65535, got 99999")
                 .doesNotContain("Exception").doesNotContain("\tat ");
         assertThat(r.out()).isEmpty();
     }
@@ -57,7 +57,7 @@ class RunCommandTest {
         Result r = Cli.run(env, command);
 
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: invalid configuration:").contains(variable)
+        assertThat(r.err()).startsWith("error: invalid ").contains(" configuration: " + variable + ": ")
                 .doesNotContain("Exception").doesNotContain("\tat ");
         assertThat(r.out()).as("nothing started, so no banner").isEmpty();
     }
@@ -68,7 +68,7 @@ class RunCommandTest {
                 "KEYLINE_CRYPTO_HTTP_PORT", "0"), "up");
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: cannot start: INVALID_CONFIG: KEYLINE_MASTER_KEY is not valid base64")
+        assertThat(r.err()).startsWith("error: invalid crypto service configuration: KEYLINE_MASTER_KEY: is not valid base64")
                 .doesNotContain("s3cret");
         assertThat(r.err().strip().lines()).hasSize(1);
     }
@@ -81,7 +81,8 @@ class RunCommandTest {
         Result r = Cli.run(Map.of(), "up", "--config", yaml.toString());
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("unknown settings in", "crypto_grpc_prot (KEYLINE_CRYPTO_GRPC_PROT)");
+        assertThat(r.err()).startsWith("error: invalid settings file configuration: crypto_grpc_prot (KEYLINE_CRYPTO_GRPC_PROT): in "
+                + yaml + " but no service reads it");
         // The services read their settings while they start, so a typo is found then and everything is stopped again.
         assertThat(r.out()).as("no banner: nothing was left running").isEmpty();
     }
@@ -93,7 +94,7 @@ class RunCommandTest {
         Result r = Cli.run(Map.of(), "up", "--config", yaml.toString());
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("KEYLINE_CRYPTO_GRPC_PORT must be a port number, got 'lots'");
+        assertThat(r.err()).contains("KEYLINE_CRYPTO_GRPC_PORT: 'lots' is not an integer");
     }
 
     @Test
@@ -107,7 +108,8 @@ class RunCommandTest {
         Result refused = Cli.run(env, "iam-policy-service");
 
         assertThat(refused.exitCode()).isEqualTo(2);
-        assertThat(refused.err()).startsWith("error: KEYLINE_IAM_CRYPTO_AUTH_TOKEN: is the crypto service's admin token")
+        assertThat(refused.err()).startsWith("error: invalid IAM policy service configuration: KEYLINE_IAM_CRYPTO_AUTH_TOKEN: is the crypto"
+                + " service's admin token")
                 .contains("KEYLINE_IAM_ALLOW_ADMIN_TOKEN=true").doesNotContain("kl_admin-secret-value");
         assertThat(refused.err().strip().lines()).hasSize(1);
         assertThat(refused.out()).as("no banner: nothing started").isEmpty();
@@ -120,7 +122,7 @@ class RunCommandTest {
                     "KEYLINE_CRYPTO_HTTP_PORT", "0"), "crypto-service");
 
             assertThat(r.exitCode()).isEqualTo(2);
-            assertThat(r.err()).startsWith("error: cannot start: INVALID_CONFIG: cannot listen on 127.0.0.1:"
+            assertThat(r.err()).startsWith("error: invalid crypto service configuration: KEYLINE_CRYPTO_GRPC_PORT: cannot listen on 127.0.0.1:"
                     + taken.getLocalPort());
             assertThat(r.err().strip().lines()).hasSize(1);
         }
@@ -133,7 +135,7 @@ class RunCommandTest {
                 "KEYLINE_CRYPTO_HTTP_PORT", "0"), "crypto-service");
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).contains("KEYLINE_CRYPTO_GRPC_HOST is 0.0.0.0, not a loopback address, and TLS is off",
+        assertThat(r.err()).contains("KEYLINE_CRYPTO_GRPC_HOST: is 0.0.0.0, not a loopback address, and TLS is off",
                 "KEYLINE_CRYPTO_ALLOW_INSECURE=true").doesNotContain("Exception");
         assertThat(r.err().strip().lines().filter(l -> l.contains("loopback"))).hasSize(1);
         assertThat(r.out()).isEmpty();

@@ -25,7 +25,7 @@ final class CallInterceptors {
      * audited and counted like calls that reach the service.
      */
     interface Rejections {
-        void record(String operation, CryptoException error, RequestContext context, long nanos);
+        void record(String operation, CryptoException error, InboundContext context, long nanos);
     }
 
     private CallInterceptors() {
@@ -42,11 +42,11 @@ final class CallInterceptors {
             @Override
             public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers, ServerCallHandler<Q, R> next) {
                 long start = System.nanoTime();
-                RequestContext rc = RequestContext.from(headers);
+                InboundContext rc = InboundContext.from(headers);
                 ServerCall<Q, R> echoing = new ForwardingServerCall.SimpleForwardingServerCall<>(call) {
                     @Override
                     public void sendHeaders(Metadata responseHeaders) {
-                        responseHeaders.put(RequestContext.CORRELATION_ID, rc.correlationId());
+                        responseHeaders.put(InboundContext.CORRELATION_ID, rc.correlationId());
                         super.sendHeaders(responseHeaders);
                     }
                 };
@@ -61,7 +61,7 @@ final class CallInterceptors {
                     return reject(call, new CryptoException(Reason.CRYPTO_SERVICE_UNAVAILABLE, "access control unavailable", e), rc, start,
                             rejections);
                 }
-                Context ctx = Context.current().withValue(RequestContext.KEY, rc).withValue(CALLER, caller);
+                Context ctx = Context.current().withValue(InboundContext.KEY, rc).withValue(CALLER, caller);
                 return Contexts.interceptCall(ctx, echoing, headers, next);
             }
         };
@@ -127,7 +127,7 @@ final class CallInterceptors {
         return status.getCode().name();
     }
 
-    private static <Q, R> ServerCall.Listener<Q> reject(ServerCall<Q, R> call, CryptoException e, RequestContext rc, long start,
+    private static <Q, R> ServerCall.Listener<Q> reject(ServerCall<Q, R> call, CryptoException e, InboundContext rc, long start,
             Rejections rejections) {
         // Recorded before the caller hears the answer, as the service does for the calls it runs.
         rejections.record(call.getMethodDescriptor().getBareMethodName(), e, rc, System.nanoTime() - start);

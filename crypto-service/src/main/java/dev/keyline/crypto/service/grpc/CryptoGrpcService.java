@@ -203,7 +203,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
      */
     private <T> void unary(String operation, StreamObserver<T> out, Function<Call, T> body) {
         long start = System.nanoTime();
-        RequestContext rc = RequestContext.current();
+        InboundContext rc = InboundContext.current();
         Call call = new Call(CallInterceptors.CALLER.get());
         String outcome = "error";
         String reason = Reason.INTERNAL.name();
@@ -234,7 +234,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
     }
 
     /** Audits and counts a call that {@link CallInterceptors} ended before it reached this service. */
-    void rejected(String operation, CryptoException e, RequestContext rc, long nanos) {
+    void rejected(String operation, CryptoException e, InboundContext rc, long nanos) {
         metrics.record(operation, "error", e.reason().name(), nanos);
         audit.record(new AuditEvent(clock.instant(), "", operation, "", "error", e.reason().name(), rc.correlationId(), rc.traceId(),
                 nanos / 1000, java.util.List.of(), "", rc.tracestate()));
@@ -422,7 +422,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
                     var result = item(c, ic -> doEncrypt(ic, item, ivs));
                     b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
-                    b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, RequestContext.current().correlationId())));
+                    b.addItems(BatchEncryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, InboundContext.current().correlationId())));
                 }
             }
             return b.build();
@@ -439,7 +439,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
                     var result = item(c, ic -> doDecrypt(ic, item));
                     b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
-                    b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, RequestContext.current().correlationId())));
+                    b.addItems(BatchDecryptItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, InboundContext.current().correlationId())));
                 }
             }
             return b.build();
@@ -456,7 +456,7 @@ public final class CryptoGrpcService extends CryptoServiceGrpc.CryptoServiceImpl
                     var result = item(c, ic -> doSign(ic, item));
                     b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.ok()).setResult(result));
                 } catch (CryptoException e) {
-                    b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, RequestContext.current().correlationId())));
+                    b.addItems(BatchSignItem.newBuilder().setStatus(GrpcErrors.itemStatus(e, InboundContext.current().correlationId())));
                 }
             }
             return b.build();

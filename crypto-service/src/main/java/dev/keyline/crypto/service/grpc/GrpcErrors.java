@@ -80,7 +80,7 @@ public final class GrpcErrors {
         com.google.rpc.Status status = statusProto(e.reason(), callerMessage(e, correlationId), correlationId);
         Metadata trailers = new Metadata();
         if (!correlationId.isEmpty()) {
-            trailers.put(RequestContext.CORRELATION_ID, correlationId);
+            trailers.put(InboundContext.CORRELATION_ID, correlationId);
         }
         return StatusProto.toStatusRuntimeException(status, trailers);
     }

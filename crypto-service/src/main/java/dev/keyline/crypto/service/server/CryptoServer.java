@@ -15,6 +15,8 @@ import dev.keyline.crypto.service.keys.KeyOperations;
 import dev.keyline.crypto.service.keys.KeyRegistry;
 import dev.keyline.crypto.service.store.JdbcKeyStore;
 import dev.keyline.crypto.service.store.MasterKey;
+import dev.keyline.kit.Health;
+import dev.keyline.kit.config.ConfigException;
 import io.grpc.Server;
 import io.grpc.ServerCredentials;
 import io.grpc.TlsServerCredentials;
@@ -83,7 +85,7 @@ public final class CryptoServer implements AutoCloseable {
         try {
             Files.createDirectories(config.dataDir());
         } catch (IOException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "cannot create the data directory " + config.dataDir() + ": " + e.getMessage());
+            throw ConfigException.of(CryptoServiceConfig.SUBJECT, "KEYLINE_DATA_DIR: cannot create " + config.dataDir() + " (" + e.getMessage() + ")");
         }
         this.masterKey = MasterKey.load(config.masterKeyBase64(), config.path("master.key"), random);
         if (masterKey.source() == MasterKey.Source.FILE_CREATED) {
@@ -218,7 +220,7 @@ public final class CryptoServer implements AutoCloseable {
             grpcHealth.setStatus(dev.keyline.crypto.v1.CryptoServiceGrpc.SERVICE_NAME, io.grpc.health.v1.HealthCheckResponse.ServingStatus.SERVING);
             return server;
         } catch (IOException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "cannot listen on " + config.grpcHost() + ":" + config.grpcPort() + ": " + e.getMessage());
+            throw ConfigException.of(CryptoServiceConfig.SUBJECT, CryptoServiceConfig.GRPC_PORT + ": cannot listen on " + config.grpcHost() + ":" + config.grpcPort() + " (" + e.getMessage() + ")");
         }
     }
 
@@ -241,7 +243,7 @@ public final class CryptoServer implements AutoCloseable {
         });
         app.get("/health", ctx -> {
             Health h = health();
-            ctx.status(h.status() == Health.Status.DOWN ? 503 : 200).contentType("application/json").result(json.writeValueAsString(h.toJson()));
+            ctx.status(h.httpStatus()).contentType("application/json").result(json.writeValueAsString(h.toJson()));
         });
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
         if (!CryptoServiceConfig.isLoopback(config.httpHost())) {
@@ -253,7 +255,7 @@ public final class CryptoServer implements AutoCloseable {
         try {
             app.start(config.httpHost(), config.httpPort());
         } catch (RuntimeException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "cannot listen on " + config.httpHost() + ":" + config.httpPort() + ": " + e.getMessage());
+            throw ConfigException.of(CryptoServiceConfig.SUBJECT, CryptoServiceConfig.HTTP_PORT + ": cannot listen on " + config.httpHost() + ":" + config.httpPort() + " (" + e.getMessage() + ")");
         }
         return app;
     }

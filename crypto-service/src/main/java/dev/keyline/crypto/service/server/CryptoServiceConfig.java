@@ -1,17 +1,17 @@
 package dev.keyline.crypto.service.server;
 
-import dev.keyline.crypto.core.CryptoException;
-import dev.keyline.crypto.core.CryptoException.Reason;
+import dev.keyline.kit.config.ConfigException;
+import dev.keyline.kit.config.ConfigReader;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * Settings of the crypto service. Built from defaults, then a YAML section and environment
- * variables (see docs/configuration.md). {@link #validate()} lists every problem at once.
+ * variables (see docs/configuration.md). {@link Builder#build()} lists every problem at once.
  */
 public record CryptoServiceConfig(
         Path dataDir,
@@ -39,6 +39,26 @@ public record CryptoServiceConfig(
 
     public static final int DEFAULT_GRPC_PORT = 50051;
     public static final int DEFAULT_HTTP_PORT = 9001;
+    /** The subject of this service's {@link ConfigException}s. */
+    public static final String SUBJECT = "crypto service";
+    static final String GRPC_HOST = "KEYLINE_CRYPTO_GRPC_HOST";
+    static final String GRPC_PORT = "KEYLINE_CRYPTO_GRPC_PORT";
+    static final String HTTP_HOST = "KEYLINE_CRYPTO_HTTP_HOST";
+    static final String HTTP_PORT = "KEYLINE_CRYPTO_HTTP_PORT";
+    private static final String MAX_PAYLOAD = "KEYLINE_CRYPTO_MAX_PAYLOAD_BYTES";
+    private static final String MAX_BATCH = "KEYLINE_CRYPTO_MAX_BATCH_ITEMS";
+    private static final String METADATA_TTL = "KEYLINE_CRYPTO_METADATA_TTL";
+    private static final String DELETION_DELAY = "KEYLINE_CRYPTO_PENDING_DELETION_DELAY";
+    private static final String MAINTENANCE = "KEYLINE_CRYPTO_MAINTENANCE_INTERVAL";
+    private static final String TLS_CERT = "KEYLINE_CRYPTO_TLS_CERT";
+    private static final String TLS_KEY = "KEYLINE_CRYPTO_TLS_KEY";
+    private static final String TLS_CLIENT_CA = "KEYLINE_CRYPTO_TLS_CLIENT_CA";
+    private static final String ALLOW_INSECURE = "KEYLINE_CRYPTO_ALLOW_INSECURE";
+    private static final String TRUST_ROWS = "KEYLINE_STORE_TRUST_EXISTING_ROWS";
+    private static final String MATERIAL_TTL = "KEYLINE_CRYPTO_MATERIAL_CACHE_TTL";
+    private static final String ROTATE_AFTER = "KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER";
+    private static final String LIMIT = "KEYLINE_CRYPTO_ENCRYPTION_LIMIT";
+    private static final String COUNT_BLOCK = "KEYLINE_CRYPTO_ENCRYPTION_COUNT_BLOCK";
 
     @Override
     public String toString() {
@@ -96,224 +116,134 @@ public record CryptoServiceConfig(
         return tlsCertChain != null;
     }
 
-    /** Mutable builder; every setter validates later, in {@link #build()}. */
+    /**
+     * Mutable builder over the settings by variable name ({@code KEYLINE_*}): setters and
+     * {@link #apply} store text, and {@link #build()} reads it all through one
+     * {@link ConfigReader}, so a value set in code and one from the environment are checked alike.
+     */
     public static final class Builder {
+        private static final List<String> NAMES = List.of(GRPC_HOST, GRPC_PORT, HTTP_HOST, HTTP_PORT, "KEYLINE_STORE_URL",
+                "KEYLINE_STORE_USER", "KEYLINE_STORE_PASSWORD", "KEYLINE_STORE_SCHEMA", "KEYLINE_MASTER_KEY", MAX_PAYLOAD, MAX_BATCH,
+                METADATA_TTL, DELETION_DELAY, MAINTENANCE, TLS_CERT, TLS_KEY, TLS_CLIENT_CA, "KEYLINE_CRYPTO_AUDIT_LOG", ALLOW_INSECURE,
+                TRUST_ROWS, MATERIAL_TTL, ROTATE_AFTER, LIMIT, COUNT_BLOCK);
+
         private Path dataDir;
-        private String grpcHost = "127.0.0.1";
-        private String grpcPort = String.valueOf(DEFAULT_GRPC_PORT);
-        private String httpHost = "127.0.0.1";
-        private String httpPort = String.valueOf(DEFAULT_HTTP_PORT);
-        private String storeUrl = "";
-        private String storeUser = "";
-        private String storePassword = "";
-        private String storeSchema = "";
-        private String masterKey = "";
-        private String maxPayloadBytes = String.valueOf(1 << 20);
-        private String maxBatchItems = "1000";
-        private String metadataTtl = "PT1S";
-        private String pendingDeletionDelay = "P7D";
-        private String maintenanceInterval = "PT30S";
-        private String tlsCert = "";
-        private String tlsKey = "";
-        private String tlsClientCa = "";
-        private String auditLog = "";
-        private String allowInsecure = "false";
-        private String trustExistingRows = "false";
-        private String materialCacheTtl = "PT5M";
-        private String encryptionRotateAfter = String.valueOf(1L << 31);
-        private String encryptionLimit = String.valueOf(1L << 32);
-        private String encryptionCountBlock = String.valueOf(1L << 20);
+        private final Map<String, String> values = new HashMap<>();
 
         Builder(Path dataDir) {
             this.dataDir = dataDir;
         }
 
-        /** Applies settings from a lookup of environment-variable names. */
+        /** Applies settings from a lookup of environment-variable names (a name it has no value for is left as it is). */
         public Builder apply(java.util.function.Function<String, String> lookup) {
-            Optional.ofNullable(lookup.apply("KEYLINE_DATA_DIR")).ifPresent(v -> dataDir = Path.of(v));
-            grpcHost = or(lookup, "KEYLINE_CRYPTO_GRPC_HOST", grpcHost);
-            grpcPort = or(lookup, "KEYLINE_CRYPTO_GRPC_PORT", grpcPort);
-            httpHost = or(lookup, "KEYLINE_CRYPTO_HTTP_HOST", httpHost);
-            httpPort = or(lookup, "KEYLINE_CRYPTO_HTTP_PORT", httpPort);
-            storeUrl = or(lookup, "KEYLINE_STORE_URL", storeUrl);
-            storeUser = or(lookup, "KEYLINE_STORE_USER", storeUser);
-            storePassword = or(lookup, "KEYLINE_STORE_PASSWORD", storePassword);
-            storeSchema = or(lookup, "KEYLINE_STORE_SCHEMA", storeSchema);
-            masterKey = or(lookup, "KEYLINE_MASTER_KEY", masterKey);
-            maxPayloadBytes = or(lookup, "KEYLINE_CRYPTO_MAX_PAYLOAD_BYTES", maxPayloadBytes);
-            maxBatchItems = or(lookup, "KEYLINE_CRYPTO_MAX_BATCH_ITEMS", maxBatchItems);
-            metadataTtl = or(lookup, "KEYLINE_CRYPTO_METADATA_TTL", metadataTtl);
-            pendingDeletionDelay = or(lookup, "KEYLINE_CRYPTO_PENDING_DELETION_DELAY", pendingDeletionDelay);
-            maintenanceInterval = or(lookup, "KEYLINE_CRYPTO_MAINTENANCE_INTERVAL", maintenanceInterval);
-            tlsCert = or(lookup, "KEYLINE_CRYPTO_TLS_CERT", tlsCert);
-            tlsKey = or(lookup, "KEYLINE_CRYPTO_TLS_KEY", tlsKey);
-            tlsClientCa = or(lookup, "KEYLINE_CRYPTO_TLS_CLIENT_CA", tlsClientCa);
-            auditLog = or(lookup, "KEYLINE_CRYPTO_AUDIT_LOG", auditLog);
-            allowInsecure = or(lookup, "KEYLINE_CRYPTO_ALLOW_INSECURE", allowInsecure);
-            trustExistingRows = or(lookup, "KEYLINE_STORE_TRUST_EXISTING_ROWS", trustExistingRows);
-            materialCacheTtl = or(lookup, "KEYLINE_CRYPTO_MATERIAL_CACHE_TTL", materialCacheTtl);
-            encryptionRotateAfter = or(lookup, "KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER", encryptionRotateAfter);
-            encryptionLimit = or(lookup, "KEYLINE_CRYPTO_ENCRYPTION_LIMIT", encryptionLimit);
-            encryptionCountBlock = or(lookup, "KEYLINE_CRYPTO_ENCRYPTION_COUNT_BLOCK", encryptionCountBlock);
+            Optional.ofNullable(lookup.apply("KEYLINE_DATA_DIR")).filter(v -> !v.isBlank()).ifPresent(v -> dataDir = Path.of(v.trim()));
+            for (String name : NAMES) {
+                String v = lookup.apply(name);
+                if (v != null) {
+                    values.put(name, v);
+                }
+            }
             return this;
         }
 
-        private static String or(java.util.function.Function<String, String> lookup, String name, String current) {
-            String v = lookup.apply(name);
-            return v == null ? current : v.trim();
+        private Builder set(String name, Object v) {
+            values.put(name, v == null ? "" : v.toString());
+            return this;
         }
 
         public Builder dataDir(Path v) { dataDir = v; return this; }
-        public Builder grpcHost(String v) { grpcHost = v; return this; }
-        public Builder grpcPort(int v) { grpcPort = String.valueOf(v); return this; }
-        public Builder httpHost(String v) { httpHost = v; return this; }
-        public Builder httpPort(int v) { httpPort = String.valueOf(v); return this; }
-        public Builder storeUrl(String v) { storeUrl = v; return this; }
-        public Builder storeUser(String v) { storeUser = v; return this; }
-        public Builder storePassword(String v) { storePassword = v; return this; }
-        public Builder storeSchema(String v) { storeSchema = v; return this; }
-        public Builder masterKeyBase64(String v) { masterKey = v; return this; }
-        public Builder maxPayloadBytes(int v) { maxPayloadBytes = String.valueOf(v); return this; }
-        public Builder maxBatchItems(int v) { maxBatchItems = String.valueOf(v); return this; }
-        public Builder metadataTtl(Duration v) { metadataTtl = v.toString(); return this; }
-        public Builder pendingDeletionDelay(Duration v) { pendingDeletionDelay = v.toString(); return this; }
-        public Builder maintenanceInterval(Duration v) { maintenanceInterval = v.toString(); return this; }
+        public Builder grpcHost(String v) { return set(GRPC_HOST, v); }
+        public Builder grpcPort(int v) { return set(GRPC_PORT, v); }
+        public Builder httpHost(String v) { return set(HTTP_HOST, v); }
+        public Builder httpPort(int v) { return set(HTTP_PORT, v); }
+        public Builder storeUrl(String v) { return set("KEYLINE_STORE_URL", v); }
+        public Builder storeUser(String v) { return set("KEYLINE_STORE_USER", v); }
+        public Builder storePassword(String v) { return set("KEYLINE_STORE_PASSWORD", v); }
+        public Builder storeSchema(String v) { return set("KEYLINE_STORE_SCHEMA", v); }
+        public Builder masterKeyBase64(String v) { return set("KEYLINE_MASTER_KEY", v); }
+        public Builder maxPayloadBytes(int v) { return set(MAX_PAYLOAD, v); }
+        public Builder maxBatchItems(int v) { return set(MAX_BATCH, v); }
+        public Builder metadataTtl(Duration v) { return set(METADATA_TTL, v); }
+        public Builder pendingDeletionDelay(Duration v) { return set(DELETION_DELAY, v); }
+        public Builder maintenanceInterval(Duration v) { return set(MAINTENANCE, v); }
         /** Accept a plaintext gRPC port on a non-loopback address (see {@link #build()}). */
-        public Builder allowInsecure(boolean v) { allowInsecure = String.valueOf(v); return this; }
-        public Builder materialCacheTtl(Duration v) { materialCacheTtl = v.toString(); return this; }
+        public Builder allowInsecure(boolean v) { return set(ALLOW_INSECURE, v); }
+        public Builder materialCacheTtl(Duration v) { return set(MATERIAL_TTL, v); }
         /** Rotate a key past {@code rotateAfter} encryptions of its primary, refuse at {@code limit}; reserve {@code block} at a time. */
         public Builder encryptionLimits(long rotateAfter, long limit, long block) {
-            encryptionRotateAfter = String.valueOf(rotateAfter);
-            encryptionLimit = String.valueOf(limit);
-            encryptionCountBlock = String.valueOf(block);
-            return this;
+            return set(ROTATE_AFTER, rotateAfter).set(LIMIT, limit).set(COUNT_BLOCK, block);
         }
         public Builder tls(Path cert, Path key, Path clientCa) {
-            tlsCert = cert == null ? "" : cert.toString();
-            tlsKey = key == null ? "" : key.toString();
-            tlsClientCa = clientCa == null ? "" : clientCa.toString();
-            return this;
+            return set(TLS_CERT, cert).set(TLS_KEY, key).set(TLS_CLIENT_CA, clientCa);
         }
 
         /**
-         * Validates every setting and lists all problems, each naming its setting, in one exception.
-         * A gRPC port bound to anything but a loopback address without TLS is one of them unless
-         * {@code KEYLINE_CRYPTO_ALLOW_INSECURE=true}: bearer tokens, plaintexts and data keys would
-         * cross the network in the clear.
+         * Validates every setting and lists all problems, each naming its setting, in one
+         * {@link ConfigException}. A gRPC port bound to anything but a loopback address without TLS
+         * is one of them unless {@code KEYLINE_CRYPTO_ALLOW_INSECURE=true}: bearer tokens,
+         * plaintexts and data keys would cross the network in the clear.
          */
         public CryptoServiceConfig build() {
-            List<String> problems = new ArrayList<>();
-            int gp = port("KEYLINE_CRYPTO_GRPC_PORT", grpcPort, problems);
-            int hp = port("KEYLINE_CRYPTO_HTTP_PORT", httpPort, problems);
-            int maxPayload = positiveInt("KEYLINE_CRYPTO_MAX_PAYLOAD_BYTES", maxPayloadBytes, 64 << 20, problems);
-            int maxBatch = positiveInt("KEYLINE_CRYPTO_MAX_BATCH_ITEMS", maxBatchItems, 100_000, problems);
-            Duration ttl = duration("KEYLINE_CRYPTO_METADATA_TTL", metadataTtl, problems);
-            Duration deletion = duration("KEYLINE_CRYPTO_PENDING_DELETION_DELAY", pendingDeletionDelay, problems);
-            Duration maintenance = duration("KEYLINE_CRYPTO_MAINTENANCE_INTERVAL", maintenanceInterval, problems);
-            if (maintenance != null && maintenance.isZero()) {
-                problems.add("KEYLINE_CRYPTO_MAINTENANCE_INTERVAL must be positive");
+            ConfigReader r = new ConfigReader(values::get);
+            String grpcHost = r.string(GRPC_HOST, "127.0.0.1");
+            String httpHost = r.string(HTTP_HOST, "127.0.0.1");
+            int gp = r.port(GRPC_PORT, DEFAULT_GRPC_PORT);
+            int hp = r.port(HTTP_PORT, DEFAULT_HTTP_PORT);
+            int maxPayload = r.integer(MAX_PAYLOAD, 1 << 20, 1, 64 << 20);
+            int maxBatch = r.integer(MAX_BATCH, 1000, 1, 100_000);
+            Duration ttl = r.duration(METADATA_TTL, Duration.ofSeconds(1));
+            Duration deletion = r.duration(DELETION_DELAY, Duration.ofDays(7));
+            Duration maintenance = positive(r, MAINTENANCE, Duration.ofSeconds(30));
+            Duration materialTtl = positive(r, MATERIAL_TTL, Duration.ofMinutes(5));
+            long limit = r.longValue(LIMIT, 1L << 32, 1, 1L << 32);
+            long rotateAfter = r.longValue(ROTATE_AFTER, 1L << 31, 1, 1L << 32);
+            long block = r.longValue(COUNT_BLOCK, 1L << 20, 1, 1L << 32);
+            if (rotateAfter > limit) {
+                r.problem(ROTATE_AFTER, "must not be above " + LIMIT);
             }
-            Duration materialTtl = duration("KEYLINE_CRYPTO_MATERIAL_CACHE_TTL", materialCacheTtl, problems);
-            if (materialTtl != null && materialTtl.isZero()) {
-                problems.add("KEYLINE_CRYPTO_MATERIAL_CACHE_TTL must be positive");
-            }
-            long limit = positiveLong("KEYLINE_CRYPTO_ENCRYPTION_LIMIT", encryptionLimit, 1L << 32, problems);
-            long rotateAfter = positiveLong("KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER", encryptionRotateAfter, 1L << 32, problems);
-            long block = positiveLong("KEYLINE_CRYPTO_ENCRYPTION_COUNT_BLOCK", encryptionCountBlock, 1L << 32, problems);
-            if (limit > 0 && rotateAfter > limit) {
-                problems.add("KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER must not be above KEYLINE_CRYPTO_ENCRYPTION_LIMIT");
-            }
-            if (grpcHost.isBlank()) {
-                problems.add("KEYLINE_CRYPTO_GRPC_HOST must not be empty");
-            }
-            if (httpHost.isBlank()) {
-                problems.add("KEYLINE_CRYPTO_HTTP_HOST must not be empty");
-            }
-            String url = storeUrl.isBlank() ? "jdbc:sqlite:" + dataDir.resolve("keys.db").toAbsolutePath() : storeUrl;
+            String storeUrl = r.string("KEYLINE_STORE_URL", "");
+            String url = storeUrl.isEmpty() ? "jdbc:sqlite:" + dataDir.resolve("keys.db").toAbsolutePath() : storeUrl;
             if (!url.startsWith("jdbc:sqlite:") && !url.startsWith("jdbc:postgresql:")) {
-                problems.add("KEYLINE_STORE_URL must start with jdbc:sqlite: or jdbc:postgresql:");
+                r.problem("KEYLINE_STORE_URL", "must start with jdbc:sqlite: or jdbc:postgresql:");
             }
-            if (tlsCert.isEmpty() != tlsKey.isEmpty()) {
-                problems.add("KEYLINE_CRYPTO_TLS_CERT and KEYLINE_CRYPTO_TLS_KEY must be set together");
+            Optional<Path> cert = r.path(TLS_CERT);
+            Optional<Path> key = r.path(TLS_KEY);
+            Optional<Path> clientCa = r.path(TLS_CLIENT_CA);
+            if (cert.isPresent() != key.isPresent()) {
+                r.problem(TLS_CERT + " and " + TLS_KEY + ": must be set together");
             }
-            if (!tlsClientCa.isEmpty() && tlsCert.isEmpty()) {
-                problems.add("KEYLINE_CRYPTO_TLS_CLIENT_CA (mutual TLS) needs KEYLINE_CRYPTO_TLS_CERT and KEYLINE_CRYPTO_TLS_KEY");
+            if (clientCa.isPresent() && cert.isEmpty()) {
+                r.problem(TLS_CLIENT_CA, "(mutual TLS) needs " + TLS_CERT + " and " + TLS_KEY);
             }
-            for (String[] f : new String[][] {{"KEYLINE_CRYPTO_TLS_CERT", tlsCert}, {"KEYLINE_CRYPTO_TLS_KEY", tlsKey},
-                    {"KEYLINE_CRYPTO_TLS_CLIENT_CA", tlsClientCa}}) {
-                if (!f[1].isEmpty() && !java.nio.file.Files.isReadable(Path.of(f[1]))) {
-                    problems.add(f[0] + " names a file that cannot be read: " + f[1]);
-                }
+            readable(r, TLS_CERT, cert);
+            readable(r, TLS_KEY, key);
+            readable(r, TLS_CLIENT_CA, clientCa);
+            boolean insecure = r.bool(ALLOW_INSECURE, false);
+            boolean trustRows = r.bool(TRUST_ROWS, false);
+            if (cert.isEmpty() && !insecure && !isLoopback(grpcHost)) {
+                r.problem(GRPC_HOST, "is " + grpcHost + ", not a loopback address, and TLS is off: set " + TLS_CERT + " and " + TLS_KEY
+                        + ", or " + ALLOW_INSECURE + "=true to serve plaintext gRPC on the network");
             }
-            boolean insecure = bool("KEYLINE_CRYPTO_ALLOW_INSECURE", allowInsecure, problems);
-            boolean trustRows = bool("KEYLINE_STORE_TRUST_EXISTING_ROWS", trustExistingRows, problems);
-            if (tlsCert.isEmpty() && !insecure && !grpcHost.isBlank() && !isLoopback(grpcHost)) {
-                problems.add("KEYLINE_CRYPTO_GRPC_HOST is " + grpcHost + ", not a loopback address, and TLS is off: set KEYLINE_CRYPTO_TLS_CERT"
-                        + " and KEYLINE_CRYPTO_TLS_KEY, or KEYLINE_CRYPTO_ALLOW_INSECURE=true to serve plaintext gRPC on the network");
-            }
-            if (!problems.isEmpty()) {
-                throw new CryptoException(Reason.INVALID_CONFIG, "invalid crypto service configuration: " + String.join("; ", problems));
-            }
-            return new CryptoServiceConfig(dataDir, grpcHost, gp, httpHost, hp, url, storeUser, storePassword, storeSchema, masterKey,
-                    maxPayload, maxBatch, ttl, deletion, maintenance,
-                    tlsCert.isEmpty() ? null : Path.of(tlsCert), tlsKey.isEmpty() ? null : Path.of(tlsKey),
-                    tlsClientCa.isEmpty() ? null : Path.of(tlsClientCa),
-                    auditLog.isEmpty() ? dataDir.resolve("audit.log") : Path.of(auditLog), insecure, trustRows,
+            r.throwIfInvalid(SUBJECT);
+            return new CryptoServiceConfig(dataDir, grpcHost, gp, httpHost, hp, url, r.string("KEYLINE_STORE_USER", ""),
+                    r.secret("KEYLINE_STORE_PASSWORD").orElse(""), r.string("KEYLINE_STORE_SCHEMA", ""),
+                    r.secret("KEYLINE_MASTER_KEY").orElse(""), maxPayload, maxBatch, ttl, deletion, maintenance,
+                    cert.orElse(null), key.orElse(null), clientCa.orElse(null),
+                    r.path("KEYLINE_CRYPTO_AUDIT_LOG").orElse(dataDir.resolve("audit.log")), insecure, trustRows,
                     new dev.keyline.crypto.service.keys.KeyUsageLimits(materialTtl, rotateAfter, limit, block));
         }
 
-        private static boolean bool(String name, String v, List<String> problems) {
-            return switch (v.toLowerCase(java.util.Locale.ROOT)) {
-                case "true" -> true;
-                case "false" -> false;
-                default -> {
-                    problems.add(name + " must be true or false, got '" + v + "'");
-                    yield false;
-                }
-            };
-        }
-
-        private static long positiveLong(String name, String v, long max, List<String> problems) {
-            try {
-                long n = Long.parseLong(v);
-                if (n < 1 || n > max) {
-                    problems.add(name + " must be between 1 and " + max + ", got " + v);
-                }
-                return n;
-            } catch (NumberFormatException e) {
-                problems.add(name + " must be an integer, got '" + v + "'");
-                return -1;
+        private static Duration positive(ConfigReader r, String name, Duration fallback) {
+            Duration d = r.duration(name, fallback);
+            if (d.isZero()) {
+                r.problem(name, "must be positive");
+                return fallback;
             }
+            return d;
         }
 
-        private static int port(String name, String v, List<String> problems) {
-            try {
-                int p = Integer.parseInt(v);
-                if (p < 0 || p > 65535) {
-                    problems.add(name + " must be between 0 and 65535, got " + v);
-                }
-                return p;
-            } catch (NumberFormatException e) {
-                problems.add(name + " must be a port number, got '" + v + "'");
-                return -1;
-            }
-        }
-
-        private static int positiveInt(String name, String v, int max, List<String> problems) {
-            return (int) positiveLong(name, v, max, problems);
-        }
-
-        private static Duration duration(String name, String v, List<String> problems) {
-            try {
-                Duration d = Duration.parse(v);
-                if (d.isNegative()) {
-                    problems.add(name + " must not be negative");
-                }
-                return d;
-            } catch (java.time.format.DateTimeParseException e) {
-                problems.add(name + " must be an ISO-8601 duration such as PT30S, got '" + v + "'");
-                return null;
-            }
+        private static void readable(ConfigReader r, String name, Optional<Path> file) {
+            file.filter(f -> !java.nio.file.Files.isReadable(f)).ifPresent(f -> r.problem(name, "names a file that cannot be read: " + f));
         }
     }
 }

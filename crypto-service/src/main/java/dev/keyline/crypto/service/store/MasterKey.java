@@ -19,6 +19,7 @@ import java.security.NoSuchAlgorithmException;
 import java.security.SecureRandom;
 import java.util.Base64;
 import java.util.HexFormat;
+import dev.keyline.kit.config.ConfigException;
 
 /**
  * The key that wraps every stored key version (AES-256-GCM). The AAD of each wrap is the
@@ -26,6 +27,8 @@ import java.util.HexFormat;
  * version without failing to unwrap.
  */
 public final class MasterKey {
+    /** The subject of the {@link ConfigException} a malformed or unreadable master key raises. */
+    private static final String SUBJECT = "crypto service";
     public static final String ENV = "KEYLINE_MASTER_KEY";
     private static final String AAD_PREFIX = "keyline/master/v1|";
 
@@ -90,10 +93,10 @@ public final class MasterKey {
             try {
                 raw = Base64.getDecoder().decode(envValue.trim());
             } catch (IllegalArgumentException e) {
-                throw new CryptoException(Reason.INVALID_CONFIG, ENV + " is not valid base64");
+                throw ConfigException.of(SUBJECT, ENV + ": is not valid base64");
             }
             if (raw.length != AesGcm.KEY_BYTES) {
-                throw new CryptoException(Reason.INVALID_CONFIG, ENV + " must decode to 32 bytes, got " + raw.length);
+                throw ConfigException.of(SUBJECT, ENV + ": must decode to 32 bytes, got " + raw.length);
             }
             return new MasterKey(SecretBytes.wrap(raw), random, Source.ENVIRONMENT);
         }
@@ -104,10 +107,10 @@ public final class MasterKey {
                 try {
                     raw = Base64.getDecoder().decode(text);
                 } catch (IllegalArgumentException e) {
-                    throw new CryptoException(Reason.INVALID_CONFIG, file + " is not valid base64");
+                    throw ConfigException.of(SUBJECT, "master key file " + file + ": is not valid base64");
                 }
                 if (raw.length != AesGcm.KEY_BYTES) {
-                    throw new CryptoException(Reason.INVALID_CONFIG, file + " must hold base64 of 32 bytes");
+                    throw ConfigException.of(SUBJECT, "master key file " + file + ": must hold base64 of 32 bytes");
                 }
                 return new MasterKey(SecretBytes.wrap(raw), random, Source.FILE_EXISTING);
             }
@@ -119,7 +122,7 @@ public final class MasterKey {
             SecretFiles.writeNew(file, Base64.getEncoder().encodeToString(raw) + "\n");
             return new MasterKey(SecretBytes.wrap(raw), random, Source.FILE_CREATED);
         } catch (IOException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "cannot read or create the master key file " + file + ": " + e.getMessage());
+            throw ConfigException.of(SUBJECT, "master key file " + file + ": cannot be read or created (" + e.getMessage() + ")");
         }
     }
 

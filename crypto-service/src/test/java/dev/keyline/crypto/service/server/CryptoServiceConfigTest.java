@@ -3,7 +3,7 @@ package dev.keyline.crypto.service.server;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.kit.config.ConfigException;
 import dev.keyline.testing.TestPki;
 import java.nio.file.Path;
 import java.util.Map;
@@ -24,12 +24,13 @@ class CryptoServiceConfigTest {
     @ParameterizedTest
     @ValueSource(strings = {"0.0.0.0", "::", "[::]", "192.0.2.10", "10.1.2.3", "2001:db8::1"})
     void build_nonLoopbackHostWithoutTls_isRefusedWithOneConfigError(String host) {
-        CryptoException e = catchThrowableOfType(CryptoException.class,
+        ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> env(Map.of("KEYLINE_CRYPTO_GRPC_HOST", host)).build());
 
         assertThat(e).as("binding %s without TLS", host).isNotNull();
-        assertThat(e.reason()).isEqualTo(CryptoException.Reason.INVALID_CONFIG);
-        assertThat(e.getMessage()).contains("KEYLINE_CRYPTO_GRPC_HOST is " + host, "not a loopback address", "KEYLINE_CRYPTO_TLS_CERT",
+        assertThat(e.subject()).isEqualTo("crypto service");
+        assertThat(e.problems()).singleElement().asString().startsWith("KEYLINE_CRYPTO_GRPC_HOST: is " + host);
+        assertThat(e.getMessage()).contains("KEYLINE_CRYPTO_GRPC_HOST: is " + host, "not a loopback address", "KEYLINE_CRYPTO_TLS_CERT",
                 "KEYLINE_CRYPTO_ALLOW_INSECURE=true").doesNotContain("\n");
     }
 
@@ -65,9 +66,27 @@ class CryptoServiceConfigTest {
 
     @Test
     void build_allowInsecureNotABoolean_isRefused() {
-        CryptoException e = catchThrowableOfType(CryptoException.class,
+        ConfigException e = catchThrowableOfType(ConfigException.class,
                 () -> env(Map.of("KEYLINE_CRYPTO_ALLOW_INSECURE", "yes please")).build());
 
-        assertThat(e.getMessage()).contains("KEYLINE_CRYPTO_ALLOW_INSECURE must be true or false, got 'yes please'");
+        assertThat(e.problems()).containsExactly("KEYLINE_CRYPTO_ALLOW_INSECURE: 'yes please' is not true or false");
+    }
+
+    @Test
+    void build_everyBadValue_isListedOnceNamingItsVariable_andSettersAreCheckedLikeTheEnvironment() {
+        ConfigException e = catchThrowableOfType(ConfigException.class, () -> env(Map.of("KEYLINE_CRYPTO_GRPC_PORT", "fifty",
+                "KEYLINE_CRYPTO_MAX_PAYLOAD_BYTES", "0", "KEYLINE_CRYPTO_MAINTENANCE_INTERVAL", "PT0S",
+                "KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER", "100", "KEYLINE_CRYPTO_ENCRYPTION_LIMIT", "10",
+                "KEYLINE_STORE_URL", "jdbc:mysql://x", "KEYLINE_CRYPTO_TLS_KEY", dir.resolve("missing.key").toString()))
+                .httpPort(70000).build());
+
+        assertThat(e.problems()).containsExactlyInAnyOrder("KEYLINE_CRYPTO_GRPC_PORT: 'fifty' is not an integer",
+                "KEYLINE_CRYPTO_HTTP_PORT: must be between 0 and 65535, got 70000",
+                "KEYLINE_CRYPTO_MAX_PAYLOAD_BYTES: must be between 1 and 67108864, got 0",
+                "KEYLINE_CRYPTO_MAINTENANCE_INTERVAL: must be positive",
+                "KEYLINE_CRYPTO_ENCRYPTION_ROTATE_AFTER: must not be above KEYLINE_CRYPTO_ENCRYPTION_LIMIT",
+                "KEYLINE_STORE_URL: must start with jdbc:sqlite: or jdbc:postgresql:",
+                "KEYLINE_CRYPTO_TLS_CERT and KEYLINE_CRYPTO_TLS_KEY: must be set together",
+                "KEYLINE_CRYPTO_TLS_KEY: names a file that cannot be read: " + dir.resolve("missing.key"));
     }
 }

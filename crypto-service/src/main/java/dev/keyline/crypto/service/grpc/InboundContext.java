@@ -10,23 +10,23 @@ import java.util.regex.Pattern;
  * caller sent none) and the W3C trace context. Read from gRPC metadata by
  * {@link CallInterceptors}, available to the service through {@link #current()}.
  */
-public record RequestContext(String correlationId, String traceparent, String tracestate, String traceId, String spanId) {
+public record InboundContext(String correlationId, String traceparent, String tracestate, String traceId, String spanId) {
     public static final Metadata.Key<String> CORRELATION_ID = Metadata.Key.of("x-correlation-id", Metadata.ASCII_STRING_MARSHALLER);
     public static final Metadata.Key<String> TRACEPARENT = Metadata.Key.of("traceparent", Metadata.ASCII_STRING_MARSHALLER);
     public static final Metadata.Key<String> TRACESTATE = Metadata.Key.of("tracestate", Metadata.ASCII_STRING_MARSHALLER);
-    static final Context.Key<RequestContext> KEY = Context.key("keyline-request-context");
+    static final Context.Key<InboundContext> KEY = Context.key("keyline-inbound-context");
 
     private static final Pattern TRACEPARENT_FORMAT = Pattern.compile("[0-9a-f]{2}-([0-9a-f]{32})-([0-9a-f]{16})-[0-9a-f]{2}");
     private static final dev.keyline.crypto.core.CharClass TRACESTATE_TEXT = dev.keyline.crypto.core.CharClass.printableAscii();
-    private static final RequestContext NONE = new RequestContext("", "", "", "", "");
+    private static final InboundContext NONE = new InboundContext("", "", "", "", "");
 
-    public static RequestContext current() {
-        RequestContext c = KEY.get();
+    public static InboundContext current() {
+        InboundContext c = KEY.get();
         return c == null ? NONE : c;
     }
 
     /** Reads the context from request headers; malformed values are replaced, never trusted. */
-    public static RequestContext from(Metadata headers) {
+    public static InboundContext from(Metadata headers) {
         String cid = headers.get(CORRELATION_ID);
         if (!CorrelationIds.isValid(cid)) {
             cid = CorrelationIds.newId();
@@ -49,6 +49,6 @@ public record RequestContext(String correlationId, String traceparent, String tr
         // Caller-supplied text that reaches the audit log: kept only beside a valid traceparent, printable ASCII, at
         // most 512 characters (what W3C asks propagators to carry at least); anything else is dropped.
         boolean keep = ts != null && !tp.isEmpty() && TRACESTATE_TEXT.matches(ts, 1, 512);
-        return new RequestContext(cid, tp, keep ? ts : "", traceId, spanId);
+        return new InboundContext(cid, tp, keep ? ts : "", traceId, spanId);
     }
 }
