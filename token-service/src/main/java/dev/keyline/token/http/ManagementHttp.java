@@ -1,9 +1,9 @@
 package dev.keyline.token.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.kit.AdminToken;
 import dev.keyline.kit.RuntimeFlags;
+import dev.keyline.kit.config.ConfigException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -36,7 +36,7 @@ public final class ManagementHttp {
     /**
      * Starts listening on {@code host:port} (0 = any free port).
      *
-     * @throws CryptoException {@code INVALID_CONFIG} naming the address when it cannot listen there
+     * @throws ConfigException naming the address and its settings when it cannot listen there
      */
     public static ManagementHttp start(String host, int port, PrometheusMeterRegistry meters, Supplier<TokenHttpApi.Health> health,
             RuntimeFlags flags, AdminToken adminToken) {
@@ -102,8 +102,7 @@ public final class ManagementHttp {
             app.start(host, port);
         } catch (RuntimeException e) {
             app.stop();
-            throw new CryptoException(CryptoException.Reason.INVALID_CONFIG, "cannot listen on " + host + ":" + port
-                    + " (the token service's management port, KEYLINE_TOKEN_MANAGEMENT_HOST/PORT): " + rootMessage(e));
+            throw cannotListen("KEYLINE_TOKEN_MANAGEMENT_HOST/KEYLINE_TOKEN_MANAGEMENT_PORT (managementHost/managementPort)", host, port, e);
         }
         return new ManagementHttp(app);
     }
@@ -136,6 +135,14 @@ public final class ManagementHttp {
         String id = given != null && CORRELATION_ID.matcher(given).matches() ? given : java.util.UUID.randomUUID().toString();
         ctx.header("x-correlation-id", id);
         return id;
+    }
+
+    /**
+     * The configuration error of an address the token service cannot bind (in use, not local):
+     * {@code settings} names the variables and fields that chose it.
+     */
+    static ConfigException cannotListen(String settings, String host, int port, RuntimeException e) {
+        return ConfigException.of("token service", settings + ": cannot listen on " + host + ":" + port + ": " + rootMessage(e));
     }
 
     private static String rootMessage(Throwable e) {

@@ -115,13 +115,20 @@ public final class TokenHttpApi {
         app.error(404, ctx -> error(ctx, new OAuthException(OAuthError.NOT_FOUND, "no such endpoint")));
         app.error(405, ctx -> error(ctx, new OAuthException(OAuthError.METHOD_NOT_ALLOWED, "method not allowed")));
         app.error(413, ctx -> error(ctx, new OAuthException(OAuthError.REQUEST_TOO_LARGE, "request body too large")));
-        app.start(host, port);
+        try {
+            app.start(host, port);
+        } catch (RuntimeException e) {
+            app.stop();
+            throw ManagementHttp.cannotListen("KEYLINE_TOKEN_HTTP_HOST/KEYLINE_TOKEN_HTTP_PORT (httpHost/httpPort)", host, port, e);
+        }
     }
 
     /**
      * Starts listening on {@code host:port} (0 = any free port), then serves the routes
      * {@code routesForPort} builds for the port it got (the issuer URL may depend on it); requests
      * before that are answered 503.
+     *
+     * @throws dev.keyline.kit.config.ConfigException naming the address and its settings when it cannot listen there
      */
     public static TokenHttpApi start(String host, int port, int maxRequestBytes, MeterRegistry meters, Tracing tracing,
             java.util.function.IntFunction<Routes> routesForPort) {

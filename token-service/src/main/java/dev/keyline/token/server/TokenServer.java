@@ -14,6 +14,7 @@ import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
 import dev.keyline.kit.AdminToken;
 import dev.keyline.kit.RuntimeFlags;
+import dev.keyline.kit.config.ConfigException;
 import dev.keyline.token.clients.Client;
 import dev.keyline.token.clients.ClientRegistry;
 import dev.keyline.token.clients.ClientsFile;
@@ -39,7 +40,6 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -98,11 +98,7 @@ public final class TokenServer implements AutoCloseable {
 
     private TokenServer(Builder b) {
         this.config = b.config;
-        List<String> problems = config.validate();
-        if (!problems.isEmpty()) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "invalid token service configuration (" + problems.size() + " problem"
-                    + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems));
-        }
+        ConfigException.throwIfAny(TokenServerConfig.SUBJECT, config.validate());
         InstantSource clock = b.clock;
         SecureRandom random = b.random;
         this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -128,11 +124,13 @@ public final class TokenServer implements AutoCloseable {
 
             // Keys this process holds: the fallback (always published) and the local signer (LOCAL path).
             Optional<LocalSigner> fallback = config.fallbackKeyFile()
-                    .map(f -> LocalSigner.fromPemFile(f, config.fallbackKeyAlgorithm(), "keyline-fallback"))
-                    .or(() -> config.fallbackHmacKeyFile().map(f -> LocalSigner.hmacFromFile(f, "keyline-fallback/jwt-hmac/1")));
+                    .map(f -> keyFile("fallbackKeyFile", () -> LocalSigner.fromPemFile(f, config.fallbackKeyAlgorithm(), "keyline-fallback")))
+                    .or(() -> config.fallbackHmacKeyFile()
+                            .map(f -> keyFile("fallbackHmacKeyFile", () -> LocalSigner.hmacFromFile(f, "keyline-fallback/jwt-hmac/1"))));
             this.hasFallback = fallback.isPresent();
             Optional<LocalSigner> asymmetricFallback = fallback.filter(f -> f.publicJwk().isPresent());
-            Optional<LocalSigner> local = config.localKeyFile().map(f -> LocalSigner.fromPemFile(f, config.localKeyAlgorithm(), "local"));
+            Optional<LocalSigner> local = config.localKeyFile()
+                    .map(f -> keyFile("localKeyFile", () -> LocalSigner.fromPemFile(f, config.localKeyAlgorithm(), "local")));
 
             // The crypto-service signing key and its published versions.
             this.signingKeys = client.map(c -> new SigningKeys(c, KeyId.parse(config.signingKeyId()), config.effectivePublishDelay(), clock));
@@ -175,7 +173,7 @@ public final class TokenServer implements AutoCloseable {
             this.families = new TokenFamilies(storage, mac, clock, random, config.refreshReuseGrace(), meters);
 
             List<Client> clients = new ArrayList<>(config.clients());
-            config.clientsFile().ifPresent(f -> clients.addAll(ClientsFile.read(f, config.accessTokenLifetime(), config.refreshTokenLifetime())));
+            config.clientsFile().ifPresent(f -> clients.addAll(clientsFile(f)));
             ClientRegistry registry = new ClientRegistry(clients);
 
             List<String> staticJwks = new ArrayList<>();
@@ -232,6 +230,31 @@ public final class TokenServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A key file's signer; a file that {@link LocalSigner} refuses ({@code INVALID_CONFIG}: not a
+     * key pair of the configured algorithm, not base64 of an HMAC key) is a configuration problem of
+     * {@code field}. LocalSigner's messages name the file, never key material.
+     */
+    private static LocalSigner keyFile(String field, java.util.function.Supplier<LocalSigner> load) {
+        try {
+            return load.get();
+        } catch (CryptoException e) {
+            if (e.reason() != Reason.INVALID_CONFIG) {
+                throw e;
+            }
+            throw ConfigException.of(TokenServerConfig.SUBJECT, field + ": " + e.getMessage());
+        }
+    }
+
+    /** The clients of {@code file}; every problem of the file is a configuration problem of {@code clientsFile}. */
+    private List<Client> clientsFile(java.nio.file.Path file) {
+        try {
+            return ClientsFile.read(file, config.accessTokenLifetime(), config.refreshTokenLifetime());
+        } catch (ClientsFile.InvalidClientsFile e) {
+            throw new ConfigException(TokenServerConfig.SUBJECT, e.problems().stream().map(p -> "clientsFile: " + file + ": " + p).toList());
+        }
+    }
+
     private void loadSigningKeys(SigningKeys keys) {
         try {
             if (config.createKeys()) {
@@ -274,17 +297,20 @@ public final class TokenServer implements AutoCloseable {
      */
     private SecretBytes refreshTokenMacKey(SecureRandom random) {
         if (config.refreshHmacKeyFile().isPresent()) {
+            java.nio.file.Path file = config.refreshHmacKeyFile().get();
+            byte[] raw;
             try {
-                byte[] raw = Base64.getDecoder().decode(Files.readString(config.refreshHmacKeyFile().get(), StandardCharsets.US_ASCII).trim());
-                if (raw.length < 32) {
-                    throw new CryptoException(Reason.INVALID_CONFIG, "refreshHmacKeyFile: must hold the base64 of at least 32 bytes");
-                }
-                return SecretBytes.wrap(raw);
+                raw = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: cannot read " + file);
             } catch (IllegalArgumentException e) {
-                throw new CryptoException(Reason.INVALID_CONFIG, "refreshHmacKeyFile: is not base64");
+                throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: " + file + " is not base64");
             }
+            if (raw.length < 32) {
+                java.util.Arrays.fill(raw, (byte) 0);
+                throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: " + file + " must hold the base64 of at least 32 bytes");
+            }
+            return SecretBytes.wrap(raw);
         }
         byte[] fresh = new byte[32];
         random.nextBytes(fresh);
@@ -299,8 +325,9 @@ public final class TokenServer implements AutoCloseable {
                     .value();
             return SecretBytes.wrap(shared);
         } catch (StorageIntegrityException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "the shared refresh-token key in Redis (" + SHARED_MAC_KEY
-                    + " under the key prefix) fails its integrity check: written by a Keyline before version-bound records, or tampered;"
+            // Refused rather than replaced: a new key would silently invalidate every stored refresh token.
+            throw ConfigException.of(TokenServerConfig.SUBJECT, "redisPrefix: the shared refresh-token key in Redis (" + SHARED_MAC_KEY
+                    + " under this key prefix) fails its integrity check: written by a Keyline before version-bound records, or tampered;"
                     + " delete it (and its \"#v\" witness) to have a new one made, which invalidates every stored refresh token");
         }
     }
