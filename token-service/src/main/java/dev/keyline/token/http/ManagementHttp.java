@@ -2,6 +2,7 @@ package dev.keyline.token.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.RuntimeFlags;
 import dev.keyline.kit.config.ConfigException;
 import io.javalin.Javalin;
@@ -38,7 +39,7 @@ public final class ManagementHttp {
      *
      * @throws ConfigException naming the address and its settings when it cannot listen there
      */
-    public static ManagementHttp start(String host, int port, PrometheusMeterRegistry meters, Supplier<TokenHttpApi.Health> health,
+    public static ManagementHttp start(String host, int port, PrometheusMeterRegistry meters, Supplier<Health> health,
             RuntimeFlags flags, AdminToken adminToken) {
         Objects.requireNonNull(meters, "meters");
         Objects.requireNonNull(health, "health");
@@ -52,12 +53,9 @@ public final class ManagementHttp {
         });
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
         app.get("/health", ctx -> {
-            TokenHttpApi.Health h = health.get();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", h.status());
-            body.put("checks", h.checks());
-            ctx.status(h.status().equals("DOWN") ? 503 : 200).header("Cache-Control", "no-store").contentType("application/json")
-                    .result(JSON.writeValueAsString(body));
+            Health h = health.get();
+            ctx.status(h.httpStatus()).header("Cache-Control", "no-store").contentType("application/json")
+                    .result(JSON.writeValueAsString(h.toJson()));
         });
         app.get("/admin/flags", ctx -> {
             if (admin(ctx, adminToken)) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.crypto.client.RequestContext;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.Tracing;
 import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
@@ -54,9 +55,6 @@ public final class TokenHttpApi {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
     private static final String FORM = "application/x-www-form-urlencoded";
 
-    /** Health as the HTTP layer reports it. */
-    public record Health(String status, Map<String, Object> checks) { }
-
     /** What the routes need. */
     public record Routes(TokenEndpoint endpoint, ClientRegistry clients, Jwks jwks, String issuer, Supplier<Health> health,
             PrometheusMeterRegistry meters) { }
@@ -103,11 +101,8 @@ public final class TokenHttpApi {
         });
         app.get("/health", ctx -> {
             Health h = routes.health().get();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", h.status());
-            body.put("checks", h.checks());
-            ctx.status(h.status().equals("DOWN") ? 503 : 200).header("Cache-Control", "no-store").contentType("application/json")
-                    .result(JSON.writeValueAsString(body));
+            ctx.status(h.httpStatus()).header("Cache-Control", "no-store").contentType("application/json")
+                    .result(JSON.writeValueAsString(h.toJson()));
         });
         // No /metrics here: the management port (ManagementHttp) serves it, apart from the public API.
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, map(e)));

@@ -13,6 +13,7 @@ import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
 import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.RuntimeFlags;
 import dev.keyline.kit.config.ConfigException;
 import dev.keyline.token.clients.Client;
@@ -95,6 +96,9 @@ public final class TokenServer implements AutoCloseable {
     private final String issuer;
     private final TokenStore baseStorage;
     private final AtomicBoolean pollFailing = new AtomicBoolean();
+    /** The crypto check's last status, to log its detail when it changes (health never shows it). */
+    private final java.util.concurrent.atomic.AtomicReference<Health.Status> lastCryptoStatus =
+            new java.util.concurrent.atomic.AtomicReference<>(Health.Status.UP);
 
     private TokenServer(Builder b) {
         this.config = b.config;
@@ -427,31 +431,45 @@ public final class TokenServer implements AutoCloseable {
 
     /**
      * UP when every dependency answers; DEGRADED when the crypto service is unreachable but the
-     * fallback key signs; DOWN when tokens cannot be issued or stored.
+     * fallback key signs; DOWN when tokens cannot be issued or stored. Served unauthenticated on
+     * both ports, so the details are fixed phrases: the crypto client's own detail (which may name
+     * endpoints and carries the service's error text) goes to the log when the check changes.
      */
-    public TokenHttpApi.Health health() {
-        Map<String, Object> checks = new LinkedHashMap<>();
-        String overall = "UP";
+    public Health health() {
+        Map<String, Health.Check> checks = new LinkedHashMap<>();
         if (client.isPresent()) {
             HealthStatus h = client.get().healthCheck();
             // The client says DEGRADED when it was told the caller has a fallback; also when it was not, but we have one.
             boolean unreachable = h.status() != HealthStatus.Status.UP
                     && (h.circuit() == HealthStatus.CircuitState.OPEN || h.detail().contains("no fallback configured"));
-            String s = h.status() == HealthStatus.Status.DOWN && hasFallback && unreachable ? "DEGRADED" : h.status().name();
-            checks.put("crypto_service", Map.of("status", s, "circuit", h.circuit().name(), "detail", h.detail()));
-            overall = worst(overall, s);
+            Health.Status s = h.status() == HealthStatus.Status.DOWN && hasFallback && unreachable ? Health.Status.DEGRADED
+                    : Health.Status.valueOf(h.status().name());
+            String detail = switch (s) {
+                case UP -> "the crypto service answers";
+                case DEGRADED -> hasFallback ? "the crypto service is unreachable; tokens are signed with the fallback key"
+                        : "the crypto service is unreachable; the client goes on with its fallback";
+                case DOWN -> unreachable ? "the crypto service is unreachable and there is no fallback key"
+                        : "the crypto service answers but cannot serve the token service (see the service log)";
+            };
+            Health.Status before = lastCryptoStatus.getAndSet(s);
+            if (before != s) {
+                LOG.atLevel(s == Health.Status.UP ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.WARN).addKeyValue("from", before)
+                        .addKeyValue("to", s).addKeyValue("circuit", h.circuit().name()).log("crypto service health: {}", h.detail());
+            }
+            checks.put("crypto_service", new Health.Check(s, detail, Map.of("circuit", h.circuit().name())));
         }
+        boolean redis = baseStorage instanceof RedisTokenStore;
         boolean storageOk = !(baseStorage instanceof RedisTokenStore r) || r.ping();
-        String st = storageOk ? "UP" : "DOWN";
-        checks.put("storage", Map.of("status", st, "kind", config.storage().name().toLowerCase(java.util.Locale.ROOT)));
-        overall = worst(overall, st);
-        checks.put("signer", Map.of("status", "UP", "path", flags.get(SIGNING_FLAG), "fallback", hasFallback));
-        return new TokenHttpApi.Health(overall, checks);
-    }
-
-    private static String worst(String a, String b) {
-        List<String> order = List.of("UP", "DEGRADED", "DOWN");
-        return order.get(Math.max(order.indexOf(a), order.indexOf(b)));
+        checks.put("storage", new Health.Check(storageOk ? Health.Status.UP : Health.Status.DOWN,
+                !redis ? "in this process" : storageOk ? "Redis answers" : "Redis does not answer",
+                Map.of("kind", config.storage().name().toLowerCase(java.util.Locale.ROOT))));
+        String path = flags.get(SIGNING_FLAG);
+        Map<String, Object> signer = new LinkedHashMap<>();
+        signer.put("path", path);
+        signer.put("fallback", hasFallback);
+        checks.put("signer", new Health.Check(Health.Status.UP,
+                SIGNING_CRYPTO.equals(path) ? "tokens are signed through the crypto service" : "tokens are signed with the local key", signer));
+        return Health.of(checks);
     }
 
     /** Stops the HTTP server, polling, storage and (when this server made it) the crypto client. */
