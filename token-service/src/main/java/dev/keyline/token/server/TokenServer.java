@@ -37,6 +37,7 @@ import dev.keyline.token.storage.EncryptedTokenStore;
 import dev.keyline.token.storage.InMemoryTokenStore;
 import dev.keyline.token.storage.RedisTokenStore;
 import dev.keyline.token.storage.StorageIntegrityException;
+import dev.keyline.token.storage.SwitchableEncryptionStore;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -80,6 +81,10 @@ public final class TokenServer implements AutoCloseable {
     public static final String SIGNING_FLAG = "signing";
     public static final String SIGNING_CRYPTO = "crypto";
     public static final String SIGNING_LOCAL = "local";
+    /** The run-time flag that picks whether family records are written encrypted ({@value #ON}) or not ({@value #OFF}). */
+    public static final String ENCRYPTION_FLAG = "cache_encryption";
+    public static final String ON = "on";
+    public static final String OFF = "off";
 
     private final TokenServerConfig config;
     private final PrometheusMeterRegistry meters;
@@ -145,9 +150,16 @@ public final class TokenServer implements AutoCloseable {
             List<String> offered = new ArrayList<>();
             cryptoSigner.ifPresent(c -> offered.add(SIGNING_CRYPTO));
             local.ifPresent(l -> offered.add(SIGNING_LOCAL));
+            // T11: so is the family-record encryption, within what is safe. Shared storage (Redis) offers only
+            // "on": plaintext there would let whoever writes Redis read the refresh-token key and forge records.
+            // Memory offers "off" too, and "on" when the encryption key is there to switch to.
+            Optional<CryptoEncryptor> encryptor = client.flatMap(c -> familyEncryptor(c, clock, random));
+            List<String> encryptionOffered = config.storage() == TokenServerConfig.StorageKind.REDIS ? List.of(ON)
+                    : encryptor.isPresent() ? List.of(ON, OFF) : List.of(OFF);
             io.micrometer.core.instrument.MeterRegistry flagMeters = meters;
             this.flags = RuntimeFlags.builder("token-service")
                     .flag(SIGNING_FLAG, config.signer() == TokenServerConfig.SignerKind.CRYPTO ? SIGNING_CRYPTO : SIGNING_LOCAL, offered)
+                    .flag(ENCRYPTION_FLAG, config.cacheEncryption() ? ON : OFF, encryptionOffered)
                     .onChange(c -> io.micrometer.core.instrument.Counter.builder("keyline.token.flag.changes")
                             .description("feature flag changes accepted at run time").tag("flag", c.flag()).tag("to", c.to())
                             .register(flagMeters).increment())
@@ -155,24 +167,22 @@ public final class TokenServer implements AutoCloseable {
             KmsSigner localOrCrypto = local.map(l -> (KmsSigner) l).orElseGet(() -> cryptoSigner.orElseThrow());
             KmsSigner cryptoOrLocal = cryptoSigner.map(c -> (KmsSigner) c).orElse(localOrCrypto);
 
-            // Storage: memory or Redis, encrypted through envelope encryption when configured.
-            TokenStore base = switch (config.storage()) {
+            // Storage: memory or Redis, encrypted through envelope encryption (AAD = the storage key, which for a
+            // family record is the family id). Redis only ever holds envelopes (validate() refuses it unencrypted);
+            // in memory the flag picks the form of each write and records of either form stay readable.
+            java.util.function.Function<String, byte[]> aad = k -> k.getBytes(StandardCharsets.UTF_8);
+            RuntimeFlags flagsNow = flags;
+            this.baseStorage = switch (config.storage()) {
                 case MEMORY -> new InMemoryTokenStore(clock);
                 case REDIS -> RedisTokenStore.connect(config.redisUrl(), config.redisPrefix(), Duration.ofSeconds(5));
             };
-            opened.add(base);
-            this.baseStorage = base;
-            if (config.cacheEncryption()) {
-                CryptoClient c = client.orElseThrow();
-                KeyId encryptionKey = KeyId.parse(config.encryptionKeyId());
-                ensureAesKey(c, encryptionKey);
-                EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(c, encryptionKey).clock(clock).random(random).meterRegistry(meters)
-                        .clientName(config.crypto().get().clientName()).context("keyline-token-families").build();
-                // AAD = the storage key, which for a family record is the family id.
-                this.storage = new EncryptedTokenStore(base, new CryptoEncryptor(envelopes), k -> k.getBytes(StandardCharsets.UTF_8));
-            } else {
-                this.storage = base;
-            }
+            opened.add(baseStorage);
+            this.storage = switch (baseStorage) {
+                case RedisTokenStore redis -> new EncryptedTokenStore(redis, encryptor.orElseThrow(), aad);
+                case InMemoryTokenStore memory when encryptor.isPresent() ->
+                        new SwitchableEncryptionStore(memory, encryptor.get(), aad, () -> flagsNow.is(ENCRYPTION_FLAG, ON));
+                default -> baseStorage;
+            };
             HmacSha256 mac = HmacSha256.of(refreshTokenMacKey(random));
             this.families = new TokenFamilies(storage, mac, clock, random, config.refreshReuseGrace(), meters);
 
@@ -214,7 +224,7 @@ public final class TokenServer implements AutoCloseable {
             this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-token-maintenance").daemon(true).factory());
             long poll = config.keyPollInterval().toMillis();
             signingKeys.ifPresent(k -> scheduler.scheduleWithFixedDelay(this::poll, poll, poll, TimeUnit.MILLISECONDS));
-            if (base instanceof InMemoryTokenStore mem) {
+            if (baseStorage instanceof InMemoryTokenStore mem) {
                 scheduler.scheduleWithFixedDelay(mem::purgeExpired, 60, 60, TimeUnit.SECONDS);
             }
             started = true;
@@ -274,6 +284,29 @@ public final class TokenServer implements AutoCloseable {
             LOG.atWarn().addKeyValue("error_code", e.reason().name())
                     .log("crypto service unavailable at start; the signing key will be loaded when it answers");
         }
+    }
+
+    /**
+     * The envelope encryption of family records, when it can be had: with {@code cacheEncryption}
+     * on, its key must be there (created when allowed) or the start fails; with it off (memory
+     * storage), a key that cannot be had only means the flag cannot be switched on, logged.
+     */
+    private Optional<CryptoEncryptor> familyEncryptor(CryptoClient c, InstantSource clock, SecureRandom random) {
+        KeyId encryptionKey = KeyId.parse(config.encryptionKeyId());
+        if (config.cacheEncryption()) {
+            ensureAesKey(c, encryptionKey);
+        } else {
+            try {
+                ensureAesKey(c, encryptionKey);
+            } catch (CryptoException e) {
+                LOG.atWarn().addKeyValue("error_code", e.reason().name()).addKeyValue("key_id", encryptionKey.ringName())
+                        .log("the token-family encryption key cannot be used: the cache_encryption flag stays off");
+                return Optional.empty();
+            }
+        }
+        EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(c, encryptionKey).clock(clock).random(random).meterRegistry(meters)
+                .clientName(config.crypto().map(CryptoClientConfig::clientName).orElse("token-service")).context("keyline-token-families").build();
+        return Optional.of(new CryptoEncryptor(envelopes));
     }
 
     private void ensureAesKey(CryptoClient c, KeyId key) {
@@ -419,7 +452,11 @@ public final class TokenServer implements AutoCloseable {
         return flags.is(SIGNING_FLAG, SIGNING_CRYPTO);
     }
 
-    /** The run-time feature flags ({@value #SIGNING_FLAG}: {@value #SIGNING_CRYPTO} or {@value #SIGNING_LOCAL}). */
+    /**
+     * The run-time feature flags: {@value #SIGNING_FLAG} ({@value #SIGNING_CRYPTO} or
+     * {@value #SIGNING_LOCAL}) and {@value #ENCRYPTION_FLAG} ({@value #ON}, or {@value #OFF} with
+     * memory storage only).
+     */
     public RuntimeFlags flags() {
         return flags;
     }
@@ -462,7 +499,7 @@ public final class TokenServer implements AutoCloseable {
         boolean storageOk = !(baseStorage instanceof RedisTokenStore r) || r.ping();
         checks.put("storage", new Health.Check(storageOk ? Health.Status.UP : Health.Status.DOWN,
                 !redis ? "in this process" : storageOk ? "Redis answers" : "Redis does not answer",
-                Map.of("kind", config.storage().name().toLowerCase(java.util.Locale.ROOT))));
+                Map.of("kind", config.storage().name().toLowerCase(java.util.Locale.ROOT), "encryption", flags.get(ENCRYPTION_FLAG))));
         String path = flags.get(SIGNING_FLAG);
         Map<String, Object> signer = new LinkedHashMap<>();
         signer.put("path", path);
