@@ -1,9 +1,10 @@
 package dev.keyline.token.http;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.RuntimeFlags;
+import dev.keyline.kit.config.ConfigException;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -36,9 +37,9 @@ public final class ManagementHttp {
     /**
      * Starts listening on {@code host:port} (0 = any free port).
      *
-     * @throws CryptoException {@code INVALID_CONFIG} naming the address when it cannot listen there
+     * @throws ConfigException naming the address and its settings when it cannot listen there
      */
-    public static ManagementHttp start(String host, int port, PrometheusMeterRegistry meters, Supplier<TokenHttpApi.Health> health,
+    public static ManagementHttp start(String host, int port, PrometheusMeterRegistry meters, Supplier<Health> health,
             RuntimeFlags flags, AdminToken adminToken) {
         Objects.requireNonNull(meters, "meters");
         Objects.requireNonNull(health, "health");
@@ -52,12 +53,9 @@ public final class ManagementHttp {
         });
         app.get("/metrics", ctx -> ctx.contentType("text/plain; version=0.0.4; charset=utf-8").result(meters.scrape()));
         app.get("/health", ctx -> {
-            TokenHttpApi.Health h = health.get();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", h.status());
-            body.put("checks", h.checks());
-            ctx.status(h.status().equals("DOWN") ? 503 : 200).header("Cache-Control", "no-store").contentType("application/json")
-                    .result(JSON.writeValueAsString(body));
+            Health h = health.get();
+            ctx.status(h.httpStatus()).header("Cache-Control", "no-store").contentType("application/json")
+                    .result(JSON.writeValueAsString(h.toJson()));
         });
         app.get("/admin/flags", ctx -> {
             if (admin(ctx, adminToken)) {
@@ -102,8 +100,7 @@ public final class ManagementHttp {
             app.start(host, port);
         } catch (RuntimeException e) {
             app.stop();
-            throw new CryptoException(CryptoException.Reason.INVALID_CONFIG, "cannot listen on " + host + ":" + port
-                    + " (the token service's management port, KEYLINE_TOKEN_MANAGEMENT_HOST/PORT): " + rootMessage(e));
+            throw cannotListen("KEYLINE_TOKEN_MANAGEMENT_HOST/KEYLINE_TOKEN_MANAGEMENT_PORT (managementHost/managementPort)", host, port, e);
         }
         return new ManagementHttp(app);
     }
@@ -136,6 +133,14 @@ public final class ManagementHttp {
         String id = given != null && CORRELATION_ID.matcher(given).matches() ? given : java.util.UUID.randomUUID().toString();
         ctx.header("x-correlation-id", id);
         return id;
+    }
+
+    /**
+     * The configuration error of an address the token service cannot bind (in use, not local):
+     * {@code settings} names the variables and fields that chose it.
+     */
+    static ConfigException cannotListen(String settings, String host, int port, RuntimeException e) {
+        return ConfigException.of("token service", settings + ": cannot listen on " + host + ":" + port + ": " + rootMessage(e));
     }
 
     private static String rootMessage(Throwable e) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.keyline.crypto.client.RequestContext;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.Tracing;
 import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
@@ -54,9 +55,6 @@ public final class TokenHttpApi {
     private static final TypeReference<Map<String, Object>> MAP = new TypeReference<>() { };
     private static final String FORM = "application/x-www-form-urlencoded";
 
-    /** Health as the HTTP layer reports it. */
-    public record Health(String status, Map<String, Object> checks) { }
-
     /** What the routes need. */
     public record Routes(TokenEndpoint endpoint, ClientRegistry clients, Jwks jwks, String issuer, Supplier<Health> health,
             PrometheusMeterRegistry meters) { }
@@ -103,11 +101,8 @@ public final class TokenHttpApi {
         });
         app.get("/health", ctx -> {
             Health h = routes.health().get();
-            Map<String, Object> body = new LinkedHashMap<>();
-            body.put("status", h.status());
-            body.put("checks", h.checks());
-            ctx.status(h.status().equals("DOWN") ? 503 : 200).header("Cache-Control", "no-store").contentType("application/json")
-                    .result(JSON.writeValueAsString(body));
+            ctx.status(h.httpStatus()).header("Cache-Control", "no-store").contentType("application/json")
+                    .result(JSON.writeValueAsString(h.toJson()));
         });
         // No /metrics here: the management port (ManagementHttp) serves it, apart from the public API.
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, map(e)));
@@ -115,13 +110,20 @@ public final class TokenHttpApi {
         app.error(404, ctx -> error(ctx, new OAuthException(OAuthError.NOT_FOUND, "no such endpoint")));
         app.error(405, ctx -> error(ctx, new OAuthException(OAuthError.METHOD_NOT_ALLOWED, "method not allowed")));
         app.error(413, ctx -> error(ctx, new OAuthException(OAuthError.REQUEST_TOO_LARGE, "request body too large")));
-        app.start(host, port);
+        try {
+            app.start(host, port);
+        } catch (RuntimeException e) {
+            app.stop();
+            throw ManagementHttp.cannotListen("KEYLINE_TOKEN_HTTP_HOST/KEYLINE_TOKEN_HTTP_PORT (httpHost/httpPort)", host, port, e);
+        }
     }
 
     /**
      * Starts listening on {@code host:port} (0 = any free port), then serves the routes
      * {@code routesForPort} builds for the port it got (the issuer URL may depend on it); requests
      * before that are answered 503.
+     *
+     * @throws dev.keyline.kit.config.ConfigException naming the address and its settings when it cannot listen there
      */
     public static TokenHttpApi start(String host, int port, int maxRequestBytes, MeterRegistry meters, Tracing tracing,
             java.util.function.IntFunction<Routes> routesForPort) {

@@ -13,7 +13,9 @@ import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
 import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.RuntimeFlags;
+import dev.keyline.kit.config.ConfigException;
 import dev.keyline.token.clients.Client;
 import dev.keyline.token.clients.ClientRegistry;
 import dev.keyline.token.clients.ClientsFile;
@@ -35,11 +37,11 @@ import dev.keyline.token.storage.EncryptedTokenStore;
 import dev.keyline.token.storage.InMemoryTokenStore;
 import dev.keyline.token.storage.RedisTokenStore;
 import dev.keyline.token.storage.StorageIntegrityException;
+import dev.keyline.token.storage.SwitchableEncryptionStore;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.security.SecureRandom;
@@ -79,6 +81,10 @@ public final class TokenServer implements AutoCloseable {
     public static final String SIGNING_FLAG = "signing";
     public static final String SIGNING_CRYPTO = "crypto";
     public static final String SIGNING_LOCAL = "local";
+    /** The run-time flag that picks whether family records are written encrypted ({@value #ON}) or not ({@value #OFF}). */
+    public static final String ENCRYPTION_FLAG = "cache_encryption";
+    public static final String ON = "on";
+    public static final String OFF = "off";
 
     private final TokenServerConfig config;
     private final PrometheusMeterRegistry meters;
@@ -95,14 +101,13 @@ public final class TokenServer implements AutoCloseable {
     private final String issuer;
     private final TokenStore baseStorage;
     private final AtomicBoolean pollFailing = new AtomicBoolean();
+    /** The crypto check's last status, to log its detail when it changes (health never shows it). */
+    private final java.util.concurrent.atomic.AtomicReference<Health.Status> lastCryptoStatus =
+            new java.util.concurrent.atomic.AtomicReference<>(Health.Status.UP);
 
     private TokenServer(Builder b) {
         this.config = b.config;
-        List<String> problems = config.validate();
-        if (!problems.isEmpty()) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "invalid token service configuration (" + problems.size() + " problem"
-                    + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems));
-        }
+        ConfigException.throwIfAny(TokenServerConfig.SUBJECT, config.validate());
         InstantSource clock = b.clock;
         SecureRandom random = b.random;
         this.meters = b.meters != null ? b.meters : new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -128,11 +133,13 @@ public final class TokenServer implements AutoCloseable {
 
             // Keys this process holds: the fallback (always published) and the local signer (LOCAL path).
             Optional<LocalSigner> fallback = config.fallbackKeyFile()
-                    .map(f -> LocalSigner.fromPemFile(f, config.fallbackKeyAlgorithm(), "keyline-fallback"))
-                    .or(() -> config.fallbackHmacKeyFile().map(f -> LocalSigner.hmacFromFile(f, "keyline-fallback/jwt-hmac/1")));
+                    .map(f -> keyFile("fallbackKeyFile", () -> LocalSigner.fromPemFile(f, config.fallbackKeyAlgorithm(), "keyline-fallback")))
+                    .or(() -> config.fallbackHmacKeyFile()
+                            .map(f -> keyFile("fallbackHmacKeyFile", () -> LocalSigner.hmacFromFile(f, "keyline-fallback/jwt-hmac/1"))));
             this.hasFallback = fallback.isPresent();
             Optional<LocalSigner> asymmetricFallback = fallback.filter(f -> f.publicJwk().isPresent());
-            Optional<LocalSigner> local = config.localKeyFile().map(f -> LocalSigner.fromPemFile(f, config.localKeyAlgorithm(), "local"));
+            Optional<LocalSigner> local = config.localKeyFile()
+                    .map(f -> keyFile("localKeyFile", () -> LocalSigner.fromPemFile(f, config.localKeyAlgorithm(), "local")));
 
             // The crypto-service signing key and its published versions.
             this.signingKeys = client.map(c -> new SigningKeys(c, KeyId.parse(config.signingKeyId()), config.effectivePublishDelay(), clock));
@@ -143,9 +150,16 @@ public final class TokenServer implements AutoCloseable {
             List<String> offered = new ArrayList<>();
             cryptoSigner.ifPresent(c -> offered.add(SIGNING_CRYPTO));
             local.ifPresent(l -> offered.add(SIGNING_LOCAL));
+            // T11: so is the family-record encryption, within what is safe. Shared storage (Redis) offers only
+            // "on": plaintext there would let whoever writes Redis read the refresh-token key and forge records.
+            // Memory offers "off" too, and "on" when the encryption key is there to switch to.
+            Optional<CryptoEncryptor> encryptor = client.flatMap(c -> familyEncryptor(c, clock, random));
+            List<String> encryptionOffered = config.storage() == TokenServerConfig.StorageKind.REDIS ? List.of(ON)
+                    : encryptor.isPresent() ? List.of(ON, OFF) : List.of(OFF);
             io.micrometer.core.instrument.MeterRegistry flagMeters = meters;
             this.flags = RuntimeFlags.builder("token-service")
                     .flag(SIGNING_FLAG, config.signer() == TokenServerConfig.SignerKind.CRYPTO ? SIGNING_CRYPTO : SIGNING_LOCAL, offered)
+                    .flag(ENCRYPTION_FLAG, config.cacheEncryption() ? ON : OFF, encryptionOffered)
                     .onChange(c -> io.micrometer.core.instrument.Counter.builder("keyline.token.flag.changes")
                             .description("feature flag changes accepted at run time").tag("flag", c.flag()).tag("to", c.to())
                             .register(flagMeters).increment())
@@ -153,29 +167,27 @@ public final class TokenServer implements AutoCloseable {
             KmsSigner localOrCrypto = local.map(l -> (KmsSigner) l).orElseGet(() -> cryptoSigner.orElseThrow());
             KmsSigner cryptoOrLocal = cryptoSigner.map(c -> (KmsSigner) c).orElse(localOrCrypto);
 
-            // Storage: memory or Redis, encrypted through envelope encryption when configured.
-            TokenStore base = switch (config.storage()) {
+            // Storage: memory or Redis, encrypted through envelope encryption (AAD = the storage key, which for a
+            // family record is the family id). Redis only ever holds envelopes (validate() refuses it unencrypted);
+            // in memory the flag picks the form of each write and records of either form stay readable.
+            java.util.function.Function<String, byte[]> aad = k -> k.getBytes(StandardCharsets.UTF_8);
+            RuntimeFlags flagsNow = flags;
+            this.baseStorage = switch (config.storage()) {
                 case MEMORY -> new InMemoryTokenStore(clock);
                 case REDIS -> RedisTokenStore.connect(config.redisUrl(), config.redisPrefix(), Duration.ofSeconds(5));
             };
-            opened.add(base);
-            this.baseStorage = base;
-            if (config.cacheEncryption()) {
-                CryptoClient c = client.orElseThrow();
-                KeyId encryptionKey = KeyId.parse(config.encryptionKeyId());
-                ensureAesKey(c, encryptionKey);
-                EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(c, encryptionKey).clock(clock).random(random).meterRegistry(meters)
-                        .clientName(config.crypto().get().clientName()).context("keyline-token-families").build();
-                // AAD = the storage key, which for a family record is the family id.
-                this.storage = new EncryptedTokenStore(base, new CryptoEncryptor(envelopes), k -> k.getBytes(StandardCharsets.UTF_8));
-            } else {
-                this.storage = base;
-            }
+            opened.add(baseStorage);
+            this.storage = switch (baseStorage) {
+                case RedisTokenStore redis -> new EncryptedTokenStore(redis, encryptor.orElseThrow(), aad);
+                case InMemoryTokenStore memory when encryptor.isPresent() ->
+                        new SwitchableEncryptionStore(memory, encryptor.get(), aad, () -> flagsNow.is(ENCRYPTION_FLAG, ON));
+                default -> baseStorage;
+            };
             HmacSha256 mac = HmacSha256.of(refreshTokenMacKey(random));
             this.families = new TokenFamilies(storage, mac, clock, random, config.refreshReuseGrace(), meters);
 
             List<Client> clients = new ArrayList<>(config.clients());
-            config.clientsFile().ifPresent(f -> clients.addAll(ClientsFile.read(f, config.accessTokenLifetime(), config.refreshTokenLifetime())));
+            config.clientsFile().ifPresent(f -> clients.addAll(clientsFile(f)));
             ClientRegistry registry = new ClientRegistry(clients);
 
             List<String> staticJwks = new ArrayList<>();
@@ -212,7 +224,7 @@ public final class TokenServer implements AutoCloseable {
             this.scheduler = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("keyline-token-maintenance").daemon(true).factory());
             long poll = config.keyPollInterval().toMillis();
             signingKeys.ifPresent(k -> scheduler.scheduleWithFixedDelay(this::poll, poll, poll, TimeUnit.MILLISECONDS));
-            if (base instanceof InMemoryTokenStore mem) {
+            if (baseStorage instanceof InMemoryTokenStore mem) {
                 scheduler.scheduleWithFixedDelay(mem::purgeExpired, 60, 60, TimeUnit.SECONDS);
             }
             started = true;
@@ -232,6 +244,31 @@ public final class TokenServer implements AutoCloseable {
         }
     }
 
+    /**
+     * A key file's signer; a file that {@link LocalSigner} refuses ({@code INVALID_CONFIG}: not a
+     * key pair of the configured algorithm, not base64 of an HMAC key) is a configuration problem of
+     * {@code field}. LocalSigner's messages name the file, never key material.
+     */
+    private static LocalSigner keyFile(String field, java.util.function.Supplier<LocalSigner> load) {
+        try {
+            return load.get();
+        } catch (CryptoException e) {
+            if (e.reason() != Reason.INVALID_CONFIG) {
+                throw e;
+            }
+            throw ConfigException.of(TokenServerConfig.SUBJECT, field + ": " + e.getMessage());
+        }
+    }
+
+    /** The clients of {@code file}; every problem of the file is a configuration problem of {@code clientsFile}. */
+    private List<Client> clientsFile(java.nio.file.Path file) {
+        try {
+            return ClientsFile.read(file, config.accessTokenLifetime(), config.refreshTokenLifetime());
+        } catch (ClientsFile.InvalidClientsFile e) {
+            throw new ConfigException(TokenServerConfig.SUBJECT, e.problems().stream().map(p -> "clientsFile: " + file + ": " + p).toList());
+        }
+    }
+
     private void loadSigningKeys(SigningKeys keys) {
         try {
             if (config.createKeys()) {
@@ -247,6 +284,29 @@ public final class TokenServer implements AutoCloseable {
             LOG.atWarn().addKeyValue("error_code", e.reason().name())
                     .log("crypto service unavailable at start; the signing key will be loaded when it answers");
         }
+    }
+
+    /**
+     * The envelope encryption of family records, when it can be had: with {@code cacheEncryption}
+     * on, its key must be there (created when allowed) or the start fails; with it off (memory
+     * storage), a key that cannot be had only means the flag cannot be switched on, logged.
+     */
+    private Optional<CryptoEncryptor> familyEncryptor(CryptoClient c, InstantSource clock, SecureRandom random) {
+        KeyId encryptionKey = KeyId.parse(config.encryptionKeyId());
+        if (config.cacheEncryption()) {
+            ensureAesKey(c, encryptionKey);
+        } else {
+            try {
+                ensureAesKey(c, encryptionKey);
+            } catch (CryptoException e) {
+                LOG.atWarn().addKeyValue("error_code", e.reason().name()).addKeyValue("key_id", encryptionKey.ringName())
+                        .log("the token-family encryption key cannot be used: the cache_encryption flag stays off");
+                return Optional.empty();
+            }
+        }
+        EnvelopeEncryptor envelopes = EnvelopeEncryptor.builder(c, encryptionKey).clock(clock).random(random).meterRegistry(meters)
+                .clientName(config.crypto().map(CryptoClientConfig::clientName).orElse("token-service")).context("keyline-token-families").build();
+        return Optional.of(new CryptoEncryptor(envelopes));
     }
 
     private void ensureAesKey(CryptoClient c, KeyId key) {
@@ -274,17 +334,20 @@ public final class TokenServer implements AutoCloseable {
      */
     private SecretBytes refreshTokenMacKey(SecureRandom random) {
         if (config.refreshHmacKeyFile().isPresent()) {
+            java.nio.file.Path file = config.refreshHmacKeyFile().get();
+            byte[] raw;
             try {
-                byte[] raw = Base64.getDecoder().decode(Files.readString(config.refreshHmacKeyFile().get(), StandardCharsets.US_ASCII).trim());
-                if (raw.length < 32) {
-                    throw new CryptoException(Reason.INVALID_CONFIG, "refreshHmacKeyFile: must hold the base64 of at least 32 bytes");
-                }
-                return SecretBytes.wrap(raw);
+                raw = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
             } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: cannot read " + file);
             } catch (IllegalArgumentException e) {
-                throw new CryptoException(Reason.INVALID_CONFIG, "refreshHmacKeyFile: is not base64");
+                throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: " + file + " is not base64");
             }
+            if (raw.length < 32) {
+                java.util.Arrays.fill(raw, (byte) 0);
+                throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: " + file + " must hold the base64 of at least 32 bytes");
+            }
+            return SecretBytes.wrap(raw);
         }
         byte[] fresh = new byte[32];
         random.nextBytes(fresh);
@@ -299,8 +362,9 @@ public final class TokenServer implements AutoCloseable {
                     .value();
             return SecretBytes.wrap(shared);
         } catch (StorageIntegrityException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "the shared refresh-token key in Redis (" + SHARED_MAC_KEY
-                    + " under the key prefix) fails its integrity check: written by a Keyline before version-bound records, or tampered;"
+            // Refused rather than replaced: a new key would silently invalidate every stored refresh token.
+            throw ConfigException.of(TokenServerConfig.SUBJECT, "redisPrefix: the shared refresh-token key in Redis (" + SHARED_MAC_KEY
+                    + " under this key prefix) fails its integrity check: written by a Keyline before version-bound records, or tampered;"
                     + " delete it (and its \"#v\" witness) to have a new one made, which invalidates every stored refresh token");
         }
     }
@@ -388,7 +452,11 @@ public final class TokenServer implements AutoCloseable {
         return flags.is(SIGNING_FLAG, SIGNING_CRYPTO);
     }
 
-    /** The run-time feature flags ({@value #SIGNING_FLAG}: {@value #SIGNING_CRYPTO} or {@value #SIGNING_LOCAL}). */
+    /**
+     * The run-time feature flags: {@value #SIGNING_FLAG} ({@value #SIGNING_CRYPTO} or
+     * {@value #SIGNING_LOCAL}) and {@value #ENCRYPTION_FLAG} ({@value #ON}, or {@value #OFF} with
+     * memory storage only).
+     */
     public RuntimeFlags flags() {
         return flags;
     }
@@ -400,31 +468,45 @@ public final class TokenServer implements AutoCloseable {
 
     /**
      * UP when every dependency answers; DEGRADED when the crypto service is unreachable but the
-     * fallback key signs; DOWN when tokens cannot be issued or stored.
+     * fallback key signs; DOWN when tokens cannot be issued or stored. Served unauthenticated on
+     * both ports, so the details are fixed phrases: the crypto client's own detail (which may name
+     * endpoints and carries the service's error text) goes to the log when the check changes.
      */
-    public TokenHttpApi.Health health() {
-        Map<String, Object> checks = new LinkedHashMap<>();
-        String overall = "UP";
+    public Health health() {
+        Map<String, Health.Check> checks = new LinkedHashMap<>();
         if (client.isPresent()) {
             HealthStatus h = client.get().healthCheck();
             // The client says DEGRADED when it was told the caller has a fallback; also when it was not, but we have one.
             boolean unreachable = h.status() != HealthStatus.Status.UP
                     && (h.circuit() == HealthStatus.CircuitState.OPEN || h.detail().contains("no fallback configured"));
-            String s = h.status() == HealthStatus.Status.DOWN && hasFallback && unreachable ? "DEGRADED" : h.status().name();
-            checks.put("crypto_service", Map.of("status", s, "circuit", h.circuit().name(), "detail", h.detail()));
-            overall = worst(overall, s);
+            Health.Status s = h.status() == HealthStatus.Status.DOWN && hasFallback && unreachable ? Health.Status.DEGRADED
+                    : Health.Status.valueOf(h.status().name());
+            String detail = switch (s) {
+                case UP -> "the crypto service answers";
+                case DEGRADED -> hasFallback ? "the crypto service is unreachable; tokens are signed with the fallback key"
+                        : "the crypto service is unreachable; the client goes on with its fallback";
+                case DOWN -> unreachable ? "the crypto service is unreachable and there is no fallback key"
+                        : "the crypto service answers but cannot serve the token service (see the service log)";
+            };
+            Health.Status before = lastCryptoStatus.getAndSet(s);
+            if (before != s) {
+                LOG.atLevel(s == Health.Status.UP ? org.slf4j.event.Level.INFO : org.slf4j.event.Level.WARN).addKeyValue("from", before)
+                        .addKeyValue("to", s).addKeyValue("circuit", h.circuit().name()).log("crypto service health: {}", h.detail());
+            }
+            checks.put("crypto_service", new Health.Check(s, detail, Map.of("circuit", h.circuit().name())));
         }
+        boolean redis = baseStorage instanceof RedisTokenStore;
         boolean storageOk = !(baseStorage instanceof RedisTokenStore r) || r.ping();
-        String st = storageOk ? "UP" : "DOWN";
-        checks.put("storage", Map.of("status", st, "kind", config.storage().name().toLowerCase(java.util.Locale.ROOT)));
-        overall = worst(overall, st);
-        checks.put("signer", Map.of("status", "UP", "path", flags.get(SIGNING_FLAG), "fallback", hasFallback));
-        return new TokenHttpApi.Health(overall, checks);
-    }
-
-    private static String worst(String a, String b) {
-        List<String> order = List.of("UP", "DEGRADED", "DOWN");
-        return order.get(Math.max(order.indexOf(a), order.indexOf(b)));
+        checks.put("storage", new Health.Check(storageOk ? Health.Status.UP : Health.Status.DOWN,
+                !redis ? "in this process" : storageOk ? "Redis answers" : "Redis does not answer",
+                Map.of("kind", config.storage().name().toLowerCase(java.util.Locale.ROOT), "encryption", flags.get(ENCRYPTION_FLAG))));
+        String path = flags.get(SIGNING_FLAG);
+        Map<String, Object> signer = new LinkedHashMap<>();
+        signer.put("path", path);
+        signer.put("fallback", hasFallback);
+        checks.put("signer", new Health.Check(Health.Status.UP,
+                SIGNING_CRYPTO.equals(path) ? "tokens are signed through the crypto service" : "tokens are signed with the local key", signer));
+        return Health.of(checks);
     }
 
     /** Stops the HTTP server, polling, storage and (when this server made it) the crypto client. */

@@ -6,6 +6,8 @@ import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
+import dev.keyline.kit.config.ConfigException;
+import dev.keyline.kit.config.ConfigReader;
 import dev.keyline.token.clients.Client;
 import java.io.IOException;
 import java.net.URI;
@@ -13,14 +15,11 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * Everything a {@link TokenServer} needs. Build it with {@link #builder()} (embedding, tests) or
@@ -98,6 +97,8 @@ public record TokenServerConfig(
     public static final Duration DEFAULT_SIGN_BATCH_LINGER = Duration.ofMillis(1);
     private static final String SIGN_BATCH_LINGER = "KEYLINE_TOKEN_SIGN_BATCH_LINGER";
     private static final String SIGN_BATCH_MAX_ITEMS = "KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS";
+    /** The subject of every {@link ConfigException} of the token service. */
+    public static final String SUBJECT = "token service";
     private static final String ALLOW_ADMIN_TOKEN = "KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN";
     private static final String ADMIN_TOKEN = "KEYLINE_TOKEN_ADMIN_TOKEN";
     private static final String CRYPTO_PREFIX = "KEYLINE_TOKEN_CRYPTO_";
@@ -268,103 +269,103 @@ public record TokenServerConfig(
 
     /**
      * The configuration the {@code KEYLINE_TOKEN_*} variables describe (see
-     * {@code docs/configuration.md}). Values that cannot be parsed are reported by {@link #validate()}
-     * of the result, or — when even the record cannot be built — in one {@code IllegalArgumentException}
-     * listing every problem.
+     * {@code docs/configuration.md}), read through the kit's {@link ConfigReader}. Values that do
+     * not parse, and refused combinations found while reading (the admin token as the crypto
+     * caller, crypto-client settings), are one {@link ConfigException} (subject {@value #SUBJECT})
+     * listing every problem, each naming its variable; {@link #validate()} of the result checks the
+     * rest.
+     *
+     * @throws ConfigException listing every problem
      */
     public static TokenServerConfig fromEnvironment(Map<String, String> env) {
-        List<String> p = new ArrayList<>();
-        Function<String, Optional<String>> get = k -> Optional.ofNullable(env.get(k)).map(String::trim).filter(s -> !s.isEmpty());
+        ConfigReader r = ConfigReader.of(env);
         Builder b = builder();
-        get.apply("KEYLINE_TOKEN_HTTP_HOST").ifPresent(b::httpHost);
-        get.apply("KEYLINE_TOKEN_HTTP_PORT").ifPresent(v -> integer(p, "KEYLINE_TOKEN_HTTP_PORT", v).ifPresent(b::httpPort));
-        get.apply("KEYLINE_TOKEN_MANAGEMENT_HOST").ifPresent(b::managementHost);
-        get.apply("KEYLINE_TOKEN_MANAGEMENT_PORT").ifPresent(v -> integer(p, "KEYLINE_TOKEN_MANAGEMENT_PORT", v).ifPresent(b::managementPort));
-        get.apply("KEYLINE_TOKEN_ISSUER").ifPresent(b::issuer);
-        get.apply("KEYLINE_TOKEN_MAX_REQUEST_BYTES").ifPresent(v -> integer(p, "KEYLINE_TOKEN_MAX_REQUEST_BYTES", v).ifPresent(b::maxRequestBytes));
-        get.apply("KEYLINE_TOKEN_CLIENTS_FILE").map(Path::of).ifPresent(b::clientsFile);
-        get.apply("KEYLINE_TOKEN_SIGNER").ifPresent(v -> enumValue(p, "KEYLINE_TOKEN_SIGNER", SignerKind.class, v).ifPresent(b::signer));
-        get.apply("KEYLINE_TOKEN_SIGNING_KEY").ifPresent(b::signingKeyId);
-        get.apply("KEYLINE_TOKEN_SIGNING_ALGORITHM").ifPresent(v -> jws(p, "KEYLINE_TOKEN_SIGNING_ALGORITHM", v).ifPresent(b::signingAlgorithm));
-        get.apply("KEYLINE_TOKEN_CREATE_KEYS").ifPresent(v -> bool(p, "KEYLINE_TOKEN_CREATE_KEYS", v).ifPresent(b::createKeys));
-        get.apply("KEYLINE_TOKEN_LOCAL_KEY_FILE").map(Path::of).ifPresent(b::localKeyFile);
-        get.apply("KEYLINE_TOKEN_LOCAL_KEY_ALGORITHM").ifPresent(v -> jws(p, "KEYLINE_TOKEN_LOCAL_KEY_ALGORITHM", v).ifPresent(b::localKeyAlgorithm));
-        get.apply("KEYLINE_TOKEN_FALLBACK_KEY_FILE").map(Path::of).ifPresent(b::fallbackKeyFile);
-        get.apply("KEYLINE_TOKEN_FALLBACK_KEY_ALGORITHM")
-                .ifPresent(v -> jws(p, "KEYLINE_TOKEN_FALLBACK_KEY_ALGORITHM", v).ifPresent(b::fallbackKeyAlgorithm));
-        get.apply("KEYLINE_TOKEN_FALLBACK_HMAC_KEY_FILE").map(Path::of).ifPresent(b::fallbackHmacKeyFile);
-        get.apply("KEYLINE_TOKEN_STORAGE").ifPresent(v -> enumValue(p, "KEYLINE_TOKEN_STORAGE", StorageKind.class, v).ifPresent(b::storage));
-        get.apply("KEYLINE_TOKEN_REDIS_URL").ifPresent(b::redisUrl);
-        get.apply("KEYLINE_TOKEN_REDIS_PREFIX").ifPresent(b::redisPrefix);
-        get.apply("KEYLINE_TOKEN_CACHE_ENCRYPTION").ifPresent(v -> bool(p, "KEYLINE_TOKEN_CACHE_ENCRYPTION", v).ifPresent(b::cacheEncryption));
-        get.apply("KEYLINE_TOKEN_ENCRYPTION_KEY").ifPresent(b::encryptionKeyId);
-        get.apply("KEYLINE_TOKEN_REFRESH_HMAC_KEY_FILE").map(Path::of).ifPresent(b::refreshHmacKeyFile);
-        get.apply("KEYLINE_TOKEN_ACCESS_TOKEN_LIFETIME")
-                .ifPresent(v -> duration(p, "KEYLINE_TOKEN_ACCESS_TOKEN_LIFETIME", v).ifPresent(b::accessTokenLifetime));
-        get.apply("KEYLINE_TOKEN_REFRESH_TOKEN_LIFETIME")
-                .ifPresent(v -> duration(p, "KEYLINE_TOKEN_REFRESH_TOKEN_LIFETIME", v).ifPresent(b::refreshTokenLifetime));
-        get.apply("KEYLINE_TOKEN_JWKS_MAX_AGE").ifPresent(v -> duration(p, "KEYLINE_TOKEN_JWKS_MAX_AGE", v).ifPresent(b::jwksMaxAge));
-        get.apply("KEYLINE_TOKEN_KEY_PUBLISH_DELAY").ifPresent(v -> duration(p, "KEYLINE_TOKEN_KEY_PUBLISH_DELAY", v).ifPresent(b::keyPublishDelay));
-        get.apply("KEYLINE_TOKEN_KEY_POLL_INTERVAL").ifPresent(v -> duration(p, "KEYLINE_TOKEN_KEY_POLL_INTERVAL", v).ifPresent(b::keyPollInterval));
-        get.apply("KEYLINE_TOKEN_REFRESH_REUSE_GRACE")
-                .ifPresent(v -> duration(p, "KEYLINE_TOKEN_REFRESH_REUSE_GRACE", v).ifPresent(b::refreshReuseGrace));
-        get.apply(ADMIN_TOKEN).ifPresent(v -> b.adminToken(SecretBytes.copyOf(v.getBytes(StandardCharsets.UTF_8))));
+        r.string("KEYLINE_TOKEN_HTTP_HOST").ifPresent(b::httpHost);
+        b.httpPort(r.port("KEYLINE_TOKEN_HTTP_PORT", b.httpPort));
+        r.string("KEYLINE_TOKEN_MANAGEMENT_HOST").ifPresent(b::managementHost);
+        b.managementPort(r.port("KEYLINE_TOKEN_MANAGEMENT_PORT", b.managementPort));
+        r.string("KEYLINE_TOKEN_ISSUER").ifPresent(b::issuer);
+        b.maxRequestBytes(r.integer("KEYLINE_TOKEN_MAX_REQUEST_BYTES", b.maxRequestBytes));
+        r.path("KEYLINE_TOKEN_CLIENTS_FILE").ifPresent(b::clientsFile);
+        b.signer(r.enumValue("KEYLINE_TOKEN_SIGNER", SignerKind.class, b.signer));
+        r.string("KEYLINE_TOKEN_SIGNING_KEY").ifPresent(b::signingKeyId);
+        jws(r, "KEYLINE_TOKEN_SIGNING_ALGORITHM").ifPresent(b::signingAlgorithm);
+        b.createKeys(r.bool("KEYLINE_TOKEN_CREATE_KEYS", b.createKeys));
+        r.path("KEYLINE_TOKEN_LOCAL_KEY_FILE").ifPresent(b::localKeyFile);
+        jws(r, "KEYLINE_TOKEN_LOCAL_KEY_ALGORITHM").ifPresent(b::localKeyAlgorithm);
+        r.path("KEYLINE_TOKEN_FALLBACK_KEY_FILE").ifPresent(b::fallbackKeyFile);
+        jws(r, "KEYLINE_TOKEN_FALLBACK_KEY_ALGORITHM").ifPresent(b::fallbackKeyAlgorithm);
+        r.path("KEYLINE_TOKEN_FALLBACK_HMAC_KEY_FILE").ifPresent(b::fallbackHmacKeyFile);
+        b.storage(r.enumValue("KEYLINE_TOKEN_STORAGE", StorageKind.class, b.storage));
+        b.redisUrl(r.string("KEYLINE_TOKEN_REDIS_URL", b.redisUrl));
+        b.redisPrefix(r.string("KEYLINE_TOKEN_REDIS_PREFIX", b.redisPrefix));
+        b.cacheEncryption(r.bool("KEYLINE_TOKEN_CACHE_ENCRYPTION", b.cacheEncryption));
+        b.encryptionKeyId(r.string("KEYLINE_TOKEN_ENCRYPTION_KEY", b.encryptionKeyId));
+        r.path("KEYLINE_TOKEN_REFRESH_HMAC_KEY_FILE").ifPresent(b::refreshHmacKeyFile);
+        b.accessTokenLifetime(r.duration("KEYLINE_TOKEN_ACCESS_TOKEN_LIFETIME", b.accessTokenLifetime));
+        b.refreshTokenLifetime(r.duration("KEYLINE_TOKEN_REFRESH_TOKEN_LIFETIME", b.refreshTokenLifetime));
+        b.jwksMaxAge(r.duration("KEYLINE_TOKEN_JWKS_MAX_AGE", b.jwksMaxAge));
+        r.duration("KEYLINE_TOKEN_KEY_PUBLISH_DELAY").ifPresent(b::keyPublishDelay);
+        b.keyPollInterval(r.duration("KEYLINE_TOKEN_KEY_POLL_INTERVAL", b.keyPollInterval));
+        b.refreshReuseGrace(r.duration("KEYLINE_TOKEN_REFRESH_REUSE_GRACE", b.refreshReuseGrace));
+        r.secret(ADMIN_TOKEN).ifPresent(v -> b.adminToken(SecretBytes.copyOf(v.getBytes(StandardCharsets.UTF_8))));
 
         TokenServerConfig partial = b.build();
         boolean needsCrypto = partial.signer() == SignerKind.CRYPTO || partial.cacheEncryption();
         if (needsCrypto) {
-            String dataDir = get.apply("KEYLINE_DATA_DIR").orElse("keyline-data");
-            Path adminTokenFile = Path.of(dataDir, "admin.token");
-            Optional<String> token = get.apply("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN");
-            Optional<String> tokenFile = get.apply("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE");
-            boolean allowAdmin = get.apply(ALLOW_ADMIN_TOKEN).flatMap(v -> bool(p, ALLOW_ADMIN_TOKEN, v)).orElse(false);
-            boolean defaultedToAdmin = token.isEmpty() && tokenFile.isEmpty();
-            if (token.isEmpty()) {
-                Path file = tokenFile.map(Path::of).orElse(adminTokenFile);
-                try {
-                    token = Optional.of(Files.readString(file, StandardCharsets.US_ASCII).trim());
-                } catch (IOException e) {
-                    p.add("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE: cannot read " + file + " (set KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN or the file)");
-                }
-            }
-            if (!allowAdmin && token.isPresent() && (defaultedToAdmin || isAdminToken(token.get(), adminTokenFile))) {
-                p.add("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN: the token service would call the crypto service with the admin token (*:*)"
-                        + (defaultedToAdmin ? " from " + adminTokenFile + " (the default when no token is set)" : "")
-                        + "; give it a caller of its own (./keyline callers create token-service --for token-service:"
-                        + " token:sign,read,data-key,decrypt) through"
-                        + " KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN or KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE, or set " + ALLOW_ADMIN_TOKEN + "=true");
-            }
-            get.apply(TLS).ifPresent(v -> bool(p, TLS, v));
-            Duration timeout = get.apply("KEYLINE_TOKEN_CRYPTO_TIMEOUT").flatMap(v -> duration(p, "KEYLINE_TOKEN_CRYPTO_TIMEOUT", v))
-                    .orElse(Duration.ofSeconds(2));
-            Duration batchLinger = get.apply(SIGN_BATCH_LINGER).flatMap(v -> duration(p, SIGN_BATCH_LINGER, v))
-                    .orElse(DEFAULT_SIGN_BATCH_LINGER);
-            int batchItems = get.apply(SIGN_BATCH_MAX_ITEMS).flatMap(v -> integer(p, SIGN_BATCH_MAX_ITEMS, v)).orElse(64);
-            CryptoClientConfig.Builder cb = CryptoClientConfig.builder().clientName("token-service")
-                    .endpoint(get.apply("KEYLINE_TOKEN_CRYPTO_ENDPOINT").orElse("127.0.0.1:50051"))
-                    .authToken(token.orElse("unset"))
-                    .timeout(timeout)
-                    // Poll through the client's metadata cache: it must not be older than one poll interval.
-                    .keyMetadataTtl(partial.keyPollInterval().compareTo(Duration.ofSeconds(60)) < 0 ? partial.keyPollInterval() : Duration.ofSeconds(60))
-                    .callerHasFallback(partial.fallbackKeyFile().isPresent() || partial.fallbackHmacKeyFile().isPresent())
-                    // Concurrent tokens share BatchSign RPCs (CryptoSigner signs through this client).
-                    .signBatching(batchItems, batchLinger);
-            ResilienceSettings.fromEnvironment(CRYPTO_PREFIX, k -> get.apply(k).orElse(null), p).applyTo(cb);
-            tlsSettings(get).apply(cb);
-            List<String> cp = cb.problems();
-            cp.forEach(x -> p.add(ResilienceSettings.variable(CRYPTO_PREFIX, x) != null ? ResilienceSettings.variable(CRYPTO_PREFIX, x)
-                    : x.startsWith("signBatchLinger:") ? SIGN_BATCH_LINGER + x.substring("signBatchLinger".length())
-                    : x.startsWith("signBatchMaxItems:") ? SIGN_BATCH_MAX_ITEMS + x.substring("signBatchMaxItems".length())
-                    : x.startsWith("tls") ? tlsVariable(x) : "crypto client: " + x));
-            if (cp.isEmpty()) {
-                b.crypto(cb.build());
-            }
+            cryptoClient(r, partial).ifPresent(b::crypto);
         }
-        if (!p.isEmpty()) {
-            throw new IllegalArgumentException("invalid token service configuration (" + p.size() + " problem" + (p.size() == 1 ? "" : "s")
-                    + "): " + String.join("; ", p));
-        }
+        r.throwIfInvalid(SUBJECT);
         return b.build();
+    }
+
+    /**
+     * The crypto-service connection the {@code KEYLINE_TOKEN_CRYPTO_*} variables describe; empty
+     * (with the problems recorded in {@code r}) when it cannot be built.
+     */
+    private static Optional<CryptoClientConfig> cryptoClient(ConfigReader r, TokenServerConfig partial) {
+        Path adminTokenFile = Path.of(r.string("KEYLINE_DATA_DIR", "keyline-data"), "admin.token");
+        Optional<String> token = r.secret("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN");
+        Optional<Path> tokenFile = r.path("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE");
+        boolean allowAdmin = r.bool(ALLOW_ADMIN_TOKEN, false);
+        boolean defaultedToAdmin = token.isEmpty() && tokenFile.isEmpty();
+        if (token.isEmpty()) {
+            Path file = tokenFile.orElse(adminTokenFile);
+            try {
+                token = Optional.of(Files.readString(file, StandardCharsets.US_ASCII).trim());
+            } catch (IOException e) {
+                r.problem("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE", "cannot read " + file + " (set KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN or the file)");
+            }
+        }
+        if (!allowAdmin && token.isPresent() && (defaultedToAdmin || isAdminToken(token.get(), adminTokenFile))) {
+            r.problem("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "the token service would call the crypto service with the admin token (*:*)"
+                    + (defaultedToAdmin ? " from " + adminTokenFile + " (the default when no token is set)" : "")
+                    + "; give it a caller of its own (./keyline callers create token-service --for token-service:"
+                    + " token:sign,read,data-key,decrypt) through"
+                    + " KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN or KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE, or set " + ALLOW_ADMIN_TOKEN + "=true");
+        }
+        TlsSettings tls = new TlsSettings(r.bool(TLS), r.path(TLS_CA), r.path(TLS_CERT), r.path(TLS_KEY), r.string(TLS_SERVER_NAME));
+        CryptoClientConfig.Builder cb = CryptoClientConfig.builder().clientName("token-service")
+                .endpoint(r.string("KEYLINE_TOKEN_CRYPTO_ENDPOINT", "127.0.0.1:50051"))
+                .authToken(token.orElse("unset"))
+                .timeout(r.duration("KEYLINE_TOKEN_CRYPTO_TIMEOUT", Duration.ofSeconds(2)))
+                // Poll through the client's metadata cache: it must not be older than one poll interval.
+                .keyMetadataTtl(partial.keyPollInterval().compareTo(Duration.ofSeconds(60)) < 0 ? partial.keyPollInterval() : Duration.ofSeconds(60))
+                .callerHasFallback(partial.fallbackKeyFile().isPresent() || partial.fallbackHmacKeyFile().isPresent())
+                // Concurrent tokens share BatchSign RPCs (CryptoSigner signs through this client).
+                .signBatching(r.integer(SIGN_BATCH_MAX_ITEMS, 64), r.duration(SIGN_BATCH_LINGER, DEFAULT_SIGN_BATCH_LINGER));
+        // The client library parses its resilience settings itself; its problems already name the variable.
+        List<String> resilience = new ArrayList<>();
+        ResilienceSettings.fromEnvironment(CRYPTO_PREFIX, k -> r.string(k).orElse(null), resilience).applyTo(cb);
+        resilience.forEach(r::problem);
+        tls.apply(cb);
+        List<String> cp = cb.problems();
+        // The client's problems name its builder fields: rename them to the variables that set them.
+        cp.forEach(x -> r.problem(ResilienceSettings.variable(CRYPTO_PREFIX, x) != null ? ResilienceSettings.variable(CRYPTO_PREFIX, x)
+                : x.startsWith("signBatchLinger:") ? SIGN_BATCH_LINGER + x.substring("signBatchLinger".length())
+                : x.startsWith("signBatchMaxItems:") ? SIGN_BATCH_MAX_ITEMS + x.substring("signBatchMaxItems".length())
+                : x.startsWith("tls") ? tlsVariable(x) : "crypto client: " + x));
+        return cp.isEmpty() ? Optional.of(cb.build()) : Optional.empty();
     }
 
     /**
@@ -383,12 +384,11 @@ public record TokenServerConfig(
     }
 
     /** The TLS settings of the crypto-service connection, from the {@code KEYLINE_TOKEN_CRYPTO_TLS*} variables. */
-    private record TlsSettings(Optional<String> enabled, Optional<Path> ca, Optional<Path> cert, Optional<Path> key,
+    private record TlsSettings(Optional<Boolean> enabled, Optional<Path> ca, Optional<Path> cert, Optional<Path> key,
             Optional<String> serverName) {
         /** TLS is on when asked for, or when any TLS file or the server name is given and it was not turned off. */
         boolean on() {
-            return enabled.map(v -> v.equalsIgnoreCase("true") || v.equals("1") || v.equalsIgnoreCase("yes") || v.equalsIgnoreCase("on"))
-                    .orElse(ca.isPresent() || cert.isPresent() || key.isPresent() || serverName.isPresent());
+            return enabled.orElse(ca.isPresent() || cert.isPresent() || key.isPresent() || serverName.isPresent());
         }
 
         void apply(CryptoClientConfig.Builder cb) {
@@ -400,11 +400,6 @@ public record TokenServerConfig(
             }
             serverName.ifPresent(cb::tlsServerName);
         }
-    }
-
-    private static TlsSettings tlsSettings(Function<String, Optional<String>> get) {
-        return new TlsSettings(get.apply(TLS), get.apply(TLS_CA).map(Path::of), get.apply(TLS_CERT).map(Path::of),
-                get.apply(TLS_KEY).map(Path::of), get.apply(TLS_SERVER_NAME));
     }
 
     /** A crypto-client TLS problem, renamed to the variable that sets that field. */
@@ -441,48 +436,12 @@ public record TokenServerConfig(
         }
     }
 
-    private static Optional<Integer> integer(List<String> p, String name, String v) {
-        try {
-            return Optional.of(Integer.parseInt(v));
-        } catch (NumberFormatException e) {
-            p.add(name + ": '" + v + "' is not a number");
-            return Optional.empty();
-        }
-    }
-
-    private static Optional<Boolean> bool(List<String> p, String name, String v) {
-        return switch (v.toLowerCase(Locale.ROOT)) {
-            case "true", "1", "yes", "on" -> Optional.of(true);
-            case "false", "0", "no", "off" -> Optional.of(false);
-            default -> {
-                p.add(name + ": '" + v + "' is not true or false");
-                yield Optional.empty();
-            }
-        };
-    }
-
-    private static Optional<Duration> duration(List<String> p, String name, String v) {
-        try {
-            return Optional.of(Duration.parse(v));
-        } catch (DateTimeParseException e) {
-            p.add(name + ": '" + v + "' is not an ISO-8601 duration such as PT30S");
-            return Optional.empty();
-        }
-    }
-
-    private static <E extends Enum<E>> Optional<E> enumValue(List<String> p, String name, Class<E> type, String v) {
-        try {
-            return Optional.of(Enum.valueOf(type, v.toUpperCase(Locale.ROOT)));
-        } catch (IllegalArgumentException e) {
-            p.add(name + ": '" + v + "' must be one of " + java.util.Arrays.toString(type.getEnumConstants()).toLowerCase(Locale.ROOT));
-            return Optional.empty();
-        }
-    }
-
-    private static Optional<KeyAlgorithm> jws(List<String> p, String name, String v) {
-        Optional<KeyAlgorithm> a = KeyAlgorithm.fromJws(v);
-        if (a.isEmpty()) {
-            p.add(name + ": '" + v + "' must be a JWS algorithm: ES256, ES384, EdDSA, RS256 or PS256");
+    /** A JWS algorithm name ({@code ES256}...): token-specific, so not one of the reader's types. */
+    private static Optional<KeyAlgorithm> jws(ConfigReader r, String name) {
+        Optional<String> v = r.string(name);
+        Optional<KeyAlgorithm> a = v.flatMap(KeyAlgorithm::fromJws);
+        if (v.isPresent() && a.isEmpty()) {
+            r.problem(name, "'" + v.get() + "' must be a JWS algorithm: ES256, ES384, EdDSA, RS256 or PS256");
         }
         return a;
     }

@@ -20,30 +20,16 @@ import java.util.function.Function;
  */
 public final class EncryptedTokenStore implements TokenStore {
     private final TokenStore inner;
-    private final CryptoEncryptor encryptor;
-    private final Function<String, byte[]> aadFor;
+    private final Sealer sealer;
 
     public EncryptedTokenStore(TokenStore inner, CryptoEncryptor encryptor, Function<String, byte[]> aadFor) {
         this.inner = Objects.requireNonNull(inner, "inner");
-        this.encryptor = Objects.requireNonNull(encryptor, "encryptor");
-        this.aadFor = Objects.requireNonNull(aadFor, "aadFor");
+        this.sealer = new Sealer(encryptor, aadFor);
     }
 
     @Override
     public Optional<Stored> get(String key) {
-        return inner.get(key).map(s -> new Stored(open(key, s), s.version()));
-    }
-
-    private byte[] open(String key, Stored s) {
-        try {
-            return encryptor.decrypt(s.value(), aad(key, s.version()));
-        } catch (CryptoException e) {
-            if (e.reason() == CryptoException.Reason.DECRYPTION_FAILED || e.reason() == CryptoException.Reason.AAD_MISMATCH) {
-                throw new StorageIntegrityException("a stored entry does not authenticate under its key and version "
-                        + s.version() + " (tampered, copied or rolled back)", e);
-            }
-            throw e;
-        }
+        return inner.get(key).map(s -> new Stored(sealer.open(key, s.value(), s.version()), s.version()));
     }
 
     @Override
@@ -62,15 +48,43 @@ public final class EncryptedTokenStore implements TokenStore {
     }
 
     private Put seal(Put p, long version) {
-        return new Put(p.key(), encryptor.encrypt(p.value(), aad(p.key(), version)), p.expiresAt());
+        return new Put(p.key(), sealer.seal(p.key(), p.value(), version), p.expiresAt());
     }
 
-    private byte[] aad(String key, long version) {
-        byte[] base = aadFor.apply(key);
-        byte[] suffix = ("\nv=" + version).getBytes(StandardCharsets.US_ASCII);
-        byte[] out = Arrays.copyOf(base, base.length + suffix.length);
-        System.arraycopy(suffix, 0, out, base.length, suffix.length);
-        return out;
+    /** Encrypts a value bound to its key and version (the AAD), and opens it only under the same two. */
+    static final class Sealer {
+        private final CryptoEncryptor encryptor;
+        private final Function<String, byte[]> aadFor;
+
+        Sealer(CryptoEncryptor encryptor, Function<String, byte[]> aadFor) {
+            this.encryptor = Objects.requireNonNull(encryptor, "encryptor");
+            this.aadFor = Objects.requireNonNull(aadFor, "aadFor");
+        }
+
+        byte[] seal(String key, byte[] value, long version) {
+            return encryptor.encrypt(value, aad(key, version));
+        }
+
+        /** @throws StorageIntegrityException when {@code sealed} does not authenticate under {@code key} and {@code version} */
+        byte[] open(String key, byte[] sealed, long version) {
+            try {
+                return encryptor.decrypt(sealed, aad(key, version));
+            } catch (CryptoException e) {
+                if (e.reason() == CryptoException.Reason.DECRYPTION_FAILED || e.reason() == CryptoException.Reason.AAD_MISMATCH) {
+                    throw new StorageIntegrityException("a stored entry does not authenticate under its key and version "
+                            + version + " (tampered, copied or rolled back)", e);
+                }
+                throw e;
+            }
+        }
+
+        private byte[] aad(String key, long version) {
+            byte[] base = aadFor.apply(key);
+            byte[] suffix = ("\nv=" + version).getBytes(StandardCharsets.US_ASCII);
+            byte[] out = Arrays.copyOf(base, base.length + suffix.length);
+            System.arraycopy(suffix, 0, out, base.length, suffix.length);
+            return out;
+        }
     }
 
     @Override

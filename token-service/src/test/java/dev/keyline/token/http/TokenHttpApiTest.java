@@ -268,7 +268,17 @@ class TokenHttpApiTest {
         HttpResponse<String> h = http.get("/health");
         assertThat(h.statusCode()).isEqualTo(200);
         assertThat(json(h).path("status").asText()).isEqualTo("UP");
-        assertThat(json(h).path("checks").path("crypto_service").path("status").asText()).isEqualTo("UP");
+        assertThat(h.headers().firstValue("Cache-Control")).hasValue("no-store");
+        // The kit's Health shape: each check a status, a fixed detail and its attributes.
+        var checks = json(h).path("checks");
+        assertThat(checks.path("crypto_service").path("status").asText()).isEqualTo("UP");
+        assertThat(checks.path("crypto_service").path("detail").asText()).isEqualTo("the crypto service answers");
+        assertThat(checks.path("crypto_service").path("circuit").asText()).isEqualTo("CLOSED");
+        assertThat(checks.path("storage").path("kind").asText()).isEqualTo("memory");
+        assertThat(checks.path("storage").path("detail").asText()).isEqualTo("in this process");
+        assertThat(checks.path("signer").path("path").asText()).isEqualTo("crypto");
+        assertThat(checks.path("signer").path("fallback").isBoolean()).isTrue();
+        assertThat(checks.path("signer").path("detail").asText()).isEqualTo("tokens are signed through the crypto service");
         clientCredentials(http, "svc", Map.of());
         // The public port does not serve metrics (they name clients, routes and outcomes).
         HttpResponse<String> publicMetrics = http.get("/metrics");
@@ -280,7 +290,10 @@ class TokenHttpApiTest {
         HttpResponse<String> metrics = management.get("/metrics");
         assertThat(metrics.statusCode()).isEqualTo(200);
         assertThat(metrics.body()).contains("keyline_token_access_tokens_total{signer=\"crypto\"}").contains("keyline_token_http_requests");
-        assertThat(json(management.get("/health")).path("status").asText()).isEqualTo("UP");
+        HttpResponse<String> managementHealth = management.get("/health");
+        assertThat(managementHealth.statusCode()).isEqualTo(200);
+        assertThat(json(managementHealth).path("status").asText()).isEqualTo("UP");
+        assertThat(json(managementHealth).path("checks").path("crypto_service").path("detail").asText()).isEqualTo("the crypto service answers");
     }
 
     @Test

@@ -49,6 +49,12 @@ class CryptoOutageTest {
             HttpResponse<String> health = http.get("/health");
             assertThat(health.statusCode()).isEqualTo(200);
             assertThat(json(health).path("status").asText()).as(health.body()).isEqualTo("DEGRADED");
+            assertThat(json(health).path("checks").path("crypto_service").path("detail").asText())
+                    .isEqualTo("the crypto service is unreachable; tokens are signed with the fallback key");
+            // Unauthenticated: the client's own detail (endpoint, the service's error text) is not shown.
+            String endpoint = crypto.endpoint();
+            assertThat(health.body()).doesNotContain(endpoint).doesNotContain(endpoint.substring(endpoint.lastIndexOf(':') + 1))
+                    .doesNotContain("UNAVAILABLE");
             assertThat(server.meters().scrape()).contains("keyline_token_access_tokens_total{signer=\"fallback\"}");
             // Refresh works on the cached envelope data key.
             HttpResponse<String> refreshed = http.postForm("/oauth2/token",

@@ -137,7 +137,7 @@ class FeatureFlagPropertyTest {
     @Test
     void putFlag_unknownFlagOrValueNotOffered_isATypedErrorAndChangesNothing() {
         putFlag(management, "signing", "crypto", "Bearer " + ADMIN);
-        HttpResponse<String> unknown = putFlag(management, "cache_encryption", "off", "Bearer " + ADMIN);
+        HttpResponse<String> unknown = putFlag(management, "no_such_flag", "off", "Bearer " + ADMIN);
         assertThat(unknown.statusCode()).isEqualTo(404);
         assertThat(json(unknown).path("error").asText()).isEqualTo("unknown_flag");
         HttpResponse<String> bad = putFlag(management, "signing", "hsm", "Bearer " + ADMIN);

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyline.crypto.client.CryptoClientConfig;
-import dev.keyline.crypto.core.CryptoException;
+import dev.keyline.kit.config.ConfigException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -30,8 +30,10 @@ class TokenServerConfigTest {
         assertThat(String.join("\n", p)).contains("httpPort:", "issuer:", "maxRequestBytes:", "crypto:", "signingKeyId:", "localKeyFile:",
                 "redisUrl:", "accessTokenLifetime:", "keyPollInterval:", "fallbackKeyFile:");
         assertThat(p).hasSizeGreaterThanOrEqualTo(10);
-        assertThatThrownBy(() -> TokenServer.start(c)).isInstanceOfSatisfying(CryptoException.class,
-                e -> assertThat(e.getMessage()).contains("httpPort:", "redisUrl:"));
+        assertThatThrownBy(() -> TokenServer.start(c)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.subject()).isEqualTo("token service");
+            assertThat(e.problems()).isEqualTo(p);
+        });
     }
 
     /** A Redis writer must not be able to read the refresh-token key or forge records: Redis only with encryption. */
@@ -93,9 +95,10 @@ class TokenServerConfigTest {
                 .signBatchLinger()).as("on by default, 1 ms").isEqualTo(Duration.ofMillis(1));
         assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc",
                 "KEYLINE_TOKEN_SIGN_BATCH_LINGER", "PT5S", "KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS", "0")))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("KEYLINE_TOKEN_SIGN_BATCH_LINGER: must be between 0 (off) and PT0.1S")
-                .hasMessageContaining("KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS: must be between 1 and 1000");
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .anySatisfy(x -> assertThat(x).startsWith("KEYLINE_TOKEN_SIGN_BATCH_LINGER: must be between 0 (off) and PT0.1S"))
+                        .anySatisfy(x -> assertThat(x).startsWith("KEYLINE_TOKEN_SIGN_BATCH_MAX_ITEMS: must be between 1 and 1000"))
+                        .hasSize(2));
     }
 
     @Test
@@ -103,10 +106,12 @@ class TokenServerConfigTest {
         assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_HTTP_PORT", "eighty", "KEYLINE_TOKEN_SIGNER", "kms",
                 "KEYLINE_TOKEN_JWKS_MAX_AGE", "5 minutes", "KEYLINE_TOKEN_CREATE_KEYS", "maybe", "KEYLINE_TOKEN_SIGNING_ALGORITHM", "HS512",
                 "KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc")))
-                .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageContaining("KEYLINE_TOKEN_HTTP_PORT").hasMessageContaining("KEYLINE_TOKEN_SIGNER")
-                .hasMessageContaining("KEYLINE_TOKEN_JWKS_MAX_AGE").hasMessageContaining("KEYLINE_TOKEN_CREATE_KEYS")
-                .hasMessageContaining("KEYLINE_TOKEN_SIGNING_ALGORITHM").hasMessageNotContaining("abc");
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.subject()).isEqualTo("token service");
+                    assertThat(e.problems()).map(x -> x.substring(0, x.indexOf(':'))).containsExactlyInAnyOrder("KEYLINE_TOKEN_HTTP_PORT",
+                            "KEYLINE_TOKEN_SIGNER", "KEYLINE_TOKEN_JWKS_MAX_AGE", "KEYLINE_TOKEN_CREATE_KEYS", "KEYLINE_TOKEN_SIGNING_ALGORITHM");
+                    assertThat(e.getMessage()).doesNotContain("abc");
+                });
     }
 
     @Test
@@ -119,7 +124,11 @@ class TokenServerConfigTest {
         assertThat(c.managementHost()).isEqualTo("::1");
         assertThat(c.managementPort()).isEqualTo(9999);
         assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc",
-                "KEYLINE_TOKEN_MANAGEMENT_PORT", "metrics"))).hasMessageContaining("KEYLINE_TOKEN_MANAGEMENT_PORT");
+                "KEYLINE_TOKEN_MANAGEMENT_PORT", "metrics"))).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).containsExactly("KEYLINE_TOKEN_MANAGEMENT_PORT: 'metrics' is not an integer"));
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(Map.of("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN", "abc",
+                "KEYLINE_TOKEN_MANAGEMENT_PORT", "70000"))).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).singleElement().asString().startsWith("KEYLINE_TOKEN_MANAGEMENT_PORT: must be between 0 and 65535"));
         assertThat(TokenServerConfig.builder().crypto(CRYPTO).httpPort(8080).managementPort(8080).build().validate())
                 .anySatisfy(x -> assertThat(x).startsWith("managementPort:"));
         assertThat(TokenServerConfig.builder().crypto(CRYPTO).managementPort(-1).managementHost(" ").build().validate())
@@ -152,7 +161,8 @@ class TokenServerConfigTest {
         assertThat(TokenServerConfig.fromEnvironment(with(with(base, "KEYLINE_TOKEN_SIGNER", "local"), "KEYLINE_TOKEN_CACHE_ENCRYPTION", "false"))
                 .crypto()).isEmpty();
         assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN", "perhaps")))
-                .hasMessageContaining("KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN: 'perhaps' is not true or false");
+                .isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
+                        .contains("KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN: 'perhaps' is not true or false"));
     }
 
     private static Map<String, String> with(Map<String, String> env, String k, String v) {
@@ -162,9 +172,10 @@ class TokenServerConfigTest {
     }
 
     private static void assertAdminRefused(Map<String, String> env) {
-        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(env)).isInstanceOfSatisfying(IllegalArgumentException.class, e -> {
-            assertThat(e.getMessage()).contains("(1 problem)").contains("admin token").contains("KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN=true")
-                    .doesNotContain("kla_admin-token").doesNotContain("\n");
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(env)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.problems()).singleElement().asString().startsWith("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN: ").contains("admin token")
+                    .contains("KEYLINE_TOKEN_ALLOW_ADMIN_TOKEN=true");
+            assertThat(e.getMessage()).contains("(1 problem)").doesNotContain("kla_admin-token").doesNotContain("\n");
         });
     }
 
@@ -189,13 +200,17 @@ class TokenServerConfigTest {
         assertThat(TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_TLS", "true")).crypto().orElseThrow().tlsEnabled())
                 .as("system trust store").isTrue();
 
-        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_TLS_CERT", cert.toString())))
-                .hasMessageContaining("KEYLINE_TOKEN_CRYPTO_TLS_CERT: the certificate chain and the private key go together");
-        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_TLS_CA", dir.resolve("absent.pem").toString())))
-                .hasMessageContaining("KEYLINE_TOKEN_CRYPTO_TLS_CA:");
-        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(with(base, "KEYLINE_TOKEN_CRYPTO_TLS", "false"),
-                "KEYLINE_TOKEN_CRYPTO_TLS_CA", ca.toString()))).hasMessageContaining("KEYLINE_TOKEN_CRYPTO_TLS: TLS files or server name are set");
-        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(with(base, "KEYLINE_TOKEN_CRYPTO_TLS", "sometimes")))
-                .hasMessageContaining("KEYLINE_TOKEN_CRYPTO_TLS: 'sometimes' is not true or false");
+        assertProblem(with(base, "KEYLINE_TOKEN_CRYPTO_TLS_CERT", cert.toString()),
+                "KEYLINE_TOKEN_CRYPTO_TLS_CERT: the certificate chain and the private key go together");
+        assertProblem(with(base, "KEYLINE_TOKEN_CRYPTO_TLS_CA", dir.resolve("absent.pem").toString()), "KEYLINE_TOKEN_CRYPTO_TLS_CA:");
+        assertProblem(with(with(base, "KEYLINE_TOKEN_CRYPTO_TLS", "false"), "KEYLINE_TOKEN_CRYPTO_TLS_CA", ca.toString()),
+                "KEYLINE_TOKEN_CRYPTO_TLS: TLS files or server name are set");
+        assertProblem(with(base, "KEYLINE_TOKEN_CRYPTO_TLS", "sometimes"), "KEYLINE_TOKEN_CRYPTO_TLS: 'sometimes' is not true or false");
+    }
+
+    /** fromEnvironment refuses {@code env} with a ConfigException of which one problem starts with {@code problem}. */
+    private static void assertProblem(Map<String, String> env, String problem) {
+        assertThatThrownBy(() -> TokenServerConfig.fromEnvironment(env)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).anySatisfy(x -> assertThat(x).startsWith(problem)));
     }
 }
