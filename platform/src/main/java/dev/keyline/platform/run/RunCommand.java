@@ -66,11 +66,6 @@ abstract class RunCommand implements Callable<Integer> {
                     : "cannot start: " + e.reason() + ": " + e.getMessage()));
             err.flush();
             return e.reason() == IamException.Reason.INVALID_CONFIG ? Keyline.USAGE : Keyline.FAILED;
-        } catch (IllegalArgumentException e) {
-            // The token service reports its configuration problems this way.
-            err.println("error: " + listed(e.getMessage()));
-            err.flush();
-            return Keyline.USAGE;
         } catch (UncheckedIOException e) {
             err.println("error: cannot start: " + e.getMessage() + ": " + e.getCause().getMessage());
             err.flush();
