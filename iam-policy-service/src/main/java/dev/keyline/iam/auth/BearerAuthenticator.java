@@ -17,6 +17,7 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.iam.IamException;
+import dev.keyline.kit.config.ConfigException;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +61,8 @@ public final class BearerAuthenticator {
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512,
             JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
     private static final int MAX_TOKEN_CHARS = 16 * 1024;
+    /** The subject of the service's configuration errors ({@code IamServerConfig.CONFIG_SUBJECT}; auth does not depend on server). */
+    private static final String CONFIG_SUBJECT = "IAM policy service";
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final Optional<SecretBytes> adminToken;
@@ -99,6 +102,8 @@ public final class BearerAuthenticator {
      * Keys from the JWK set at {@code jwksUrl} (http or https), cached for {@code cacheTtl},
      * refreshed ahead of expiry, on an unknown {@code kid} (at most every 10 s) and kept while the
      * URL is unreachable.
+     *
+     * @throws ConfigException naming {@code authJwksUrl} when it is not a URL
      */
     public static BearerAuthenticator fromJwksUrl(URI jwksUrl, String issuer, String audience, Duration cacheTtl, InstantSource clock,
             Optional<SecretBytes> adminToken) {
@@ -108,7 +113,9 @@ public final class BearerAuthenticator {
                     .retrying(true).build();
             return new BearerAuthenticator(keys, issuer, audience, clock, adminToken);
         } catch (MalformedURLException | IllegalArgumentException e) {
-            throw new IamException(IamException.Reason.INVALID_CONFIG, "authJwksUrl: '" + jwksUrl + "' is not a URL", e);
+            ConfigException c = ConfigException.of(CONFIG_SUBJECT, "authJwksUrl: '" + jwksUrl + "' is not a URL");
+            c.initCause(e);
+            throw c;
         }
     }
 

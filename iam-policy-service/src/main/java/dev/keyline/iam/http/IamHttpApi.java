@@ -214,7 +214,7 @@ public final class IamHttpApi {
             case PERMISSION_DENIED -> 403;
             case POLICY_INVALID -> 422;
             case UNAVAILABLE -> 503;
-            case INVALID_CONFIG, INTERNAL -> 500;
+            case INTERNAL -> 500;
         };
     }
 
