@@ -15,7 +15,6 @@ import dev.keyline.iam.authorizer.AuthorizationOutcome;
 import dev.keyline.iam.authorizer.Authorizer;
 import dev.keyline.iam.decision.AuthorizationRequest;
 import dev.keyline.iam.decision.Decision;
-import dev.keyline.iam.health.Health;
 import dev.keyline.iam.health.IamHealth;
 import dev.keyline.iam.metrics.IamMetrics;
 import dev.keyline.iam.policy.PolicySetInfo;
@@ -23,6 +22,7 @@ import dev.keyline.iam.policy.ReloadResult;
 import dev.keyline.iam.signing.BoundDecisionClaims;
 import dev.keyline.iam.signing.Verification;
 import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.RuntimeFlags;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -349,11 +349,7 @@ public final class IamHttpApi {
 
     private void health(Context ctx) {
         Health h = health.check();
-        ObjectNode out = JsonRequests.JSON.createObjectNode();
-        out.put("status", h.status().name());
-        ObjectNode checks = out.putObject("checks");
-        h.checks().forEach((name, c) -> checks.putObject(name).put("status", c.status().name()).put("detail", c.detail()));
-        json(ctx, h.status() == Health.Status.DOWN ? 503 : 200, out);
+        json(ctx, h.httpStatus(), JsonRequests.JSON.valueToTree(h.toJson()));
     }
 
     // ------------------------------------------------------------------------------ helpers
