@@ -75,7 +75,7 @@ public final class BearerAuthenticator {
     private final com.github.benmanes.caffeine.cache.Cache<java.nio.ByteBuffer, Verified> verified =
             com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
 
-    private record Verified(Caller caller, java.time.Instant expires) { }
+    private record Verified(AuthenticatedCaller caller, java.time.Instant expires) { }
 
     public BearerAuthenticator(JWKSource<SecurityContext> keys, String issuer, String audience, InstantSource clock,
             Optional<SecretBytes> adminToken) {
@@ -120,7 +120,7 @@ public final class BearerAuthenticator {
     }
 
     /** The caller behind {@code authorizationHeader}, which must carry {@code scope}. */
-    public Caller authenticate(String authorizationHeader, String scope) {
+    public AuthenticatedCaller authenticate(String authorizationHeader, String scope) {
         if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new IamException(IamException.Reason.UNAUTHENTICATED, "a bearer token is required (Authorization: Bearer <access token>)");
         }
@@ -128,7 +128,7 @@ public final class BearerAuthenticator {
         if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
             throw new IamException(IamException.Reason.UNAUTHENTICATED, "the bearer token is not valid");
         }
-        Caller caller = isAdminToken(token) ? new Caller(ADMIN_TOKEN_CALLER, Set.of(SCOPE_ADMIN)) : verifyOrCached(token);
+        AuthenticatedCaller caller = isAdminToken(token) ? new AuthenticatedCaller(ADMIN_TOKEN_CALLER, Set.of(SCOPE_ADMIN)) : verifyOrCached(token);
         if (!caller.has(scope)) {
             throw new IamException(IamException.Reason.PERMISSION_DENIED, "the token does not grant the scope " + scope);
         }
@@ -148,7 +148,7 @@ public final class BearerAuthenticator {
         }
     }
 
-    private Caller verifyOrCached(String token) {
+    private AuthenticatedCaller verifyOrCached(String token) {
         java.nio.ByteBuffer key;
         try {
             key = java.nio.ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
@@ -208,7 +208,7 @@ public final class BearerAuthenticator {
             scopes.addAll(Arrays.asList(s.trim().split(" +")));
         }
         // exp is required by the claims verifier; the cached entry lives no longer than the token.
-        return new Verified(new Caller(id, scopes), claims.getExpirationTime().toInstant());
+        return new Verified(new AuthenticatedCaller(id, scopes), claims.getExpirationTime().toInstant());
     }
 
     /** Which registered-claim check failed, without echoing any value. */

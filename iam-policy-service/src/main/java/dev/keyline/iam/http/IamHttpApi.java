@@ -10,7 +10,7 @@ import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.iam.IamException;
 import dev.keyline.iam.auth.BearerAuthenticator;
-import dev.keyline.iam.auth.Caller;
+import dev.keyline.iam.auth.AuthenticatedCaller;
 import dev.keyline.iam.authorizer.AuthorizationOutcome;
 import dev.keyline.iam.authorizer.Authorizer;
 import dev.keyline.iam.decision.AuthorizationRequest;
@@ -238,13 +238,13 @@ public final class IamHttpApi {
     // ------------------------------------------------------------------------------ handlers
 
     private void authorize(Context ctx) {
-        Caller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
+        AuthenticatedCaller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
         AuthorizationRequest request = JsonRequests.authorization(JsonRequests.parse(body(ctx)), "");
         json(ctx, 200, decisionJson(authorizer.authorize(request, caller.id())));
     }
 
     private void batch(Context ctx) {
-        Caller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
+        AuthenticatedCaller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
         JsonNode body = JsonRequests.parse(body(ctx));
         JsonNode items = body.get("requests");
         if (items == null || !items.isArray()) {
@@ -400,7 +400,7 @@ public final class IamHttpApi {
     }
 
     /** The authenticated caller of this request, which must hold {@code scope}; 401 or 403 otherwise. */
-    private Caller caller(Context ctx, String scope) {
+    private AuthenticatedCaller caller(Context ctx, String scope) {
         try {
             return auth.authenticate(ctx.header("Authorization"), scope);
         } catch (IamException e) {

@@ -39,7 +39,7 @@ class BearerAuthenticatorTest {
             auth.authenticate("Bearer " + tokens.mint("app", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE);
 
             tokens.rotate();
-            Caller c = auth.authenticate("Bearer " + tokens.mint("app", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE);
+            AuthenticatedCaller c = auth.authenticate("Bearer " + tokens.mint("app", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE);
 
             assertThat(c.id()).isEqualTo("app");
             assertThat(tokens.fetches()).as("refetched on the unknown kid").isEqualTo(2);
