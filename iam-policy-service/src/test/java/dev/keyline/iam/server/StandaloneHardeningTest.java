@@ -120,7 +120,9 @@ class StandaloneHardeningTest {
 
             try (IamServer iam = IamServer.start(IamServerConfig.fromEnvironment(mtls))) {
                 Http http = new Http(iam.baseUrl(), bearer);
-                Http.Response r = pollSigned(http, body);
+                IamFixture.awaitSigningKey(http);
+                Http.Response r = http.post("/v1/authorize", body);
+                assertThat(r.status()).isEqualTo(200);
                 assertThat(r.body().get("allowed").asBoolean()).isTrue();
                 assertThat(r.body().has("signature")).as("signed through the mutual-TLS connection").isTrue();
                 assertThat(http.post("/v1/decisions/verify", r.body()).body().get("valid").asBoolean()).isTrue();
@@ -144,25 +146,5 @@ class StandaloneHardeningTest {
         assertThatThrownBy(() -> IamServerConfig.fromEnvironment(env("KEYLINE_IAM_CRYPTO_AUTH_TOKEN", "kl_x", "KEYLINE_IAM_CRYPTO_TLS_CA",
                 "/nowhere/ca.pem"))).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .anySatisfy(p -> assertThat(p).startsWith("crypto.tlsTrustCertificates")));
-    }
-
-    /** The signing key is provisioned in the background at start: the first decisions may be unsigned. */
-    private static Http.Response pollSigned(Http http, String body) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Http.Response r;
-        do {
-            r = http.post("/v1/authorize", body);
-            assertThat(r.status()).isEqualTo(200);
-            if (r.body().has("signature")) {
-                return r;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        } while (System.nanoTime() < deadline);
-        return r;
     }
 }
