@@ -6,7 +6,9 @@ import java.util.Objects;
 /**
  * The one exception of the IAM policy service's own code, with a closed reason. The HTTP layer maps
  * each reason to a status in exactly one place ({@code http.IamHttpApi}); everything else throws
- * and never formats responses. Messages never contain secrets.
+ * and never formats responses. Messages never contain secrets. Configuration problems are not
+ * among its reasons: they are the kit's {@link dev.keyline.kit.config.ConfigException}, the one
+ * configuration error of all services.
  */
 public final class IamException extends RuntimeException {
     private final Reason reason;
@@ -24,8 +26,6 @@ public final class IamException extends RuntimeException {
         PERMISSION_DENIED,
         /** A policy directory that cannot be loaded; {@link #problems()} lists why (HTTP 422 on reload). */
         POLICY_INVALID,
-        /** The service's settings are invalid; {@link #problems()} lists every problem. */
-        INVALID_CONFIG,
         /** A dependency (crypto service, Redis) is unavailable and nothing can stand in (HTTP 503). */
         UNAVAILABLE,
         /** A bug or an environment failure (HTTP 500). */
@@ -50,7 +50,7 @@ public final class IamException extends RuntimeException {
         return reason;
     }
 
-    /** The individual problems behind {@link Reason#POLICY_INVALID} or {@link Reason#INVALID_CONFIG}; else empty. */
+    /** The individual problems behind {@link Reason#POLICY_INVALID}; else empty. */
     public List<String> problems() {
         return problems;
     }

@@ -17,6 +17,7 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.iam.IamException;
+import dev.keyline.kit.config.ConfigException;
 import java.net.MalformedURLException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +61,8 @@ public final class BearerAuthenticator {
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512,
             JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
     private static final int MAX_TOKEN_CHARS = 16 * 1024;
+    /** The subject of the service's configuration errors ({@code IamServerConfig.CONFIG_SUBJECT}; auth does not depend on server). */
+    private static final String CONFIG_SUBJECT = "IAM policy service";
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final Optional<SecretBytes> adminToken;
@@ -72,7 +75,7 @@ public final class BearerAuthenticator {
     private final com.github.benmanes.caffeine.cache.Cache<java.nio.ByteBuffer, Verified> verified =
             com.github.benmanes.caffeine.cache.Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofMinutes(5)).build();
 
-    private record Verified(Caller caller, java.time.Instant expires) { }
+    private record Verified(AuthenticatedCaller caller, java.time.Instant expires) { }
 
     public BearerAuthenticator(JWKSource<SecurityContext> keys, String issuer, String audience, InstantSource clock,
             Optional<SecretBytes> adminToken) {
@@ -99,6 +102,8 @@ public final class BearerAuthenticator {
      * Keys from the JWK set at {@code jwksUrl} (http or https), cached for {@code cacheTtl},
      * refreshed ahead of expiry, on an unknown {@code kid} (at most every 10 s) and kept while the
      * URL is unreachable.
+     *
+     * @throws ConfigException naming {@code authJwksUrl} when it is not a URL
      */
     public static BearerAuthenticator fromJwksUrl(URI jwksUrl, String issuer, String audience, Duration cacheTtl, InstantSource clock,
             Optional<SecretBytes> adminToken) {
@@ -108,12 +113,14 @@ public final class BearerAuthenticator {
                     .retrying(true).build();
             return new BearerAuthenticator(keys, issuer, audience, clock, adminToken);
         } catch (MalformedURLException | IllegalArgumentException e) {
-            throw new IamException(IamException.Reason.INVALID_CONFIG, "authJwksUrl: '" + jwksUrl + "' is not a URL", e);
+            ConfigException c = ConfigException.of(CONFIG_SUBJECT, "authJwksUrl: '" + jwksUrl + "' is not a URL");
+            c.initCause(e);
+            throw c;
         }
     }
 
     /** The caller behind {@code authorizationHeader}, which must carry {@code scope}. */
-    public Caller authenticate(String authorizationHeader, String scope) {
+    public AuthenticatedCaller authenticate(String authorizationHeader, String scope) {
         if (authorizationHeader == null || !authorizationHeader.regionMatches(true, 0, "Bearer ", 0, 7)) {
             throw new IamException(IamException.Reason.UNAUTHENTICATED, "a bearer token is required (Authorization: Bearer <access token>)");
         }
@@ -121,7 +128,7 @@ public final class BearerAuthenticator {
         if (token.isEmpty() || token.length() > MAX_TOKEN_CHARS) {
             throw new IamException(IamException.Reason.UNAUTHENTICATED, "the bearer token is not valid");
         }
-        Caller caller = isAdminToken(token) ? new Caller(ADMIN_TOKEN_CALLER, Set.of(SCOPE_ADMIN)) : verifyOrCached(token);
+        AuthenticatedCaller caller = isAdminToken(token) ? new AuthenticatedCaller(ADMIN_TOKEN_CALLER, Set.of(SCOPE_ADMIN)) : verifyOrCached(token);
         if (!caller.has(scope)) {
             throw new IamException(IamException.Reason.PERMISSION_DENIED, "the token does not grant the scope " + scope);
         }
@@ -141,7 +148,7 @@ public final class BearerAuthenticator {
         }
     }
 
-    private Caller verifyOrCached(String token) {
+    private AuthenticatedCaller verifyOrCached(String token) {
         java.nio.ByteBuffer key;
         try {
             key = java.nio.ByteBuffer.wrap(MessageDigest.getInstance("SHA-256").digest(token.getBytes(StandardCharsets.UTF_8)));
@@ -201,7 +208,7 @@ public final class BearerAuthenticator {
             scopes.addAll(Arrays.asList(s.trim().split(" +")));
         }
         // exp is required by the claims verifier; the cached entry lives no longer than the token.
-        return new Verified(new Caller(id, scopes), claims.getExpirationTime().toInstant());
+        return new Verified(new AuthenticatedCaller(id, scopes), claims.getExpirationTime().toInstant());
     }
 
     /** Which registered-claim check failed, without echoing any value. */

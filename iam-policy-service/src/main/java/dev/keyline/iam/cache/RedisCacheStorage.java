@@ -17,10 +17,11 @@ import java.util.Optional;
 /**
  * L2 in Redis through Lettuce: one multiplexed connection, keys {@code <prefix><digest>}, values
  * the entry bytes, TTL set with {@code SET ... PX} in the same command (never a separate EXPIRE).
- * Every command has {@code timeout}; a failure is {@code IamException(UNAVAILABLE)}.
+ * Every command has {@code timeout}; a failure is {@code IamException(UNAVAILABLE)}, whose message
+ * names the host, port and prefix (for the log: {@code DecisionCache} falls back to L1, and the
+ * HTTP layer never shows an UNAVAILABLE message to a caller).
  */
 public final class RedisCacheStorage implements CacheStorage {
-    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(RedisCacheStorage.class);
     private final RedisClient client;
     private final StatefulRedisConnection<String, byte[]> connection;
     private final RedisCommands<String, byte[]> commands;
@@ -48,7 +49,7 @@ public final class RedisCacheStorage implements CacheStorage {
         } catch (RedisException e) {
             client.shutdown();
             throw new IamException(IamException.Reason.UNAVAILABLE, "cannot connect to Redis at " + uri.getHost() + ":" + uri.getPort()
-                    + ": " + e.getMessage(), e);
+                    + " (key prefix " + prefix + "): " + e.getMessage(), e);
         }
     }
 
@@ -110,8 +111,8 @@ public final class RedisCacheStorage implements CacheStorage {
     }
 
     private IamException unavailable(String command, RedisException e) {
-        // Lettuce's message names hosts and ports: for the log, not for an HTTP caller.
-        LOG.warn("Redis {} failed: {}", command, e.getMessage());
-        return new IamException(IamException.Reason.UNAVAILABLE, "the decision cache is unavailable (Redis " + command + " failed)", e);
+        // Names the host, port and prefix for the log; the HTTP layer never shows an UNAVAILABLE message to a caller.
+        return new IamException(IamException.Reason.UNAVAILABLE, "the decision cache is unavailable (" + command + " on " + described
+                + " failed): " + e.getMessage(), e);
     }
 }

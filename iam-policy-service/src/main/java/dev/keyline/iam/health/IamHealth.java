@@ -5,13 +5,14 @@ import dev.keyline.crypto.client.HealthStatus;
 import dev.keyline.iam.cache.CacheStorage;
 import dev.keyline.iam.policy.PolicyEngine;
 import dev.keyline.iam.policy.PolicySetInfo;
+import dev.keyline.kit.Health;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 
 /**
- * Computes the service's {@link Health}: {@code policies} (a set is always in force once started),
+ * Computes the service's {@link Health} (the kit's, the same shape as the other services'): {@code policies} (a set is always in force once started),
  * {@code crypto_service} and {@code decision_cache_l2}.
  *
  * <p>The service decides without the crypto service and without L2, so their outage is

@@ -10,12 +10,11 @@ import dev.keyline.crypto.core.CorrelationIds;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.iam.IamException;
 import dev.keyline.iam.auth.BearerAuthenticator;
-import dev.keyline.iam.auth.Caller;
+import dev.keyline.iam.auth.AuthenticatedCaller;
 import dev.keyline.iam.authorizer.AuthorizationOutcome;
 import dev.keyline.iam.authorizer.Authorizer;
 import dev.keyline.iam.decision.AuthorizationRequest;
 import dev.keyline.iam.decision.Decision;
-import dev.keyline.iam.health.Health;
 import dev.keyline.iam.health.IamHealth;
 import dev.keyline.iam.metrics.IamMetrics;
 import dev.keyline.iam.policy.PolicySetInfo;
@@ -23,6 +22,7 @@ import dev.keyline.iam.policy.ReloadResult;
 import dev.keyline.iam.signing.BoundDecisionClaims;
 import dev.keyline.iam.signing.Verification;
 import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.RuntimeFlags;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -177,7 +177,7 @@ public final class IamHttpApi {
             if (e.reason() == IamException.Reason.UNAUTHENTICATED) {
                 ctx.header("WWW-Authenticate", "Bearer realm=\"keyline-iam\", error=\"invalid_token\"");
             }
-            error(ctx, status(e.reason()), e.reason().name(), e.getMessage(), e.problems());
+            json(ctx, status(e.reason()), errorBody(e, correlationId(ctx)));
         });
         app.exception(HttpResponseException.class, (e, ctx) -> error(ctx, e.getStatus(), switch (e.getStatus()) {
             case 404 -> "NOT_FOUND";
@@ -186,10 +186,10 @@ public final class IamHttpApi {
             default -> "HTTP_" + e.getStatus();
         }, e.getStatus() == 413 ? "the request body is larger than " + maxBody(ctx) + " bytes" : e.getMessage(), List.of()));
         app.exception(Exception.class, (e, ctx) -> {
-            LOG.atError().setCause(e).addKeyValue("path", ctx.path()).addKeyValue("correlation_id", ctx.res().getHeader(CORRELATION_HEADER))
+            String cid = correlationId(ctx);
+            LOG.atError().setCause(e).addKeyValue("path", ctx.path()).addKeyValue("correlation_id", cid)
                     .log("unexpected failure answering a request");
-            error(ctx, 500, "INTERNAL", "internal error; see the service log for correlation id " + ctx.res().getHeader(CORRELATION_HEADER),
-                    List.of());
+            json(ctx, 500, errorBody(IamException.Reason.INTERNAL.name(), serverSideMessage(IamException.Reason.INTERNAL, cid), List.of(), cid));
         });
         app.error(404, ctx -> {
             if (ctx.result() == null || !ctx.result().startsWith("{")) {
@@ -205,6 +205,34 @@ public final class IamHttpApi {
         return String.valueOf(ctx.appData(MAX_BODY));
     }
 
+    /**
+     * The JSON error body answering {@code e}: the one place that decides what a caller learns of a
+     * failure. The caller's own errors (a bad request, no or a wrong token, a refused policy set)
+     * carry their message and problems. A failure of this service or of a dependency
+     * ({@code UNAVAILABLE}, {@code INTERNAL}) carries a fixed message per reason and the correlation
+     * id; its own message, which may name Redis hosts, ports and key prefixes or crypto endpoints,
+     * and its cause go to the service log under that id, as the crypto service's {@code GrpcErrors} does.
+     */
+    static ObjectNode errorBody(IamException e, String correlationId) {
+        return switch (e.reason()) {
+            case INVALID_ARGUMENT, PAYLOAD_TOO_LARGE, UNAUTHENTICATED, PERMISSION_DENIED, POLICY_INVALID ->
+                    errorBody(e.reason().name(), e.getMessage(), e.problems(), correlationId);
+            case UNAVAILABLE, INTERNAL -> {
+                (e.reason() == IamException.Reason.INTERNAL ? LOG.atError() : LOG.atWarn()).setCause(e)
+                        .addKeyValue("error_code", e.reason().name()).addKeyValue("correlation_id", correlationId)
+                        .log("answering {} for correlation_id={}: {}", e.reason(), correlationId, e.getMessage());
+                yield errorBody(e.reason().name(), serverSideMessage(e.reason(), correlationId), List.of(), correlationId);
+            }
+        };
+    }
+
+    /** The fixed text a caller gets for a failure on this side, pointing at the log. */
+    private static String serverSideMessage(IamException.Reason reason, String correlationId) {
+        String what = reason == IamException.Reason.UNAVAILABLE ? "a service the IAM policy service depends on is unavailable; try again later"
+                : "internal error";
+        return what + "; details are in the service log under correlation_id=" + correlationId;
+    }
+
     /** The HTTP status of each reason; the only such mapping in the service. */
     static int status(IamException.Reason reason) {
         return switch (reason) {
@@ -214,7 +242,7 @@ public final class IamHttpApi {
             case PERMISSION_DENIED -> 403;
             case POLICY_INVALID -> 422;
             case UNAVAILABLE -> 503;
-            case INVALID_CONFIG, INTERNAL -> 500;
+            case INTERNAL -> 500;
         };
     }
 
@@ -238,13 +266,13 @@ public final class IamHttpApi {
     // ------------------------------------------------------------------------------ handlers
 
     private void authorize(Context ctx) {
-        Caller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
+        AuthenticatedCaller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
         AuthorizationRequest request = JsonRequests.authorization(JsonRequests.parse(body(ctx)), "");
         json(ctx, 200, decisionJson(authorizer.authorize(request, caller.id())));
     }
 
     private void batch(Context ctx) {
-        Caller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
+        AuthenticatedCaller caller = caller(ctx, BearerAuthenticator.SCOPE_AUTHORIZE);
         JsonNode body = JsonRequests.parse(body(ctx));
         JsonNode items = body.get("requests");
         if (items == null || !items.isArray()) {
@@ -349,11 +377,7 @@ public final class IamHttpApi {
 
     private void health(Context ctx) {
         Health h = health.check();
-        ObjectNode out = JsonRequests.JSON.createObjectNode();
-        out.put("status", h.status().name());
-        ObjectNode checks = out.putObject("checks");
-        h.checks().forEach((name, c) -> checks.putObject(name).put("status", c.status().name()).put("detail", c.detail()));
-        json(ctx, h.status() == Health.Status.DOWN ? 503 : 200, out);
+        json(ctx, h.httpStatus(), JsonRequests.JSON.valueToTree(h.toJson()));
     }
 
     // ------------------------------------------------------------------------------ helpers
@@ -404,7 +428,7 @@ public final class IamHttpApi {
     }
 
     /** The authenticated caller of this request, which must hold {@code scope}; 401 or 403 otherwise. */
-    private Caller caller(Context ctx, String scope) {
+    private AuthenticatedCaller caller(Context ctx, String scope) {
         try {
             return auth.authenticate(ctx.header("Authorization"), scope);
         } catch (IamException e) {
@@ -478,6 +502,10 @@ public final class IamHttpApi {
     }
 
     private static void error(Context ctx, int status, String code, String message, List<String> problems) {
+        json(ctx, status, errorBody(code, message, problems, ctx.res().getHeader(CORRELATION_HEADER)));
+    }
+
+    private static ObjectNode errorBody(String code, String message, List<String> problems, String correlationId) {
         ObjectNode n = JsonRequests.JSON.createObjectNode();
         ObjectNode e = n.putObject("error");
         e.put("code", code);
@@ -486,10 +514,19 @@ public final class IamHttpApi {
             ArrayNode p = e.putArray("problems");
             problems.forEach(p::add);
         }
-        String cid = ctx.res().getHeader(CORRELATION_HEADER);
-        if (cid != null) {
-            e.put("correlation_id", cid);
+        if (correlationId != null) {
+            e.put("correlation_id", correlationId);
         }
-        json(ctx, status, n);
+        return n;
+    }
+
+    /** The request's correlation id (set by {@link #in}); a fresh one, echoed back, when the failure came before it. */
+    private static String correlationId(Context ctx) {
+        String cid = ctx.res().getHeader(CORRELATION_HEADER);
+        if (cid == null) {
+            cid = CorrelationIds.newId();
+            ctx.header(CORRELATION_HEADER, cid);
+        }
+        return cid;
     }
 }

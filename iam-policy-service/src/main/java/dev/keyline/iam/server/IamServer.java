@@ -17,7 +17,6 @@ import dev.keyline.iam.cache.CacheStorage;
 import dev.keyline.iam.cache.DecisionCache;
 import dev.keyline.iam.cache.InMemoryCacheStorage;
 import dev.keyline.iam.cache.RedisCacheStorage;
-import dev.keyline.iam.health.Health;
 import dev.keyline.iam.health.IamHealth;
 import dev.keyline.iam.http.IamHttpApi;
 import dev.keyline.iam.metrics.IamMetrics;
@@ -27,7 +26,9 @@ import dev.keyline.iam.policy.PolicyWatcher;
 import dev.keyline.iam.policy.ReloadResult;
 import dev.keyline.iam.signing.DecisionSigner;
 import dev.keyline.kit.AdminToken;
+import dev.keyline.kit.Health;
 import dev.keyline.kit.RuntimeFlags;
+import dev.keyline.kit.config.ConfigException;
 import io.javalin.Javalin;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -84,7 +85,7 @@ public final class IamServer implements AutoCloseable {
         this.config = b.config;
         List<String> problems = config.problems(b.cryptoClient == null);
         if (!problems.isEmpty()) {
-            throw IamServerConfig.invalid(problems);
+            throw new ConfigException(IamServerConfig.CONFIG_SUBJECT, problems);
         }
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         boolean started = false;
@@ -183,8 +184,10 @@ public final class IamServer implements AutoCloseable {
             try {
                 this.http = api.start(config.httpHost(), config.httpPort(), config.maxBodyBytes());
             } catch (RuntimeException e) {
-                throw new IamException(IamException.Reason.INVALID_CONFIG, "cannot listen on " + config.httpHost() + ":" + config.httpPort()
-                        + ": " + e.getMessage(), e);
+                ConfigException c = ConfigException.of(IamServerConfig.CONFIG_SUBJECT, "httpPort: cannot listen on " + config.httpHost() + ":"
+                        + config.httpPort() + ": " + e.getMessage());
+                c.initCause(e);
+                throw c;
             }
             Javalin listening = http;
             opened.push(listening::stop);
@@ -194,8 +197,10 @@ public final class IamServer implements AutoCloseable {
                     opened.push(m::stop);
                     this.management = Optional.of(m);
                 } catch (RuntimeException e) {
-                    throw new IamException(IamException.Reason.INVALID_CONFIG, "cannot listen on " + config.managementHost() + ":"
-                            + config.managementPort() + " (management port): " + e.getMessage(), e);
+                    ConfigException c = ConfigException.of(IamServerConfig.CONFIG_SUBJECT, "managementPort: cannot listen on "
+                            + config.managementHost() + ":" + config.managementPort() + " (management port): " + e.getMessage());
+                    c.initCause(e);
+                    throw c;
                 }
             } else {
                 this.management = Optional.empty();
@@ -286,16 +291,24 @@ public final class IamServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Starts the service on its own from the {@code KEYLINE_*} variables in {@code env}: refuses,
+     * on top of {@link IamServerConfig#fromEnvironment}, what {@link IamServerConfig#standaloneProblems()} lists.
+     *
+     * @throws ConfigException listing every problem of the settings
+     */
+    static IamServer startStandalone(Map<String, String> env) {
+        IamServerConfig config = IamServerConfig.fromEnvironment(env);
+        ConfigException.throwIfAny(IamServerConfig.CONFIG_SUBJECT, config.standaloneProblems());
+        return start(config);
+    }
+
     /** Runs the service from the {@code KEYLINE_*} environment until SIGTERM or Ctrl-C. */
     public static void main(String[] args) throws InterruptedException {
         IamServer server;
         try {
-            IamServerConfig config = IamServerConfig.fromEnvironment(System.getenv());
-            if (!config.standaloneProblems().isEmpty()) {
-                throw IamServerConfig.invalid(config.standaloneProblems());
-            }
-            server = start(config);
-        } catch (IamException e) {
+            server = startStandalone(System.getenv());
+        } catch (ConfigException | IamException e) {
             System.err.println("error: " + e.getMessage());
             System.exit(2);
             return;

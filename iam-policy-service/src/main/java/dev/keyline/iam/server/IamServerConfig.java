@@ -5,23 +5,21 @@ import dev.keyline.crypto.client.ResilienceSettings;
 import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyId;
-import dev.keyline.iam.IamException;
 import dev.keyline.iam.cache.CacheKeys;
 import dev.keyline.iam.cache.CryptoFallback;
+import dev.keyline.kit.config.ConfigException;
+import dev.keyline.kit.config.ConfigReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.function.Function;
+import java.util.Optional;
 
 /**
  * Everything the IAM policy service needs to start. Build it with {@link #defaults(Path)} (then
@@ -74,6 +72,8 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
     public static final Duration DEFAULT_KEY_CACHE_TTL = Duration.ofSeconds(60);
     private static final String KEY_CACHE_TTL = "KEYLINE_IAM_KEY_CACHE_TTL";
     private static final String CRYPTO_PREFIX = "KEYLINE_IAM_CRYPTO_";
+    /** The subject of this service's {@link ConfigException}s. */
+    public static final String CONFIG_SUBJECT = "IAM policy service";
 
     /** Where L2 lives. */
     public enum L2Backend { MEMORY, REDIS, OFF }
@@ -132,117 +132,111 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
 
     /**
      * The configuration the {@code KEYLINE_*} variables in {@code env} describe (unset ones take
-     * their defaults); fails with one {@code INVALID_CONFIG} listing every unreadable value and
+     * their defaults); fails with one {@link ConfigException} listing every unreadable value and
      * every {@link #validate()} problem.
      */
     public static IamServerConfig fromEnvironment(Map<String, String> env) {
-        List<String> problems = new ArrayList<>();
-        Function<String, String> get = k -> {
-            String v = env.get(k);
-            return v == null || v.isBlank() ? null : v.trim();
-        };
-        Path dataDir = Path.of(Objects.requireNonNullElse(get.apply("KEYLINE_DATA_DIR"), "keyline-data"));
+        ConfigReader r = ConfigReader.of(env);
+        Path dataDir = r.path("KEYLINE_DATA_DIR").orElse(Path.of("keyline-data"));
         Builder b = defaults(dataDir);
-        str(get.apply("KEYLINE_IAM_HTTP_HOST"), b::httpHost);
-        str(get.apply("KEYLINE_IAM_MANAGEMENT_HOST"), b::managementHost);
-        num(problems, "KEYLINE_IAM_MANAGEMENT_PORT", get.apply("KEYLINE_IAM_MANAGEMENT_PORT"), v -> b.managementPort((int) v));
-        str(get.apply("KEYLINE_IAM_AUTH_JWKS_URL"), b::authJwksUrl);
-        str(get.apply("KEYLINE_IAM_AUTH_ISSUER"), b::authIssuer);
-        str(get.apply("KEYLINE_IAM_AUTH_AUDIENCE"), b::authAudience);
-        dur(problems, "KEYLINE_IAM_AUTH_JWKS_CACHE_TTL", get.apply("KEYLINE_IAM_AUTH_JWKS_CACHE_TTL"), b::authJwksCacheTtl);
-        dur(problems, "KEYLINE_IAM_DECISION_TTL", get.apply("KEYLINE_IAM_DECISION_TTL"), b::decisionTtl);
-        str(get.apply("KEYLINE_IAM_CRYPTO_TLS_CA"), b::cryptoTlsCa);
-        str(get.apply("KEYLINE_IAM_CRYPTO_TLS_CERT"), b::cryptoTlsCert);
-        str(get.apply("KEYLINE_IAM_CRYPTO_TLS_KEY"), b::cryptoTlsKey);
-        str(get.apply("KEYLINE_IAM_CRYPTO_TLS_SERVER_NAME"), b::cryptoTlsServerName);
+        r.string("KEYLINE_IAM_HTTP_HOST").ifPresent(b::httpHost);
+        // Ports are read as plain integers: validate() owns their ranges (the management port's -1 means off).
+        r.integer("KEYLINE_IAM_HTTP_PORT").ifPresent(b::httpPort);
+        r.string("KEYLINE_IAM_MANAGEMENT_HOST").ifPresent(b::managementHost);
+        r.integer("KEYLINE_IAM_MANAGEMENT_PORT").ifPresent(b::managementPort);
+        r.string("KEYLINE_IAM_AUTH_JWKS_URL").ifPresent(b::authJwksUrl);
+        r.string("KEYLINE_IAM_AUTH_ISSUER").ifPresent(b::authIssuer);
+        r.string("KEYLINE_IAM_AUTH_AUDIENCE").ifPresent(b::authAudience);
+        r.duration("KEYLINE_IAM_AUTH_JWKS_CACHE_TTL").ifPresent(b::authJwksCacheTtl);
+        r.duration("KEYLINE_IAM_DECISION_TTL").ifPresent(b::decisionTtl);
+        r.string("KEYLINE_IAM_CRYPTO_TLS_CA").ifPresent(b::cryptoTlsCa);
+        r.string("KEYLINE_IAM_CRYPTO_TLS_CERT").ifPresent(b::cryptoTlsCert);
+        r.string("KEYLINE_IAM_CRYPTO_TLS_KEY").ifPresent(b::cryptoTlsKey);
+        r.string("KEYLINE_IAM_CRYPTO_TLS_SERVER_NAME").ifPresent(b::cryptoTlsServerName);
         // TLS is on when asked for, or when any TLS file is given (unless explicitly off, which validate() then reports).
-        b.cryptoTls(get.apply("KEYLINE_IAM_CRYPTO_TLS_CA") != null || get.apply("KEYLINE_IAM_CRYPTO_TLS_CERT") != null);
-        bool(problems, "KEYLINE_IAM_CRYPTO_TLS", get.apply("KEYLINE_IAM_CRYPTO_TLS"), b::cryptoTls);
-        bool(problems, "KEYLINE_IAM_ALLOW_ADMIN_TOKEN", get.apply("KEYLINE_IAM_ALLOW_ADMIN_TOKEN"), b::allowAdminToken);
-        num(problems, "KEYLINE_IAM_HTTP_PORT", get.apply("KEYLINE_IAM_HTTP_PORT"), v -> b.httpPort((int) v));
-        num(problems, "KEYLINE_IAM_MAX_BODY_BYTES", get.apply("KEYLINE_IAM_MAX_BODY_BYTES"), b::maxBodyBytes);
-        num(problems, "KEYLINE_IAM_BATCH_MAX_ITEMS", get.apply("KEYLINE_IAM_BATCH_MAX_ITEMS"), v -> b.batchMaxItems((int) v));
-        str(get.apply("KEYLINE_IAM_POLICY_DIR"), v -> b.policyDir(Path.of(v)));
-        bool(problems, "KEYLINE_IAM_POLICY_WATCH", get.apply("KEYLINE_IAM_POLICY_WATCH"), b::watchPolicies);
-        str(get.apply("KEYLINE_IAM_ADMIN_TOKEN"), v -> b.adminToken(SecretBytes.copyOf(v.getBytes(StandardCharsets.UTF_8))));
-        num(problems, "KEYLINE_IAM_CACHE_L1_MAX_ENTRIES", get.apply("KEYLINE_IAM_CACHE_L1_MAX_ENTRIES"), b::l1MaxEntries);
-        dur(problems, "KEYLINE_IAM_CACHE_L1_TTL", get.apply("KEYLINE_IAM_CACHE_L1_TTL"), b::l1Ttl);
-        String l2 = get.apply("KEYLINE_IAM_CACHE_L2");
-        if (l2 != null) {
+        b.cryptoTls(r.bool("KEYLINE_IAM_CRYPTO_TLS",
+                r.string("KEYLINE_IAM_CRYPTO_TLS_CA").isPresent() || r.string("KEYLINE_IAM_CRYPTO_TLS_CERT").isPresent()));
+        r.bool("KEYLINE_IAM_ALLOW_ADMIN_TOKEN").ifPresent(b::allowAdminToken);
+        b.maxBodyBytes(r.longValue("KEYLINE_IAM_MAX_BODY_BYTES", b.maxBodyBytes));
+        r.integer("KEYLINE_IAM_BATCH_MAX_ITEMS").ifPresent(b::batchMaxItems);
+        r.path("KEYLINE_IAM_POLICY_DIR").ifPresent(b::policyDir);
+        r.bool("KEYLINE_IAM_POLICY_WATCH").ifPresent(b::watchPolicies);
+        r.secret("KEYLINE_IAM_ADMIN_TOKEN").ifPresent(v -> b.adminToken(SecretBytes.copyOf(v.getBytes(StandardCharsets.UTF_8))));
+        b.l1MaxEntries(r.longValue("KEYLINE_IAM_CACHE_L1_MAX_ENTRIES", b.l1MaxEntries));
+        r.duration("KEYLINE_IAM_CACHE_L1_TTL").ifPresent(b::l1Ttl);
+        r.enumValue("KEYLINE_IAM_CACHE_L2", L2Backend.class).ifPresent(b::l2Backend);
+        r.duration("KEYLINE_IAM_CACHE_L2_TTL").ifPresent(b::l2Ttl);
+        b.l2MemoryMaxEntries(r.longValue("KEYLINE_IAM_CACHE_L2_MAX_ENTRIES", b.l2MemoryMaxEntries));
+        r.string("KEYLINE_IAM_REDIS_URL").ifPresent(b::redisUrl);
+        r.string("KEYLINE_IAM_REDIS_KEY_PREFIX").ifPresent(b::redisKeyPrefix);
+        r.duration("KEYLINE_IAM_REDIS_TIMEOUT").ifPresent(b::redisTimeout);
+        r.bool("KEYLINE_IAM_CACHE_ENCRYPTION").ifPresent(b::cacheEncryption);
+        r.string("KEYLINE_IAM_CRYPTO_FALLBACK").ifPresent(v -> {
             try {
-                b.l2Backend(L2Backend.valueOf(l2.toUpperCase(Locale.ROOT)));
+                b.cryptoFallback(CryptoFallback.parse(v));
             } catch (IllegalArgumentException e) {
-                problems.add("KEYLINE_IAM_CACHE_L2: must be memory, redis or off, not '" + l2 + "'");
+                r.problem("KEYLINE_IAM_CRYPTO_FALLBACK", e.getMessage());
             }
+        });
+        r.base64Secret("KEYLINE_IAM_CACHE_HMAC_KEY").ifPresent(k -> b.cacheHmacKey(SecretBytes.wrap(k)));
+        r.bool("KEYLINE_IAM_CRYPTO_ENABLED").ifPresent(b::cryptoEnabled);
+        List<String> endpoints = r.list("KEYLINE_IAM_CRYPTO_ENDPOINT", List.of());
+        if (!endpoints.isEmpty()) {
+            b.cryptoEndpoints(endpoints);
         }
-        dur(problems, "KEYLINE_IAM_CACHE_L2_TTL", get.apply("KEYLINE_IAM_CACHE_L2_TTL"), b::l2Ttl);
-        num(problems, "KEYLINE_IAM_CACHE_L2_MAX_ENTRIES", get.apply("KEYLINE_IAM_CACHE_L2_MAX_ENTRIES"), b::l2MemoryMaxEntries);
-        str(get.apply("KEYLINE_IAM_REDIS_URL"), b::redisUrl);
-        str(get.apply("KEYLINE_IAM_REDIS_KEY_PREFIX"), b::redisKeyPrefix);
-        dur(problems, "KEYLINE_IAM_REDIS_TIMEOUT", get.apply("KEYLINE_IAM_REDIS_TIMEOUT"), b::redisTimeout);
-        bool(problems, "KEYLINE_IAM_CACHE_ENCRYPTION", get.apply("KEYLINE_IAM_CACHE_ENCRYPTION"), b::cacheEncryption);
-        String fb = get.apply("KEYLINE_IAM_CRYPTO_FALLBACK");
-        if (fb != null) {
-            try {
-                b.cryptoFallback(CryptoFallback.parse(fb));
-            } catch (IllegalArgumentException e) {
-                problems.add("KEYLINE_IAM_CRYPTO_FALLBACK: " + e.getMessage());
-            }
-        }
-        String hmac = get.apply("KEYLINE_IAM_CACHE_HMAC_KEY");
-        if (hmac != null) {
-            try {
-                b.cacheHmacKey(SecretBytes.wrap(Base64.getDecoder().decode(hmac)));
-            } catch (IllegalArgumentException e) {
-                // Never echo the value: it is a secret.
-                problems.add("KEYLINE_IAM_CACHE_HMAC_KEY: is not base64");
-            }
-        }
-        bool(problems, "KEYLINE_IAM_CRYPTO_ENABLED", get.apply("KEYLINE_IAM_CRYPTO_ENABLED"), b::cryptoEnabled);
-        str(get.apply("KEYLINE_IAM_CRYPTO_ENDPOINT"), v -> b.cryptoEndpoints(Arrays.stream(v.split(",")).map(String::trim)
-                .filter(s -> !s.isEmpty()).toList()));
-        String token = get.apply("KEYLINE_IAM_CRYPTO_AUTH_TOKEN");
-        String tokenFile = get.apply("KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE");
-        if (token != null && tokenFile != null) {
-            problems.add("KEYLINE_IAM_CRYPTO_AUTH_TOKEN: set it or KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE, not both");
-        } else if (token != null) {
-            b.cryptoToken(SecretBytes.copyOf(token.getBytes(StandardCharsets.UTF_8)));
+        cryptoToken(r, dataDir, b);
+        r.duration("KEYLINE_IAM_CRYPTO_TIMEOUT").ifPresent(b::cryptoTimeout);
+        r.string("KEYLINE_IAM_ENCRYPTION_KEY_ID").ifPresent(b::encryptionKeyId);
+        r.string("KEYLINE_IAM_SIGNING_KEY_ID").ifPresent(b::signingKeyId);
+        r.bool("KEYLINE_IAM_DECISION_SIGNING").ifPresent(b::decisionSigning);
+        r.bool("KEYLINE_IAM_PROVISION_KEYS").ifPresent(b::provisionKeys);
+        r.duration(KEY_CACHE_TTL).ifPresent(b::keyCacheTtl);
+        List<String> resilienceProblems = new ArrayList<>();
+        b.cryptoResilience(ResilienceSettings.fromEnvironment(CRYPTO_PREFIX, k -> r.string(k).orElse(null), resilienceProblems));
+        resilienceProblems.forEach(r::problem);
+        IamServerConfig config = b.build();
+        config.validate().forEach(r::problem);
+        r.throwIfInvalid(CONFIG_SUBJECT);
+        return config;
+    }
+
+    /**
+     * The crypto service token: {@code KEYLINE_IAM_CRYPTO_AUTH_TOKEN}, or the file
+     * {@code KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE} names, or (like the token service) the crypto
+     * service's admin token in the data directory, the development default. Marks the token as the
+     * admin token when it came from a file named {@code admin.token} or equals
+     * {@code $dataDir/admin.token}: a standalone service refuses it unless
+     * {@code KEYLINE_IAM_ALLOW_ADMIN_TOKEN} (see {@link #standaloneProblems()}).
+     */
+    private static void cryptoToken(ConfigReader r, Path dataDir, Builder b) {
+        Optional<String> token = r.secret("KEYLINE_IAM_CRYPTO_AUTH_TOKEN");
+        Optional<Path> tokenFile = r.path("KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE");
+        Path adminTokenFile = dataDir.resolve("admin.token");
+        if (token.isPresent() && tokenFile.isPresent()) {
+            r.problem("KEYLINE_IAM_CRYPTO_AUTH_TOKEN", "set it or KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE, not both");
+        } else if (token.isPresent()) {
+            b.cryptoToken(token.get());
         } else {
-            // Like the token service: the crypto service's admin token is the development default
-            // (a standalone service refuses it unless KEYLINE_IAM_ALLOW_ADMIN_TOKEN, see standaloneProblems()).
-            Path file = tokenFile != null ? Path.of(tokenFile) : dataDir.resolve("admin.token");
-            if (tokenFile != null || Files.isReadable(file)) {
+            Path file = tokenFile.orElse(adminTokenFile);
+            if (tokenFile.isPresent() || Files.isReadable(file)) {
                 try {
-                    b.cryptoToken(SecretBytes.copyOf(Files.readString(file).trim().getBytes(StandardCharsets.UTF_8)));
+                    b.cryptoToken(Files.readString(file).trim());
                     if (file.getFileName() != null && file.getFileName().toString().equals("admin.token")) {
                         b.cryptoTokenIsAdmin(true);
                     }
                 } catch (IOException e) {
-                    problems.add("KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE: cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
+                    r.problem("KEYLINE_IAM_CRYPTO_AUTH_TOKEN_FILE", "cannot read " + file + " (" + e.getClass().getSimpleName() + ")");
                 }
             }
         }
-        if (!b.cryptoTokenIsAdmin && b.cryptoToken.size() > 0 && Files.isReadable(dataDir.resolve("admin.token"))) {
+        if (!b.cryptoTokenIsAdmin && b.cryptoToken.size() > 0 && Files.isReadable(adminTokenFile)) {
             try {
-                SecretBytes admin = SecretBytes.copyOf(Files.readString(dataDir.resolve("admin.token")).trim().getBytes(StandardCharsets.UTF_8));
+                SecretBytes admin = SecretBytes.copyOf(Files.readString(adminTokenFile).trim().getBytes(StandardCharsets.UTF_8));
                 b.cryptoTokenIsAdmin(admin.size() > 0 && admin.equals(b.cryptoToken));
             } catch (IOException e) {
                 // Unreadable: it cannot be compared, and the token in use was read elsewhere.
             }
         }
-        dur(problems, "KEYLINE_IAM_CRYPTO_TIMEOUT", get.apply("KEYLINE_IAM_CRYPTO_TIMEOUT"), b::cryptoTimeout);
-        str(get.apply("KEYLINE_IAM_ENCRYPTION_KEY_ID"), b::encryptionKeyId);
-        str(get.apply("KEYLINE_IAM_SIGNING_KEY_ID"), b::signingKeyId);
-        bool(problems, "KEYLINE_IAM_DECISION_SIGNING", get.apply("KEYLINE_IAM_DECISION_SIGNING"), b::decisionSigning);
-        bool(problems, "KEYLINE_IAM_PROVISION_KEYS", get.apply("KEYLINE_IAM_PROVISION_KEYS"), b::provisionKeys);
-        dur(problems, KEY_CACHE_TTL, get.apply(KEY_CACHE_TTL), b::keyCacheTtl);
-        b.cryptoResilience(ResilienceSettings.fromEnvironment(CRYPTO_PREFIX, get, problems));
-        IamServerConfig config = b.build();
-        problems.addAll(config.validate());
-        if (!problems.isEmpty()) {
-            throw invalid(problems);
-        }
-        return config;
     }
 
     /** Every problem of this configuration, each {@code "setting: what is wrong"}; empty when valid. */
@@ -365,11 +359,6 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         }
     }
 
-    static IamException invalid(List<String> problems) {
-        return new IamException(IamException.Reason.INVALID_CONFIG, "invalid IAM policy service configuration (" + problems.size() + " problem"
-                + (problems.size() == 1 ? "" : "s") + "): " + String.join("; ", problems), problems, null);
-    }
-
     @Override
     public String toString() {
         return "IamServerConfig[http=" + httpHost + ":" + httpPort + ", policyDir=" + policyDir + ", watch=" + watchPolicies + ", l1="
@@ -391,42 +380,6 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
             KeyId.parse(text);
         } catch (CryptoException | IllegalArgumentException e) {
             p.add(field + ": '" + text + "' is not namespace/id or namespace/id/version");
-        }
-    }
-
-    private static void str(String v, java.util.function.Consumer<String> set) {
-        if (v != null) {
-            set.accept(v);
-        }
-    }
-
-    private static void num(List<String> p, String name, String v, java.util.function.LongConsumer set) {
-        if (v != null) {
-            try {
-                set.accept(Long.parseLong(v));
-            } catch (NumberFormatException e) {
-                p.add(name + ": '" + v + "' is not an integer");
-            }
-        }
-    }
-
-    private static void bool(List<String> p, String name, String v, java.util.function.Consumer<Boolean> set) {
-        if (v != null) {
-            switch (v.toLowerCase(Locale.ROOT)) {
-                case "true", "1", "yes", "on" -> set.accept(true);
-                case "false", "0", "no", "off" -> set.accept(false);
-                default -> p.add(name + ": '" + v + "' is not true or false");
-            }
-        }
-    }
-
-    private static void dur(List<String> p, String name, String v, java.util.function.Consumer<Duration> set) {
-        if (v != null) {
-            try {
-                set.accept(Duration.parse(v));
-            } catch (DateTimeParseException e) {
-                p.add(name + ": '" + v + "' is not an ISO-8601 duration such as PT30S");
-            }
         }
     }
 

@@ -276,13 +276,9 @@ public final class DecisionSigner {
             case KEY_STATE_INVALID -> invalid("KEY_STATE_INVALID", "the key version may no longer verify");
             case KEY_NOT_FOUND, ALGORITHM_MISMATCH, INVALID_ARGUMENT, SIGNATURE_INVALID -> invalid("SIGNATURE_INVALID",
                     "unknown key version or not a signing key");
-            default -> {
-                // The client's detail (endpoints, causes) goes to the log, not to an HTTP caller.
-                LOG.atWarn().addKeyValue("error_code", e.reason().name()).addKeyValue("correlation_id", e.correlationId())
-                        .log("cannot verify a decision: {}", e.getMessage());
-                throw new IamException(IamException.Reason.UNAVAILABLE, "cannot verify now: the crypto service is unavailable ("
-                        + e.reason() + ")", e);
-            }
+            // The client's detail (endpoints, causes) is for the log: the HTTP layer answers a generic message and logs this one.
+            default -> throw new IamException(IamException.Reason.UNAVAILABLE, "cannot verify now: the crypto service is unavailable ("
+                    + e.reason() + "): " + e.getMessage(), e);
         };
     }
 
@@ -312,9 +308,8 @@ public final class DecisionSigner {
             if (FallbackHandler.eligible(e) && last != null) {
                 return last;
             }
-            LOG.atWarn().addKeyValue("error_code", e.reason().name()).addKeyValue("correlation_id", e.correlationId())
-                    .log("cannot list the decision-signing keys: {}", e.getMessage());
-            throw new IamException(IamException.Reason.UNAVAILABLE, "cannot list the decision-signing keys now (" + e.reason() + ")", e);
+            throw new IamException(IamException.Reason.UNAVAILABLE, "cannot list the decision-signing keys now (" + e.reason() + "): "
+                    + e.getMessage(), e);
         }
     }
 }

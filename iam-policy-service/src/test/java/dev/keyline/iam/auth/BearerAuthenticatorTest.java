@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyline.iam.IamException;
 import dev.keyline.iam.testing.Tokens;
+import dev.keyline.kit.config.ConfigException;
 import java.net.URI;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -38,7 +39,7 @@ class BearerAuthenticatorTest {
             auth.authenticate("Bearer " + tokens.mint("app", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE);
 
             tokens.rotate();
-            Caller c = auth.authenticate("Bearer " + tokens.mint("app", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE);
+            AuthenticatedCaller c = auth.authenticate("Bearer " + tokens.mint("app", "iam:authorize"), BearerAuthenticator.SCOPE_AUTHORIZE);
 
             assertThat(c.id()).isEqualTo("app");
             assertThat(tokens.fetches()).as("refetched on the unknown kid").isEqualTo(2);
@@ -54,6 +55,15 @@ class BearerAuthenticatorTest {
 
         assertThatThrownBy(() -> auth.authenticate("Bearer " + token, BearerAuthenticator.SCOPE_AUTHORIZE))
                 .isInstanceOfSatisfying(IamException.class, e -> assertThat(e.reason()).isEqualTo(IamException.Reason.UNAVAILABLE));
+    }
+
+    @Test
+    void fromJwksUrl_notAUrl_failsWithAConfigExceptionNamingAuthJwksUrl() {
+        assertThatThrownBy(() -> BearerAuthenticator.fromJwksUrl(URI.create("urn:keyline:jwks"), Tokens.ISSUER, Tokens.AUDIENCE,
+                Duration.ofMinutes(5), InstantSource.system(), Optional.empty())).isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.subject()).isEqualTo("IAM policy service");
+                    assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p).startsWith("authJwksUrl: 'urn:keyline:jwks'"));
+                });
     }
 
     /**

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The unauthenticated /health says how things are, never where they are (hosts, ports, Redis prefixes). */
+/** The unauthenticated /health says how things are, never where they are (hosts, ports, Redis prefixes); error bodies: http.ErrorDisclosureTest. */
 class HealthDisclosureTest {
     @TempDir
     Path dir;

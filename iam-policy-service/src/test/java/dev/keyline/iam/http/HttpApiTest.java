@@ -284,6 +284,15 @@ class HttpApiTest {
         assertThat(health.body().get("status").asText()).isEqualTo("UP");
         assertThat(health.body().at("/checks/crypto_service/status").asText()).isEqualTo("UP");
         assertThat(health.body().at("/checks/decision_cache_l2/status").asText()).isEqualTo("UP");
+        // The kit's Health, same JSON shape as before: status, and checks of exactly {status, detail}, in report order.
+        assertThat(health.body().properties()).extracting(java.util.Map.Entry::getKey).containsExactly("status", "checks");
+        assertThat(health.body().get("checks").properties()).extracting(java.util.Map.Entry::getKey)
+                .containsExactly("policies", "crypto_service", "decision_cache_l2");
+        health.body().get("checks").forEach(c -> {
+            assertThat(c.properties()).extracting(java.util.Map.Entry::getKey).containsExactly("status", "detail");
+            assertThat(c.get("detail").asText()).isNotBlank();
+        });
+        assertThat(f.iam.health().httpStatus()).isEqualTo(200);
         assertThat(metrics.raw()).contains("keyline_iam_crypto_sign_total{status=\"success\"}", "keyline_iam_crypto_encrypt_total{status=\"success\"}",
                 "keyline_iam_crypto_latency_seconds_bucket", "keyline_iam_cache_requests_total{level=\"l1\",result=\"miss\"}",
                 "keyline_iam_decisions_total{cached=\"false\",outcome=\"allow\"}", "keyline_iam_decision_latency_seconds_count");

@@ -4,9 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyline.crypto.core.SecretBytes;
-import dev.keyline.iam.IamException;
 import dev.keyline.iam.cache.CryptoFallback;
 import dev.keyline.iam.testing.PolicyDirs;
+import dev.keyline.kit.config.ConfigException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -61,14 +63,47 @@ class IamServerConfigTest {
     }
 
     @Test
-    void start_invalidConfiguration_failsWithInvalidConfigListingTheProblems() {
+    void start_invalidConfiguration_failsWithAConfigExceptionListingTheProblems() {
         IamServerConfig c = valid().batchMaxItems(0).httpPort(-1).build();
 
-        assertThatThrownBy(() -> IamServer.start(c)).isInstanceOfSatisfying(IamException.class, e -> {
-            assertThat(e.reason()).isEqualTo(IamException.Reason.INVALID_CONFIG);
+        assertThatThrownBy(() -> IamServer.start(c)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.subject()).isEqualTo("IAM policy service");
             assertThat(e.problems()).hasSize(2);
+            assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("batchMaxItems:"));
+            assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("httpPort:"));
             assertThat(e.getMessage()).contains("2 problems").contains("batchMaxItems").contains("httpPort");
         });
+    }
+
+    @Test
+    void start_httpPortTaken_failsWithAConfigExceptionNamingHttpPort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            IamServerConfig c = local().httpPort(taken.getLocalPort()).managementPort(-1).build();
+
+            assertThatThrownBy(() -> IamServer.start(c)).isInstanceOfSatisfying(ConfigException.class, e -> {
+                assertThat(e.subject()).isEqualTo("IAM policy service");
+                assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p)
+                        .startsWith("httpPort: cannot listen on 127.0.0.1:" + taken.getLocalPort()));
+            });
+        }
+    }
+
+    @Test
+    void start_managementPortTaken_failsWithAConfigExceptionNamingManagementPort() throws Exception {
+        try (ServerSocket taken = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            IamServerConfig c = local().httpPort(0).managementPort(taken.getLocalPort()).build();
+
+            assertThatThrownBy(() -> IamServer.start(c)).isInstanceOfSatisfying(ConfigException.class, e -> {
+                assertThat(e.subject()).isEqualTo("IAM policy service");
+                assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p)
+                        .startsWith("managementPort: cannot listen on 127.0.0.1:" + taken.getLocalPort() + " (management port)"));
+            });
+        }
+    }
+
+    /** A configuration that starts without the crypto service, Redis or a token service. */
+    private IamServerConfig.Builder local() {
+        return valid().cryptoEnabled(false).cacheEncryption(false).decisionSigning(false).watchPolicies(false);
     }
 
     @Test
@@ -133,8 +168,8 @@ class IamServerConfigTest {
                 "KEYLINE_IAM_CACHE_L1_TTL", "30s", "KEYLINE_IAM_CACHE_L2", "disk", "KEYLINE_IAM_CRYPTO_FALLBACK", "maybe",
                 "KEYLINE_IAM_POLICY_WATCH", "sometimes", "KEYLINE_IAM_CACHE_HMAC_KEY", "%%%secret%%%");
 
-        assertThatThrownBy(() -> IamServerConfig.fromEnvironment(env)).isInstanceOfSatisfying(IamException.class, e -> {
-            assertThat(e.reason()).isEqualTo(IamException.Reason.INVALID_CONFIG);
+        assertThatThrownBy(() -> IamServerConfig.fromEnvironment(env)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.subject()).isEqualTo("IAM policy service");
             assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("KEYLINE_IAM_HTTP_PORT:"));
             assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("KEYLINE_IAM_CACHE_L1_TTL:"));
             assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("KEYLINE_IAM_CACHE_L2:"));
@@ -182,8 +217,8 @@ class IamServerConfigTest {
         Map<String, String> env = new HashMap<>(Map.of("KEYLINE_DATA_DIR", tmp.toString(), "KEYLINE_IAM_POLICY_DIR", PolicyDirs.demo(tmp).toString(),
                 "KEYLINE_IAM_CRYPTO_AUTH_TOKEN", "kl_test-token", "KEYLINE_IAM_KEY_CACHE_TTL", "P2D", "KEYLINE_IAM_CRYPTO_RATE_LIMIT", "-5",
                 "KEYLINE_IAM_CRYPTO_CIRCUIT_MIN_CALLS", "100", "KEYLINE_IAM_CRYPTO_RETRY_INITIAL_BACKOFF", "quick"));
-        assertThatThrownBy(() -> IamServerConfig.fromEnvironment(env)).isInstanceOfSatisfying(IamException.class, e -> {
-            assertThat(e.reason()).isEqualTo(IamException.Reason.INVALID_CONFIG);
+        assertThatThrownBy(() -> IamServerConfig.fromEnvironment(env)).isInstanceOfSatisfying(ConfigException.class, e -> {
+            assertThat(e.subject()).isEqualTo("IAM policy service");
             assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("keyCacheTtl: must be positive and at most PT24H"));
             assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("KEYLINE_IAM_CRYPTO_RATE_LIMIT: must be 0 (off) or positive"));
             assertThat(e.problems()).anySatisfy(p -> assertThat(p).startsWith("KEYLINE_IAM_CRYPTO_CIRCUIT_MIN_CALLS: must not exceed"));

@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyline.iam.testing.IamFixture;
 import dev.keyline.testsupport.CryptoServiceFixture;
-import dev.keyline.iam.IamException;
 import dev.keyline.iam.testing.Http;
 import dev.keyline.iam.testing.PolicyDirs;
 import dev.keyline.iam.testing.Tokens;
+import dev.keyline.kit.config.ConfigException;
 import dev.keyline.testing.TestPki;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -64,6 +64,19 @@ class StandaloneHardeningTest {
     }
 
     @Test
+    void startStandalone_cryptoTokenIsTheAdminToken_failsWithAConfigExceptionNamingTheToken() throws IOException {
+        Files.writeString(tmp.resolve("admin.token"), "kl_admin-token-value\n");
+
+        assertThatThrownBy(() -> IamServer.startStandalone(env("KEYLINE_IAM_HTTP_PORT", "0", "KEYLINE_IAM_MANAGEMENT_PORT", "-1")))
+                .isInstanceOfSatisfying(ConfigException.class, e -> {
+                    assertThat(e.subject()).isEqualTo("IAM policy service");
+                    assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p)
+                            .startsWith("KEYLINE_IAM_CRYPTO_AUTH_TOKEN: is the crypto service's admin token"));
+                    assertThat(e.getMessage()).doesNotContain("kl_admin-token-value");
+                });
+    }
+
+    @Test
     void fromEnvironment_managementAndAuthSettings_areRead() {
         IamServerConfig c = IamServerConfig.fromEnvironment(env("KEYLINE_IAM_MANAGEMENT_HOST", "127.0.0.2", "KEYLINE_IAM_MANAGEMENT_PORT", "9999",
                 "KEYLINE_IAM_AUTH_JWKS_URL", "https://tokens.example/.well-known/jwks.json", "KEYLINE_IAM_AUTH_ISSUER", "https://tokens.example",
@@ -82,7 +95,7 @@ class StandaloneHardeningTest {
         assertThat(defaults.managementPort()).isEqualTo(9181);
         assertThat(defaults.authAudience()).isEqualTo("keyline-iam");
         assertThatThrownBy(() -> IamServerConfig.fromEnvironment(env("KEYLINE_IAM_CRYPTO_AUTH_TOKEN", "kl_x", "KEYLINE_IAM_AUTH_JWKS_URL", "ftp://x",
-                "KEYLINE_IAM_MANAGEMENT_PORT", "-7"))).isInstanceOfSatisfying(IamException.class, e -> assertThat(e.problems())
+                "KEYLINE_IAM_MANAGEMENT_PORT", "-7"))).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .anySatisfy(p -> assertThat(p).startsWith("authJwksUrl:")).anySatisfy(p -> assertThat(p).startsWith("managementPort:")));
     }
 
@@ -107,7 +120,9 @@ class StandaloneHardeningTest {
 
             try (IamServer iam = IamServer.start(IamServerConfig.fromEnvironment(mtls))) {
                 Http http = new Http(iam.baseUrl(), bearer);
-                Http.Response r = pollSigned(http, body);
+                IamFixture.awaitSigningKey(http);
+                Http.Response r = http.post("/v1/authorize", body);
+                assertThat(r.status()).isEqualTo(200);
                 assertThat(r.body().get("allowed").asBoolean()).isTrue();
                 assertThat(r.body().has("signature")).as("signed through the mutual-TLS connection").isTrue();
                 assertThat(http.post("/v1/decisions/verify", r.body()).body().get("valid").asBoolean()).isTrue();
@@ -126,30 +141,10 @@ class StandaloneHardeningTest {
     @Test
     void validate_tlsFilesWithTlsOff_isAProblem() {
         assertThatThrownBy(() -> IamServerConfig.fromEnvironment(env("KEYLINE_IAM_CRYPTO_AUTH_TOKEN", "kl_x", "KEYLINE_IAM_CRYPTO_TLS", "false",
-                "KEYLINE_IAM_CRYPTO_TLS_CA", "/nowhere/ca.pem"))).isInstanceOfSatisfying(IamException.class, e -> assertThat(e.problems())
+                "KEYLINE_IAM_CRYPTO_TLS_CA", "/nowhere/ca.pem"))).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .anySatisfy(p -> assertThat(p).startsWith("cryptoTls:")));
         assertThatThrownBy(() -> IamServerConfig.fromEnvironment(env("KEYLINE_IAM_CRYPTO_AUTH_TOKEN", "kl_x", "KEYLINE_IAM_CRYPTO_TLS_CA",
-                "/nowhere/ca.pem"))).isInstanceOfSatisfying(IamException.class, e -> assertThat(e.problems())
+                "/nowhere/ca.pem"))).isInstanceOfSatisfying(ConfigException.class, e -> assertThat(e.problems())
                         .anySatisfy(p -> assertThat(p).startsWith("crypto.tlsTrustCertificates")));
-    }
-
-    /** The signing key is provisioned in the background at start: the first decisions may be unsigned. */
-    private static Http.Response pollSigned(Http http, String body) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        Http.Response r;
-        do {
-            r = http.post("/v1/authorize", body);
-            assertThat(r.status()).isEqualTo(200);
-            if (r.body().has("signature")) {
-                return r;
-            }
-            try {
-                Thread.sleep(100);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        } while (System.nanoTime() < deadline);
-        return r;
     }
 }

@@ -28,6 +28,9 @@ public final class IamFixture implements AutoCloseable {
     /** The client id of {@link #http}'s token. */
     public static final String CALLER = "test-app";
 
+    private static final Duration PROVISIONING_LIMIT = Duration.ofSeconds(30);
+    private static final Duration POLL_EVERY = Duration.ofMillis(100);
+
     public final CryptoServiceFixture crypto;
     public final Redis redis;
     public final Tokens tokens;
@@ -79,6 +82,36 @@ public final class IamFixture implements AutoCloseable {
                 .authToken(iamToken(crypto)).timeout(Duration.ofSeconds(5)).encryptionKeyId("iam/decision-cache")
                 .signingKeyId("iam/decision-signing").callerHasFallback(true).envelopeContext("keyline-iam-decision-cache").build())
                 .meterRegistry(new SimpleMeterRegistry()).build();
+    }
+
+    /**
+     * Waits until the service {@code http} calls has its decision-signing key: {@code GET
+     * /v1/decisions/jwks} lists one or more. A fresh service creates its keys at start, and keeps
+     * trying in the background while the crypto service does not answer (or not yet over TLS), so
+     * its first decisions may be unsigned. Polls every 100 ms for at most 30 s, then fails.
+     *
+     * @return how many keys the JWK set lists
+     */
+    public static int awaitSigningKey(Http http) {
+        long deadline = System.nanoTime() + PROVISIONING_LIMIT.toNanos();
+        while (true) {
+            Http.Response r = http.get("/v1/decisions/jwks");
+            int keys = r.status() == 200 ? r.body().path("keys").size() : 0;
+            if (keys > 0) {
+                return keys;
+            }
+            if (System.nanoTime() - deadline > 0) {
+                throw new AssertionError("the decision-signing key was not provisioned within " + PROVISIONING_LIMIT + "; last answer "
+                        + r.status() + " " + r.raw());
+            }
+            try {
+                // A pause between polls of the condition above, not a wait standing in for it.
+                Thread.sleep(POLL_EVERY);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError("interrupted while waiting for the decision-signing key", e);
+            }
+        }
     }
 
     /** Test defaults: free port, no watcher, Redis L2 under {@code prefix}, encryption and signing on, a random HMAC key. */
