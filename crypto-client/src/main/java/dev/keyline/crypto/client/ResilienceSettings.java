@@ -1,10 +1,10 @@
 package dev.keyline.crypto.client;
 
 import java.time.Duration;
-import java.time.format.DateTimeParseException;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
@@ -49,24 +49,28 @@ public record ResilienceSettings(int rateLimit, Duration rateLimitPeriod, float 
 
     /**
      * The settings the {@code prefix*} variables describe, each unset one at its
-     * {@link #SERVICE_DEFAULTS} value; a value that does not parse is added to {@code problems}
-     * (naming the variable) and its default kept.
+     * {@link #SERVICE_DEFAULTS} value. Parsing is the caller's (the services pass their settings
+     * parser's typed getters, which report a value that does not parse and return empty), so these
+     * variables read exactly like every other setting.
      *
-     * @param get the value of a variable, or null when unset
+     * @param integers an integer variable's value, empty when unset or not an integer
+     * @param decimals a decimal variable's value, empty when unset or not a number
+     * @param durations a duration variable's value, empty when unset or not a duration
      */
-    public static ResilienceSettings fromEnvironment(String prefix, Function<String, String> get, List<String> problems) {
+    public static ResilienceSettings read(String prefix, Function<String, Optional<Integer>> integers,
+            Function<String, Optional<Double>> decimals, Function<String, Optional<Duration>> durations) {
         ResilienceSettings d = SERVICE_DEFAULTS;
         return new ResilienceSettings(
-                integer(prefix + "RATE_LIMIT", get, problems, d.rateLimit),
-                duration(prefix + "RATE_LIMIT_PERIOD", get, problems, d.rateLimitPeriod),
-                (float) decimal(prefix + "CIRCUIT_FAILURE_RATE", get, problems, d.circuitFailureRate),
-                integer(prefix + "CIRCUIT_WINDOW", get, problems, d.circuitWindow),
-                integer(prefix + "CIRCUIT_MIN_CALLS", get, problems, d.circuitMinCalls),
-                duration(prefix + "CIRCUIT_OPEN_WAIT", get, problems, d.circuitOpenWait),
-                integer(prefix + "CIRCUIT_HALF_OPEN_CALLS", get, problems, d.circuitHalfOpenCalls),
-                integer(prefix + "RETRY_MAX_ATTEMPTS", get, problems, d.retryMaxAttempts),
-                duration(prefix + "RETRY_INITIAL_BACKOFF", get, problems, d.retryInitialBackoff),
-                duration(prefix + "RETRY_MAX_BACKOFF", get, problems, d.retryMaxBackoff));
+                integers.apply(prefix + "RATE_LIMIT").orElse(d.rateLimit),
+                durations.apply(prefix + "RATE_LIMIT_PERIOD").orElse(d.rateLimitPeriod),
+                decimals.apply(prefix + "CIRCUIT_FAILURE_RATE").map(Double::floatValue).orElse(d.circuitFailureRate),
+                integers.apply(prefix + "CIRCUIT_WINDOW").orElse(d.circuitWindow),
+                integers.apply(prefix + "CIRCUIT_MIN_CALLS").orElse(d.circuitMinCalls),
+                durations.apply(prefix + "CIRCUIT_OPEN_WAIT").orElse(d.circuitOpenWait),
+                integers.apply(prefix + "CIRCUIT_HALF_OPEN_CALLS").orElse(d.circuitHalfOpenCalls),
+                integers.apply(prefix + "RETRY_MAX_ATTEMPTS").orElse(d.retryMaxAttempts),
+                durations.apply(prefix + "RETRY_INITIAL_BACKOFF").orElse(d.retryInitialBackoff),
+                durations.apply(prefix + "RETRY_MAX_BACKOFF").orElse(d.retryMaxBackoff));
     }
 
     /** Sets these values on {@code b} (backoff multiplier 2 and jitter 0.5, the library's). */
@@ -90,44 +94,5 @@ public record ResilienceSettings(int rateLimit, Duration rateLimitPeriod, float 
         int colon = problem.indexOf(':');
         String suffix = colon < 0 ? null : SUFFIX.get(problem.substring(0, colon));
         return suffix == null ? null : prefix + suffix + problem.substring(colon);
-    }
-
-    private static int integer(String name, Function<String, String> get, List<String> problems, int fallback) {
-        String v = get.apply(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Integer.parseInt(v.trim());
-        } catch (NumberFormatException e) {
-            problems.add(name + ": '" + v + "' is not an integer");
-            return fallback;
-        }
-    }
-
-    private static double decimal(String name, Function<String, String> get, List<String> problems, double fallback) {
-        String v = get.apply(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Double.parseDouble(v.trim());
-        } catch (NumberFormatException e) {
-            problems.add(name + ": '" + v + "' is not a number");
-            return fallback;
-        }
-    }
-
-    private static Duration duration(String name, Function<String, String> get, List<String> problems, Duration fallback) {
-        String v = get.apply(name);
-        if (v == null) {
-            return fallback;
-        }
-        try {
-            return Duration.parse(v.trim());
-        } catch (DateTimeParseException e) {
-            problems.add(name + ": '" + v + "' is not an ISO-8601 duration such as PT30S");
-            return fallback;
-        }
     }
 }

@@ -9,16 +9,18 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import dev.keyline.kit.config.ConfigReader;
 import org.junit.jupiter.api.Test;
 
 /** The services' crypto-client resilience settings: parsing, defaults, problem names, documentation. */
 class ResilienceSettingsTest {
     @Test
-    void fromEnvironment_values_reachTheClientAndUnsetOnesKeepTheServiceDefaults() {
-        List<String> problems = new ArrayList<>();
-        Map<String, String> env = Map.of("P_RATE_LIMIT", "7", "P_CIRCUIT_OPEN_WAIT", "PT9S", "P_RETRY_MAX_ATTEMPTS", "2");
-        ResilienceSettings s = ResilienceSettings.fromEnvironment("P_", env::get, problems);
-        assertThat(problems).isEmpty();
+    void read_values_reachTheClientAndUnsetOnesKeepTheServiceDefaults() {
+        ConfigReader r = ConfigReader.of(Map.of("P_RATE_LIMIT", "7", "P_CIRCUIT_OPEN_WAIT", "PT9S", "P_RETRY_MAX_ATTEMPTS", "2",
+                "P_CIRCUIT_FAILURE_RATE", "12.5"));
+        ResilienceSettings s = ResilienceSettings.read("P_", r::integer, r::decimal, r::duration);
+        assertThat(r.problems()).isEmpty();
+        assertThat(s.circuitFailureRate()).isEqualTo(12.5f);
         CryptoClientConfig c = s.applyTo(CryptoClientConfig.builder().endpoint("127.0.0.1:1").authToken("t")).build();
         assertThat(c.rateLimitPerPeriod()).isEqualTo(7);
         assertThat(c.waitDurationInOpenState()).isEqualTo(Duration.ofSeconds(9));
@@ -37,9 +39,10 @@ class ResilienceSettingsTest {
                 "KEYLINE_X_CIRCUIT_FAILURE_RATE: must be a percentage above 0 and at most 100",
                 "KEYLINE_X_RETRY_MAX_ATTEMPTS: must be between 1 and 10");
         assertThat(ResilienceSettings.variable("KEYLINE_X_", "endpoints: at least one host:port is required")).isNull();
-        List<String> parse = new ArrayList<>();
-        ResilienceSettings.fromEnvironment("KEYLINE_X_", Map.of("KEYLINE_X_CIRCUIT_WINDOW", "wide", "KEYLINE_X_RETRY_MAX_BACKOFF", "1s")::get, parse);
-        assertThat(parse).containsExactlyInAnyOrder("KEYLINE_X_CIRCUIT_WINDOW: 'wide' is not an integer",
+        ConfigReader parse = ConfigReader.of(Map.of("KEYLINE_X_CIRCUIT_WINDOW", "wide", "KEYLINE_X_RETRY_MAX_BACKOFF", "1s"));
+        ResilienceSettings kept = ResilienceSettings.read("KEYLINE_X_", parse::integer, parse::decimal, parse::duration);
+        assertThat(kept).as("values that do not parse keep the defaults").isEqualTo(ResilienceSettings.SERVICE_DEFAULTS);
+        assertThat(parse.problems()).containsExactlyInAnyOrder("KEYLINE_X_CIRCUIT_WINDOW: 'wide' is not an integer",
                 "KEYLINE_X_RETRY_MAX_BACKOFF: '1s' is not an ISO-8601 duration such as PT30S");
     }
 

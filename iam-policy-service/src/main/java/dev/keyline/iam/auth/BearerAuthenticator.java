@@ -61,7 +61,7 @@ public final class BearerAuthenticator {
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512,
             JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
     private static final int MAX_TOKEN_CHARS = 16 * 1024;
-    /** The subject of the service's configuration errors ({@code IamServerConfig.CONFIG_SUBJECT}; auth does not depend on server). */
+    /** The subject of the service's configuration errors ({@code IamServerConfig.SUBJECT}; auth does not depend on server). */
     private static final String CONFIG_SUBJECT = "IAM policy service";
 
     private final DefaultJWTProcessor<SecurityContext> processor;
@@ -113,9 +113,7 @@ public final class BearerAuthenticator {
                     .retrying(true).build();
             return new BearerAuthenticator(keys, issuer, audience, clock, adminToken);
         } catch (MalformedURLException | IllegalArgumentException e) {
-            ConfigException c = ConfigException.of(CONFIG_SUBJECT, "authJwksUrl: '" + jwksUrl + "' is not a URL");
-            c.initCause(e);
-            throw c;
+            throw ConfigException.of(CONFIG_SUBJECT, "authJwksUrl: '" + jwksUrl + "' is not a URL", e);
         }
     }
 

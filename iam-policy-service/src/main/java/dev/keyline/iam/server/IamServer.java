@@ -85,7 +85,7 @@ public final class IamServer implements AutoCloseable {
         this.config = b.config;
         List<String> problems = config.problems(b.cryptoClient == null);
         if (!problems.isEmpty()) {
-            throw new ConfigException(IamServerConfig.CONFIG_SUBJECT, problems);
+            throw new ConfigException(IamServerConfig.SUBJECT, problems);
         }
         Deque<AutoCloseable> opened = new ArrayDeque<>();
         boolean started = false;
@@ -184,10 +184,8 @@ public final class IamServer implements AutoCloseable {
             try {
                 this.http = api.start(config.httpHost(), config.httpPort(), config.maxBodyBytes());
             } catch (RuntimeException e) {
-                ConfigException c = ConfigException.of(IamServerConfig.CONFIG_SUBJECT, "httpPort: cannot listen on " + config.httpHost() + ":"
-                        + config.httpPort() + ": " + e.getMessage());
-                c.initCause(e);
-                throw c;
+                throw ConfigException.of(IamServerConfig.SUBJECT, "httpPort: cannot listen on " + config.httpHost() + ":"
+                        + config.httpPort() + ": " + e.getMessage(), e);
             }
             Javalin listening = http;
             opened.push(listening::stop);
@@ -197,10 +195,8 @@ public final class IamServer implements AutoCloseable {
                     opened.push(m::stop);
                     this.management = Optional.of(m);
                 } catch (RuntimeException e) {
-                    ConfigException c = ConfigException.of(IamServerConfig.CONFIG_SUBJECT, "managementPort: cannot listen on "
-                            + config.managementHost() + ":" + config.managementPort() + " (management port): " + e.getMessage());
-                    c.initCause(e);
-                    throw c;
+                    throw ConfigException.of(IamServerConfig.SUBJECT, "managementPort: cannot listen on "
+                            + config.managementHost() + ":" + config.managementPort() + " (management port): " + e.getMessage(), e);
                 }
             } else {
                 this.management = Optional.empty();
@@ -299,7 +295,7 @@ public final class IamServer implements AutoCloseable {
      */
     static IamServer startStandalone(Map<String, String> env) {
         IamServerConfig config = IamServerConfig.fromEnvironment(env);
-        ConfigException.throwIfAny(IamServerConfig.CONFIG_SUBJECT, config.standaloneProblems());
+        ConfigException.throwIfAny(IamServerConfig.SUBJECT, config.standaloneProblems());
         return start(config);
     }
 

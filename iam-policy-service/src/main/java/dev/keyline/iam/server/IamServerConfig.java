@@ -73,7 +73,7 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
     private static final String KEY_CACHE_TTL = "KEYLINE_IAM_KEY_CACHE_TTL";
     private static final String CRYPTO_PREFIX = "KEYLINE_IAM_CRYPTO_";
     /** The subject of this service's {@link ConfigException}s. */
-    public static final String CONFIG_SUBJECT = "IAM policy service";
+    public static final String SUBJECT = "IAM policy service";
 
     /** Where L2 lives. */
     public enum L2Backend { MEMORY, REDIS, OFF }
@@ -191,12 +191,10 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
         r.bool("KEYLINE_IAM_DECISION_SIGNING").ifPresent(b::decisionSigning);
         r.bool("KEYLINE_IAM_PROVISION_KEYS").ifPresent(b::provisionKeys);
         r.duration(KEY_CACHE_TTL).ifPresent(b::keyCacheTtl);
-        List<String> resilienceProblems = new ArrayList<>();
-        b.cryptoResilience(ResilienceSettings.fromEnvironment(CRYPTO_PREFIX, k -> r.string(k).orElse(null), resilienceProblems));
-        resilienceProblems.forEach(r::problem);
+        b.cryptoResilience(ResilienceSettings.read(CRYPTO_PREFIX, r::integer, r::decimal, r::duration));
         IamServerConfig config = b.build();
         config.validate().forEach(r::problem);
-        r.throwIfInvalid(CONFIG_SUBJECT);
+        r.throwIfInvalid(SUBJECT);
         return config;
     }
 

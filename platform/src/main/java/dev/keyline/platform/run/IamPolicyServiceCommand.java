@@ -26,7 +26,7 @@ public final class IamPolicyServiceCommand extends RunCommand {
             List<String> refused = config.standaloneProblems();
             if (!refused.isEmpty()) {
                 // The reason and both ways out.
-                throw new ConfigException("IAM policy service", refused);
+                throw new ConfigException(IamServerConfig.SUBJECT, refused);
             }
             server = IamServer.builder(config).tracing(tracing).start();
         } catch (RuntimeException e) {

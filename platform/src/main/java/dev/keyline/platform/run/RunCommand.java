@@ -62,10 +62,9 @@ abstract class RunCommand implements Callable<Integer> {
             err.flush();
             return e.reason() == CryptoException.Reason.INVALID_CONFIG ? Keyline.USAGE : Keyline.FAILED;
         } catch (IamException e) {
-            err.println("error: " + (e.reason() == IamException.Reason.INVALID_CONFIG ? listed(e.getMessage())
-                    : "cannot start: " + e.reason() + ": " + e.getMessage()));
+            err.println("error: cannot start: " + e.reason() + ": " + e.getMessage());
             err.flush();
-            return e.reason() == IamException.Reason.INVALID_CONFIG ? Keyline.USAGE : Keyline.FAILED;
+            return Keyline.FAILED;
         } catch (UncheckedIOException e) {
             err.println("error: cannot start: " + e.getMessage() + ": " + e.getCause().getMessage());
             err.flush();

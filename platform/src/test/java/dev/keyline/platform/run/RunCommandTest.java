@@ -57,7 +57,7 @@ class RunCommandTest {
         Result r = Cli.run(env, command);
 
         assertThat(r.exitCode()).as(r.toString()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: invalid ").contains(" configuration: " + variable + ": ")
+        assertThat(r.err()).startsWith("error: invalid ").contains(variable + ": '" + value + "' is not")
                 .doesNotContain("Exception").doesNotContain("\tat ");
         assertThat(r.out()).as("nothing started, so no banner").isEmpty();
     }

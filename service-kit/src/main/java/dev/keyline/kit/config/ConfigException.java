@@ -32,6 +32,13 @@ public final class ConfigException extends RuntimeException {
         return new ConfigException(subject, List.of(problem));
     }
 
+    /** One problem of {@code subject}, found through {@code cause} (an address in use, an unreadable file). */
+    public static ConfigException of(String subject, String problem, Throwable cause) {
+        ConfigException e = of(subject, problem);
+        e.initCause(cause);
+        return e;
+    }
+
     /** Throws a {@link ConfigException} listing {@code problems} unless there are none. */
     public static void throwIfAny(String subject, List<String> problems) {
         if (!problems.isEmpty()) {

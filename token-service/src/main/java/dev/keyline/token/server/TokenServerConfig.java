@@ -354,10 +354,7 @@ public record TokenServerConfig(
                 .callerHasFallback(partial.fallbackKeyFile().isPresent() || partial.fallbackHmacKeyFile().isPresent())
                 // Concurrent tokens share BatchSign RPCs (CryptoSigner signs through this client).
                 .signBatching(r.integer(SIGN_BATCH_MAX_ITEMS, 64), r.duration(SIGN_BATCH_LINGER, DEFAULT_SIGN_BATCH_LINGER));
-        // The client library parses its resilience settings itself; its problems already name the variable.
-        List<String> resilience = new ArrayList<>();
-        ResilienceSettings.fromEnvironment(CRYPTO_PREFIX, k -> r.string(k).orElse(null), resilience).applyTo(cb);
-        resilience.forEach(r::problem);
+        ResilienceSettings.read(CRYPTO_PREFIX, r::integer, r::decimal, r::duration).applyTo(cb);
         tls.apply(cb);
         List<String> cp = cb.problems();
         // The client's problems name its builder fields: rename them to the variables that set them.
