@@ -79,6 +79,14 @@ public final class TokenServerFixture {
     }
 
     /** Crypto signer, in-memory storage with envelope encryption, a fallback key, the test clients. */
+    /** A crypto client of {@code crypto} (circuit open wait 30 s) and a new AES-256-GCM key {@code token/<name>} made through it. */
+    public static CryptoClient clientWithAesKey(CryptoServiceFixture crypto, String name) {
+        CryptoClient client = client(clientConfig(crypto, Duration.ofSeconds(30)).build());
+        client.generateKey(dev.keyline.crypto.core.keys.KeyId.of("token", name), dev.keyline.crypto.core.keys.KeyAlgorithm.AES_256_GCM,
+                Duration.ZERO);
+        return client;
+    }
+
     public static TokenServerConfig.Builder config(CryptoServiceFixture crypto, Path dir) {
         return TokenServerConfig.builder()
                 .httpPort(0)

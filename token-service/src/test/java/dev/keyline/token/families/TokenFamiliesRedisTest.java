@@ -7,7 +7,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
 import dev.keyline.crypto.core.SecretBytes;
-import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.crypto.core.mac.HmacSha256;
 import dev.keyline.testsupport.CryptoServiceFixture;
@@ -57,9 +56,8 @@ class TokenFamiliesRedisTest {
     @BeforeAll
     static void start() {
         crypto = CryptoServiceFixture.start(dir);
-        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).build());
+        client = TokenServerFixture.clientWithAesKey(crypto, "family-encryption");
         KeyId key = KeyId.of("token", "family-encryption");
-        client.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
         redis = new RedisFixture();
         redisStorage = RedisTokenStore.connect(RedisFixture.URL, redis.prefix, Duration.ofSeconds(5));
         storage = new EncryptedTokenStore(redisStorage, new CryptoEncryptor(EnvelopeEncryptor.builder(client, key).build()),

@@ -11,7 +11,6 @@ import static org.quicktheories.generators.SourceDSL.strings;
 import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
 import dev.keyline.crypto.core.CryptoException;
-import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.testing.Examples;
 import dev.keyline.testsupport.CryptoServiceFixture;
@@ -43,9 +42,8 @@ class EncryptionRoundTripPropertyTest {
     @BeforeAll
     static void start() {
         crypto = CryptoServiceFixture.start(dir);
-        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).build());
+        client = TokenServerFixture.clientWithAesKey(crypto, "family-encryption");
         KeyId key = KeyId.of("token", "family-encryption");
-        client.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
         inner = new InMemoryTokenStore(InstantSource.system());
         // A small message budget per data key, so the examples also cross data-key refreshes.
         storage = new EncryptedTokenStore(inner, new CryptoEncryptor(EnvelopeEncryptor.builder(client, key).maxMessages(17).build()),

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
-import dev.keyline.crypto.core.keys.KeyAlgorithm;
 import dev.keyline.crypto.core.keys.KeyId;
 import dev.keyline.testsupport.CryptoServiceFixture;
 import dev.keyline.token.TokenServerFixture;
@@ -41,9 +40,8 @@ class SwitchableEncryptionStoreTest {
     @BeforeAll
     static void start() {
         crypto = CryptoServiceFixture.start(dir);
-        client = TokenServerFixture.client(TokenServerFixture.clientConfig(crypto, Duration.ofSeconds(30)).build());
+        client = TokenServerFixture.clientWithAesKey(crypto, "switchable-encryption");
         KeyId key = KeyId.of("token", "switchable-encryption");
-        client.generateKey(key, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
         encryptor = new CryptoEncryptor(EnvelopeEncryptor.builder(client, key).build());
     }
 
