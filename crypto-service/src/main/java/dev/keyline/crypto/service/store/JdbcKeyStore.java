@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import dev.keyline.kit.config.ConfigException;
 import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Supplier;
@@ -34,6 +35,8 @@ import org.flywaydb.core.Flyway;
  * database and under the same row MACs, is {@link #callers()}.
  */
 public final class JdbcKeyStore implements KeyStore {
+    /** The subject of the {@link ConfigException} a store that cannot be opened with its settings raises. */
+    private static final String SUBJECT = "crypto service";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JdbcKeyStore.class);
     /** The databases the store runs on. */
     public enum Dialect { SQLITE, POSTGRESQL }
@@ -75,7 +78,7 @@ public final class JdbcKeyStore implements KeyStore {
         }
         props.setProperty("connectTimeout", "10");
         if (schema.indexOf('"') >= 0 || schema.indexOf('\0') >= 0) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "the key store schema name may not contain '\"' or NUL");
+            throw ConfigException.of(SUBJECT, "KEYLINE_STORE_SCHEMA: may not contain '\"' or NUL");
         }
         try (Connection c = java.sql.DriverManager.getConnection(jdbcUrl, props)) {
             // Looked up first, so a role without CREATE on the database can use a schema made for it.
@@ -93,7 +96,7 @@ public final class JdbcKeyStore implements KeyStore {
         } catch (SQLException e) {
             boolean raced = "23505".equals(e.getSQLState()) || "42P06".equals(e.getSQLState());
             if (!raced) {
-                throw new CryptoException(Reason.INVALID_CONFIG, "cannot open the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e));
+                throw ConfigException.of(SUBJECT, "KEYLINE_STORE_URL: cannot open the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e), e);
             }
         }
     }
@@ -148,14 +151,14 @@ public final class JdbcKeyStore implements KeyStore {
                 cfg.setSchema(schema);
             }
         } else {
-            throw new CryptoException(Reason.INVALID_CONFIG, "key store URL must start with jdbc:sqlite: or jdbc:postgresql:");
+            throw ConfigException.of(SUBJECT, "KEYLINE_STORE_URL: must start with jdbc:sqlite: or jdbc:postgresql:");
         }
         cfg.setConnectionTimeout(10_000);
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(cfg);
         } catch (RuntimeException e) {
-            throw new CryptoException(Reason.INVALID_CONFIG, "cannot open the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e));
+            throw ConfigException.of(SUBJECT, "KEYLINE_STORE_URL: cannot open the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e), e);
         }
         try {
             var fw = Flyway.configure().dataSource(ds)
@@ -167,7 +170,7 @@ public final class JdbcKeyStore implements KeyStore {
             fw.load().migrate();
         } catch (RuntimeException e) {
             ds.close();
-            throw new CryptoException(Reason.INVALID_CONFIG, "cannot migrate the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e));
+            throw ConfigException.of(SUBJECT, "KEYLINE_STORE_URL: cannot migrate the key store " + redactUrl(jdbcUrl) + ": " + rootMessage(e), e);
         }
         return new JdbcKeyStore(ds, dialect, dialect.name().toLowerCase(java.util.Locale.ROOT) + " " + redactUrl(jdbcUrl), rowMac, listener);
     }

@@ -452,7 +452,9 @@ abstract class KeyStoreContract {
         sql("INSERT INTO key_versions (namespace, name, version, state, created_at, deletion_at, wrapped_material)"
                 + " VALUES ('app', 'old', 1, 'ENABLED', 0, NULL, ?)", (Object) wrapped);
 
-        assertReason(this::open, CryptoException.Reason.INVALID_CONFIG);
+        assertThatThrownBy(this::open).isInstanceOfSatisfying(dev.keyline.kit.config.ConfigException.class,
+                e -> assertThat(e.problems()).singleElement().asString().startsWith("KEYLINE_STORE_URL: cannot migrate the key store")
+                        .contains("KEYLINE_STORE_TRUST_EXISTING_ROWS"));
         JdbcKeyStore store = open(true);
         AccessControl access = new AccessControl(store.callers(), RANDOM, clock, Duration.ZERO);
         KeyOperations ops = new KeyOperations(registry(store, Duration.ZERO), RANDOM, 1 << 20);
@@ -480,10 +482,10 @@ abstract class KeyStoreContract {
         sql("DELETE FROM key_version_usage");
         sql("DELETE FROM flyway_schema_history WHERE version = '3'");
 
-        CryptoException refused = catchThrowableOfType(CryptoException.class, this::open);
+        dev.keyline.kit.config.ConfigException refused = catchThrowableOfType(dev.keyline.kit.config.ConfigException.class, this::open);
 
         assertThat(refused).isNotNull();
-        assertThat(refused.reason()).isEqualTo(CryptoException.Reason.INVALID_CONFIG);
+        assertThat(refused.subject()).isEqualTo("crypto service");
         assertThat(refused.getMessage()).contains("KEYLINE_STORE_TRUST_EXISTING_ROWS");
         try (Connection c = raw(); PreparedStatement ps = c.prepareStatement("SELECT grants FROM callers WHERE name = 'svc'");
                 ResultSet rs = ps.executeQuery()) {
