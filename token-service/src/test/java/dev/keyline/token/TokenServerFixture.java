@@ -78,7 +78,6 @@ public final class TokenServerFixture {
         return CryptoClientFactory.builder(config).meterRegistry(new SimpleMeterRegistry()).build();
     }
 
-    /** Crypto signer, in-memory storage with envelope encryption, a fallback key, the test clients. */
     /** A crypto client of {@code crypto} (circuit open wait 30 s) and a new AES-256-GCM key {@code token/<name>} made through it. */
     public static CryptoClient clientWithAesKey(CryptoServiceFixture crypto, String name) {
         CryptoClient client = client(clientConfig(crypto, Duration.ofSeconds(30)).build());
@@ -87,6 +86,7 @@ public final class TokenServerFixture {
         return client;
     }
 
+    /** Crypto signer, in-memory storage with envelope encryption, a fallback key, the test clients. */
     public static TokenServerConfig.Builder config(CryptoServiceFixture crypto, Path dir) {
         return TokenServerConfig.builder()
                 .httpPort(0)

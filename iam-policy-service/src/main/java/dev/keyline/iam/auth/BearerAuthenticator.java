@@ -61,8 +61,8 @@ public final class BearerAuthenticator {
     private static final Set<JWSAlgorithm> ALGORITHMS = Set.of(JWSAlgorithm.ES256, JWSAlgorithm.ES384, JWSAlgorithm.ES512,
             JWSAlgorithm.RS256, JWSAlgorithm.RS384, JWSAlgorithm.RS512, JWSAlgorithm.PS256, JWSAlgorithm.PS384, JWSAlgorithm.PS512);
     private static final int MAX_TOKEN_CHARS = 16 * 1024;
-    /** The subject of the service's configuration errors ({@code IamServerConfig.SUBJECT}; auth does not depend on server). */
-    private static final String CONFIG_SUBJECT = "IAM policy service";
+    /** The subject of the configuration errors of caller authentication (the JWKS URL). */
+    private static final String CONFIG_SUBJECT = "IAM caller authentication";
 
     private final DefaultJWTProcessor<SecurityContext> processor;
     private final Optional<SecretBytes> adminToken;

@@ -218,9 +218,15 @@ public final class IamHttpApi {
             case INVALID_ARGUMENT, PAYLOAD_TOO_LARGE, UNAUTHENTICATED, PERMISSION_DENIED, POLICY_INVALID ->
                     errorBody(e.reason().name(), e.getMessage(), e.problems(), correlationId);
             case UNAVAILABLE, INTERNAL -> {
-                (e.reason() == IamException.Reason.INTERNAL ? LOG.atError() : LOG.atWarn()).setCause(e)
+                // An outage can be triggered per request by anyone (a forged token while the JWKS is unreachable): one
+                // line each, with the stack only at DEBUG. A bug (INTERNAL) gets its stack at ERROR.
+                boolean bug = e.reason() == IamException.Reason.INTERNAL;
+                (bug ? LOG.atError().setCause(e) : LOG.atWarn())
                         .addKeyValue("error_code", e.reason().name()).addKeyValue("correlation_id", correlationId)
                         .log("answering {} for correlation_id={}: {}", e.reason(), correlationId, e.getMessage());
+                if (!bug) {
+                    LOG.atDebug().setCause(e).addKeyValue("correlation_id", correlationId).log("cause of correlation_id={}", correlationId);
+                }
                 yield errorBody(e.reason().name(), serverSideMessage(e.reason(), correlationId), List.of(), correlationId);
             }
         };

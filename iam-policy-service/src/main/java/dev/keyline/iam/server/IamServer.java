@@ -5,6 +5,7 @@ import com.nimbusds.jose.proc.SecurityContext;
 import dev.keyline.crypto.client.CryptoClient;
 import dev.keyline.crypto.client.CryptoClientConfig;
 import dev.keyline.crypto.client.CryptoClientFactory;
+import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.client.EnvelopeEncryptor;
 import dev.keyline.crypto.core.SecretBytes;
 import dev.keyline.crypto.core.keys.KeyAlgorithm;
@@ -103,7 +104,13 @@ public final class IamServer implements AutoCloseable {
                     client = b.cryptoClient;
                 } else {
                     CryptoClientConfig cc = config.cryptoClientConfig();
-                    client = CryptoClientFactory.builder(cc).meterRegistry(meters).clock(b.clock).build();
+                    try {
+                        client = CryptoClientFactory.builder(cc).meterRegistry(meters).clock(b.clock).build();
+                    } catch (CryptoException e) {
+                        // validate() checked the client's settings; what is left is files it cannot load (TLS).
+                        throw e.reason() == CryptoException.Reason.INVALID_CONFIG ? ConfigException.of(IamServerConfig.SUBJECT,
+                                "KEYLINE_IAM_CRYPTO_TLS_CA/CERT/KEY: " + e.getMessage(), e) : e;
+                    }
                     opened.push(client);
                 }
                 // Both keys whatever the flags say at start: either flag may be switched on at run time.

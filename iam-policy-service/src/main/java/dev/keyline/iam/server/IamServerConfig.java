@@ -137,7 +137,7 @@ public record IamServerConfig(Path dataDir, String httpHost, int httpPort, long 
      */
     public static IamServerConfig fromEnvironment(Map<String, String> env) {
         ConfigReader r = ConfigReader.of(env);
-        Path dataDir = r.path("KEYLINE_DATA_DIR").orElse(Path.of("keyline-data"));
+        Path dataDir = r.dataDir();
         Builder b = defaults(dataDir);
         r.string("KEYLINE_IAM_HTTP_HOST").ifPresent(b::httpHost);
         // Ports are read as plain integers: validate() owns their ranges (the management port's -1 means off).

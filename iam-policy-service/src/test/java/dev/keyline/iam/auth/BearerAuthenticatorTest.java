@@ -61,7 +61,7 @@ class BearerAuthenticatorTest {
     void fromJwksUrl_notAUrl_failsWithAConfigExceptionNamingAuthJwksUrl() {
         assertThatThrownBy(() -> BearerAuthenticator.fromJwksUrl(URI.create("urn:keyline:jwks"), Tokens.ISSUER, Tokens.AUDIENCE,
                 Duration.ofMinutes(5), InstantSource.system(), Optional.empty())).isInstanceOfSatisfying(ConfigException.class, e -> {
-                    assertThat(e.subject()).isEqualTo("IAM policy service");
+                    assertThat(e.subject()).isEqualTo("IAM caller authentication");
                     assertThat(e.problems()).singleElement().satisfies(p -> assertThat(p).startsWith("authJwksUrl: 'urn:keyline:jwks'"));
                 });
     }

@@ -73,8 +73,8 @@ public final class ClientsCommand implements Callable<Integer> {
             Duration access = duration("--access-token-lifetime", accessLifetime);
             Duration refresh = duration("--refresh-token-lifetime", refreshLifetime);
             Path target = file != null ? file
-                    : Path.of(env().getOrDefault("KEYLINE_TOKEN_CLIENTS_FILE",
-                            Path.of(env().getOrDefault("KEYLINE_DATA_DIR", "keyline-data"), "clients.json").toString()));
+                    : dev.keyline.kit.config.ConfigReader.of(env()).path("KEYLINE_TOKEN_CLIENTS_FILE")
+                            .orElse(ServiceConnection.dataDir(env()).resolve("clients.json"));
             Client.NewClient created;
             try {
                 created = Client.create(id, g, scopes, audience, access, refresh, new SecureRandom());

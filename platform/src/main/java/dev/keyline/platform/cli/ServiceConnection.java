@@ -65,7 +65,7 @@ final class ServiceConnection {
     }
 
     static Path dataDir(Map<String, String> env) {
-        return Path.of(env.getOrDefault("KEYLINE_DATA_DIR", "keyline-data"));
+        return dev.keyline.kit.config.ConfigReader.of(env).dataDir();
     }
 
     private record Token(String value, String source) { }

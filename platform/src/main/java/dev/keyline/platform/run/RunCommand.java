@@ -32,7 +32,7 @@ abstract class RunCommand implements Callable<Integer> {
             description = "YAML settings (same names as the KEYLINE_* variables, nested and lower case; environment variables win).")
     Path configFile;
 
-    /** Starts what this command runs from {@code settings}; configuration problems throw INVALID_CONFIG. */
+    /** Starts what this command runs from {@code settings}; configuration problems throw {@link ConfigException}. */
     abstract Running start(Settings settings);
 
     @Override
@@ -57,10 +57,10 @@ abstract class RunCommand implements Callable<Integer> {
             err.flush();
             return Keyline.USAGE;
         } catch (CryptoException e) {
-            String m = String.valueOf(e.getMessage());
-            err.println("error: " + (m.startsWith("invalid ") ? listed(m) : "cannot start: " + e.reason() + ": " + m));
+            // Not the settings (those are ConfigExceptions): the crypto service refused or failed something at start.
+            err.println("error: cannot start: " + e.reason() + ": " + e.getMessage());
             err.flush();
-            return e.reason() == CryptoException.Reason.INVALID_CONFIG ? Keyline.USAGE : Keyline.FAILED;
+            return Keyline.FAILED;
         } catch (IamException e) {
             err.println("error: cannot start: " + e.reason() + ": " + e.getMessage());
             err.flush();
@@ -98,25 +98,6 @@ abstract class RunCommand implements Callable<Integer> {
             return sb.append(' ').append(e.problems().get(0)).toString();
         }
         for (String problem : e.problems()) {
-            sb.append(System.lineSeparator()).append("  - ").append(problem);
-        }
-        return sb.toString();
-    }
-
-    /**
-     * A configuration message's problems one per line: the services report them as
-     * {@code invalid ... configuration: a; b} (or {@code configuration (n problems): a; b}).
-     */
-    static String listed(String message) {
-        if (message == null) {
-            return "invalid configuration";
-        }
-        int colon = message.indexOf(": ");
-        if (!message.startsWith("invalid ") || colon < 0) {
-            return message;
-        }
-        StringBuilder sb = new StringBuilder("invalid configuration:");
-        for (String problem : message.substring(colon + 2).split("; ")) {
             sb.append(System.lineSeparator()).append("  - ").append(problem);
         }
         return sb.toString();

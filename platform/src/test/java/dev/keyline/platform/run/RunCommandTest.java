@@ -68,7 +68,7 @@ class RunCommandTest {
                 "KEYLINE_CRYPTO_HTTP_PORT", "0"), "up");
 
         assertThat(r.exitCode()).isEqualTo(2);
-        assertThat(r.err()).startsWith("error: invalid crypto service configuration: KEYLINE_MASTER_KEY: is not valid base64")
+        assertThat(r.err()).startsWith("error: invalid master key configuration: KEYLINE_MASTER_KEY: is not valid base64")
                 .doesNotContain("s3cret");
         assertThat(r.err().strip().lines()).hasSize(1);
     }

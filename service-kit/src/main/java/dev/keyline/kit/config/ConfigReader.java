@@ -26,6 +26,11 @@ import java.util.function.Function;
  * problem.
  */
 public final class ConfigReader {
+    /** The setting every service and command shares: where keys, tokens and logs live. */
+    public static final String DATA_DIR = "KEYLINE_DATA_DIR";
+    /** {@link #DATA_DIR} when unset or blank, relative to the working directory. */
+    public static final Path DEFAULT_DATA_DIR = Path.of("keyline-data");
+
     private final Function<String, String> lookup;
     private final List<String> problems = new ArrayList<>();
 
@@ -176,6 +181,11 @@ public final class ConfigReader {
 
     public Optional<Path> path(String name) {
         return string(name).map(Path::of);
+    }
+
+    /** The data directory ({@link #DATA_DIR}), {@link #DEFAULT_DATA_DIR} when unset or blank. */
+    public Path dataDir() {
+        return path(DATA_DIR).orElse(DEFAULT_DATA_DIR);
     }
 
     /** Comma-separated values, each trimmed, empty ones dropped. */

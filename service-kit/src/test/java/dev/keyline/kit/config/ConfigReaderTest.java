@@ -65,11 +65,22 @@ class ConfigReaderTest {
     }
 
     @Test
-    void readsThroughSettings_recordTheNamesAskedFor() {
-        Settings s = Settings.of(Map.of("KEYLINE_A", "1"));
+    void readsThroughSettings_recordTheNamesAskedFor(@org.junit.jupiter.api.io.TempDir Path dir) throws java.io.IOException {
+        Path file = java.nio.file.Files.writeString(dir.resolve("k.yaml"), "a: 1\nb: 2\n");
+        Settings s = Settings.of(Map.of("KEYLINE_A", "3"), file);
         ConfigReader r = ConfigReader.of(s);
-        assertThat(r.integer("KEYLINE_A", 0)).isEqualTo(1);
-        assertThat(r.integer("KEYLINE_B", 2)).isEqualTo(2);
+        assertThat(r.integer("KEYLINE_A", 0)).as("the environment wins").isEqualTo(3);
+        assertThatThrownBy(() -> s.requireAllFileSettingsUsed(file)).isInstanceOfSatisfying(ConfigException.class,
+                e -> assertThat(e.problems()).singleElement().asString().startsWith("b (KEYLINE_B): in "));
+        assertThat(r.integer("KEYLINE_B", 0)).isEqualTo(2);
+        s.requireAllFileSettingsUsed(file);
+    }
+
+    @Test
+    void dataDir_unsetOrBlank_isTheDefaultEverywhere() {
+        assertThat(ConfigReader.of(Map.of()).dataDir()).isEqualTo(ConfigReader.DEFAULT_DATA_DIR);
+        assertThat(ConfigReader.of(Map.of("KEYLINE_DATA_DIR", " ")).dataDir()).isEqualTo(ConfigReader.DEFAULT_DATA_DIR);
+        assertThat(ConfigReader.of(Map.of("KEYLINE_DATA_DIR", "/srv/k")).dataDir()).isEqualTo(Path.of("/srv/k"));
     }
 
     @Test

@@ -140,7 +140,7 @@ public final class ManagementHttp {
      * {@code settings} names the variables and fields that chose it.
      */
     static ConfigException cannotListen(String settings, String host, int port, RuntimeException e) {
-        return ConfigException.of("token service", settings + ": cannot listen on " + host + ":" + port + ": " + rootMessage(e));
+        return ConfigException.of(dev.keyline.token.server.TokenServerConfig.SUBJECT, settings + ": cannot listen on " + host + ":" + port + ": " + rootMessage(e));
     }
 
     private static String rootMessage(Throwable e) {

@@ -122,7 +122,14 @@ public final class TokenServer implements AutoCloseable {
                 client = Optional.of(b.client);
                 ownsClient = false;
             } else if (config.crypto().isPresent()) {
-                CryptoClient c = CryptoClientFactory.builder(config.crypto().get()).meterRegistry(meters).clock(clock).random(random).build();
+                CryptoClient c;
+                try {
+                    c = CryptoClientFactory.builder(config.crypto().get()).meterRegistry(meters).clock(clock).random(random).build();
+                } catch (CryptoException e) {
+                    // The client checks its settings before this; what is left is files it cannot load (TLS).
+                    throw e.reason() == Reason.INVALID_CONFIG ? ConfigException.of(TokenServerConfig.SUBJECT,
+                            "KEYLINE_TOKEN_CRYPTO_TLS_CA/CERT/KEY: " + e.getMessage(), e) : e;
+                }
                 opened.add(c);
                 client = Optional.of(c);
                 ownsClient = true;
@@ -256,7 +263,7 @@ public final class TokenServer implements AutoCloseable {
             if (e.reason() != Reason.INVALID_CONFIG) {
                 throw e;
             }
-            throw ConfigException.of(TokenServerConfig.SUBJECT, field + ": " + e.getMessage());
+            throw ConfigException.of(TokenServerConfig.SUBJECT, field + ": " + e.getMessage(), e);
         }
     }
 
@@ -296,8 +303,14 @@ public final class TokenServer implements AutoCloseable {
         if (config.cacheEncryption()) {
             ensureAesKey(c, encryptionKey);
         } else {
+            // Offered only when the key is known to be there now: switched on later, every family write needs it.
             try {
-                ensureAesKey(c, encryptionKey);
+                if (!ensureAesKey(c, encryptionKey)) {
+                    LOG.atWarn().addKeyValue("key_id", encryptionKey.ringName())
+                            .log("the crypto service is unavailable at start, so the token-family encryption key cannot be checked:"
+                                    + " the cache_encryption flag stays off");
+                    return Optional.empty();
+                }
             } catch (CryptoException e) {
                 LOG.atWarn().addKeyValue("error_code", e.reason().name()).addKeyValue("key_id", encryptionKey.ringName())
                         .log("the token-family encryption key cannot be used: the cache_encryption flag stays off");
@@ -309,9 +322,14 @@ public final class TokenServer implements AutoCloseable {
         return Optional.of(new CryptoEncryptor(envelopes));
     }
 
-    private void ensureAesKey(CryptoClient c, KeyId key) {
+    /**
+     * Makes sure the AES key {@code key} exists (creating it when allowed). True when it was seen
+     * or made; false when the crypto service is unavailable, so it could not be checked.
+     */
+    private boolean ensureAesKey(CryptoClient c, KeyId key) {
         try {
             c.getKeyMetadata(key);
+            return true;
         } catch (CryptoException e) {
             if (e.reason() == Reason.KEY_NOT_FOUND && config.createKeys()) {
                 try {
@@ -321,9 +339,11 @@ public final class TokenServer implements AutoCloseable {
                     // Another replica may have created it a moment ago.
                     c.getKeyMetadata(key);
                 }
+                return true;
             } else if (e.reason() != Reason.CRYPTO_SERVICE_UNAVAILABLE) {
                 throw e;
             }
+            return false;
         }
     }
 
@@ -339,7 +359,7 @@ public final class TokenServer implements AutoCloseable {
             try {
                 raw = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).trim());
             } catch (IOException e) {
-                throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: cannot read " + file);
+                throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: cannot read " + file + " (" + e.getClass().getSimpleName() + ")", e);
             } catch (IllegalArgumentException e) {
                 throw ConfigException.of(TokenServerConfig.SUBJECT, "refreshHmacKeyFile: " + file + " is not base64");
             }

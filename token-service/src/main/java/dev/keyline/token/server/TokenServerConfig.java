@@ -324,7 +324,7 @@ public record TokenServerConfig(
      * (with the problems recorded in {@code r}) when it cannot be built.
      */
     private static Optional<CryptoClientConfig> cryptoClient(ConfigReader r, TokenServerConfig partial) {
-        Path adminTokenFile = Path.of(r.string("KEYLINE_DATA_DIR", "keyline-data"), "admin.token");
+        Path adminTokenFile = r.dataDir().resolve("admin.token");
         Optional<String> token = r.secret("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN");
         Optional<Path> tokenFile = r.path("KEYLINE_TOKEN_CRYPTO_AUTH_TOKEN_FILE");
         boolean allowAdmin = r.bool(ALLOW_ADMIN_TOKEN, false);

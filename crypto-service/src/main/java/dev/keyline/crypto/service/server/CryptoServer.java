@@ -1,7 +1,6 @@
 package dev.keyline.crypto.service.server;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.keyline.crypto.core.CryptoException;
 import dev.keyline.crypto.core.CryptoException.Reason;
 import dev.keyline.crypto.core.provider.CryptoProviders;
 import dev.keyline.crypto.service.access.AccessControl;
@@ -30,7 +29,6 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;

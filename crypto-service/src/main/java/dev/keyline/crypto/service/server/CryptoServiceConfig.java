@@ -77,8 +77,7 @@ public record CryptoServiceConfig(
      * variables are reported by {@link Builder#build()}.
      */
     public static Builder fromEnvironment(Map<String, String> env) {
-        Path dataDir = Path.of(env.getOrDefault("KEYLINE_DATA_DIR", "keyline-data"));
-        Builder b = new Builder(dataDir);
+        Builder b = new Builder(ConfigReader.of(env).dataDir());
         b.apply(env::get);
         return b;
     }
@@ -134,14 +133,15 @@ public record CryptoServiceConfig(
             this.dataDir = dataDir;
         }
 
-        /** Applies settings from a lookup of environment-variable names (a name it has no value for is left as it is). */
+        /**
+         * Applies settings from a lookup of environment-variable names; a name it has no value for,
+         * or a blank one (unset, as everywhere), is left as it is.
+         */
         public Builder apply(java.util.function.Function<String, String> lookup) {
-            Optional.ofNullable(lookup.apply("KEYLINE_DATA_DIR")).filter(v -> !v.isBlank()).ifPresent(v -> dataDir = Path.of(v.trim()));
+            ConfigReader r = new ConfigReader(lookup);
+            r.path(ConfigReader.DATA_DIR).ifPresent(v -> dataDir = v);
             for (String name : NAMES) {
-                String v = lookup.apply(name);
-                if (v != null) {
-                    values.put(name, v);
-                }
+                r.string(name).ifPresent(v -> values.put(name, v));
             }
             return this;
         }

@@ -36,7 +36,7 @@ import org.flywaydb.core.Flyway;
  */
 public final class JdbcKeyStore implements KeyStore {
     /** The subject of the {@link ConfigException} a store that cannot be opened with its settings raises. */
-    private static final String SUBJECT = "crypto service";
+    private static final String SUBJECT = "key store";
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(JdbcKeyStore.class);
     /** The databases the store runs on. */
     public enum Dialect { SQLITE, POSTGRESQL }

@@ -28,7 +28,7 @@ import dev.keyline.kit.config.ConfigException;
  */
 public final class MasterKey {
     /** The subject of the {@link ConfigException} a malformed or unreadable master key raises. */
-    private static final String SUBJECT = "crypto service";
+    private static final String SUBJECT = "master key";
     public static final String ENV = "KEYLINE_MASTER_KEY";
     private static final String AAD_PREFIX = "keyline/master/v1|";
 
@@ -107,10 +107,10 @@ public final class MasterKey {
                 try {
                     raw = Base64.getDecoder().decode(text);
                 } catch (IllegalArgumentException e) {
-                    throw ConfigException.of(SUBJECT, "master key file " + file + ": is not valid base64");
+                    throw ConfigException.of(SUBJECT, file + ": is not valid base64");
                 }
                 if (raw.length != AesGcm.KEY_BYTES) {
-                    throw ConfigException.of(SUBJECT, "master key file " + file + ": must hold base64 of 32 bytes");
+                    throw ConfigException.of(SUBJECT, file + ": must hold base64 of 32 bytes");
                 }
                 return new MasterKey(SecretBytes.wrap(raw), random, Source.FILE_EXISTING);
             }
@@ -122,7 +122,7 @@ public final class MasterKey {
             SecretFiles.writeNew(file, Base64.getEncoder().encodeToString(raw) + "\n");
             return new MasterKey(SecretBytes.wrap(raw), random, Source.FILE_CREATED);
         } catch (IOException e) {
-            throw ConfigException.of(SUBJECT, "master key file " + file + ": cannot be read or created (" + e.getMessage() + ")");
+            throw ConfigException.of(SUBJECT, file + ": cannot be read or created (" + e.getMessage() + ")");
         }
     }
 

@@ -89,4 +89,14 @@ class CryptoServiceConfigTest {
                 "KEYLINE_CRYPTO_TLS_CERT and KEYLINE_CRYPTO_TLS_KEY: must be set together",
                 "KEYLINE_CRYPTO_TLS_KEY: names a file that cannot be read: " + dir.resolve("missing.key"));
     }
+
+    @Test
+    void fromEnvironment_blankValues_areUnsetAndKeepWhatWasSetBefore() {
+        CryptoServiceConfig c = CryptoServiceConfig.fromEnvironment(Map.of("KEYLINE_DATA_DIR", " ", "KEYLINE_CRYPTO_GRPC_PORT", "")).build();
+        assertThat(c.dataDir()).isEqualTo(Path.of("keyline-data"));
+        assertThat(c.grpcPort()).isEqualTo(CryptoServiceConfig.DEFAULT_GRPC_PORT);
+
+        CryptoServiceConfig set = CryptoServiceConfig.defaults(dir).grpcPort(4242).apply(Map.of("KEYLINE_CRYPTO_GRPC_PORT", "  ")::get).build();
+        assertThat(set.grpcPort()).as("a blank variable does not undo a setter").isEqualTo(4242);
+    }
 }

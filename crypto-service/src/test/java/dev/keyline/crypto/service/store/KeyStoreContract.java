@@ -485,7 +485,7 @@ abstract class KeyStoreContract {
         dev.keyline.kit.config.ConfigException refused = catchThrowableOfType(dev.keyline.kit.config.ConfigException.class, this::open);
 
         assertThat(refused).isNotNull();
-        assertThat(refused.subject()).isEqualTo("crypto service");
+        assertThat(refused.subject()).isEqualTo("key store");
         assertThat(refused.getMessage()).contains("KEYLINE_STORE_TRUST_EXISTING_ROWS");
         try (Connection c = raw(); PreparedStatement ps = c.prepareStatement("SELECT grants FROM callers WHERE name = 'svc'");
                 ResultSet rs = ps.executeQuery()) {
