@@ -149,13 +149,16 @@ class TokenFamiliesRedisTest {
      * slow machine could overrun between creating the family and reading its TTL.
      */
     @Test
-    void storage_redisTtlIsTheFamilysAbsoluteExpiry_andRefreshDoesNotExtendIt() throws Exception {
-        TokenFamilies.Issued first = start("carol");
+    void storage_redisTtlIsTheFamilysAbsoluteExpiry_andRefreshDoesNotExtendIt() {
+        dev.keyline.testing.MutableClock clock = new dev.keyline.testing.MutableClock(Instant.now());
+        TokenFamilies timed = new TokenFamilies(storage, HmacSha256.of(macKey), clock, new SecureRandom(), Duration.ZERO, meters);
+        TokenFamilies.Issued first = timed.start("carol", "app", "openid orders", List.of("api://orders"), Map.of("tenant", "acme"), LIFETIME);
         String key = redis.prefix + first.family().familyId();
         long expiresAt = first.family().expiresAt().toEpochMilli();
         assertThat(redis.redis().pexpiretime(key)).isEqualTo(expiresAt);
-        Thread.sleep(20); // so that a refresh extending the expiry from "now" would show
-        TokenFamilies.Issued second = families.refresh(first.refreshToken(), "app");
+        // A refresh an hour later: one that extended the expiry from "now" would move it by that hour.
+        clock.advance(Duration.ofHours(1));
+        TokenFamilies.Issued second = timed.refresh(first.refreshToken(), "app");
         assertThat(redis.redis().pexpiretime(key)).isEqualTo(expiresAt);
         // The refresh-token index entries expire with the family, exactly.
         List<String> index = redis.keys().stream().filter(k -> k.startsWith(redis.prefix + "rt:")).toList();

@@ -41,58 +41,60 @@ final class V3__Mac_existing_rows extends BaseJavaMigration {
                     + " them, or one whose migration history was edited); if you trust the database as it is now, start once with "
                     + TRUST_SETTING + "=true to MAC them");
         }
-        List<Object[]> updates = new ArrayList<>();
-        try (PreparedStatement ps = c.prepareStatement("SELECT name, token_hash, grants, created_at FROM callers");
-                ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                updates.add(new Object[] {mac.caller(rs.getString(1), rs.getString(2), rs.getString(3), rs.getLong(4)).mac(), rs.getString(1)});
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE callers SET row_mac = ? WHERE name = ?")) {
-            for (Object[] u : updates) {
-                ps.setString(1, (String) u[0]);
-                ps.setString(2, (String) u[1]);
-                ps.executeUpdate();
-            }
-        }
-        updates.clear();
-        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM key_rings"); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                updates.add(new Object[] {JdbcKeyStore.ringMac(mac, rs).mac(), rs.getString("namespace"), rs.getString("name")});
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE key_rings SET row_mac = ? WHERE namespace = ? AND name = ?")) {
-            for (Object[] u : updates) {
-                ps.setString(1, (String) u[0]);
-                ps.setString(2, (String) u[1]);
-                ps.setString(3, (String) u[2]);
-                ps.executeUpdate();
-            }
-        }
-        updates.clear();
-        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM key_versions"); ResultSet rs = ps.executeQuery()) {
-            while (rs.next()) {
-                updates.add(new Object[] {JdbcKeyStore.versionMac(mac, rs).mac(), rs.getString("namespace"), rs.getString("name"),
-                    rs.getLong("version")});
-            }
-        }
-        try (PreparedStatement ps = c.prepareStatement("UPDATE key_versions SET row_mac = ? WHERE namespace = ? AND name = ? AND version = ?");
-                PreparedStatement usage = c.prepareStatement("INSERT INTO key_version_usage (namespace, name, version, encryptions, row_mac)"
-                        + " VALUES (?, ?, ?, 0, ?)")) {
-            for (Object[] u : updates) {
-                ps.setString(1, (String) u[0]);
-                ps.setString(2, (String) u[1]);
-                ps.setString(3, (String) u[2]);
-                ps.setLong(4, (Long) u[3]);
-                ps.executeUpdate();
-                // Encryptions made before the upgrade were not counted: counting starts here.
-                usage.setString(1, (String) u[1]);
-                usage.setString(2, (String) u[2]);
-                usage.setLong(3, (Long) u[3]);
-                usage.setString(4, mac.usage((String) u[1], (String) u[2], (Long) u[3], 0).mac());
+        remac(c, "callers", List.of("name"), rs -> mac.caller(rs.getString("name"), rs.getString("token_hash"), rs.getString("grants"),
+                rs.getLong("created_at")).mac());
+        remac(c, "key_rings", List.of("namespace", "name"), rs -> JdbcKeyStore.ringMac(mac, rs).mac());
+        List<Object[]> versions = remac(c, "key_versions", List.of("namespace", "name", "version"),
+                rs -> JdbcKeyStore.versionMac(mac, rs).mac());
+        // Encryptions made before the upgrade were not counted: counting starts here.
+        try (PreparedStatement usage = c.prepareStatement("INSERT INTO key_version_usage (namespace, name, version, encryptions, row_mac)"
+                + " VALUES (?, ?, ?, 0, ?)")) {
+            for (Object[] v : versions) {
+                String namespace = (String) v[0];
+                String name = (String) v[1];
+                long version = ((Number) v[2]).longValue();
+                usage.setString(1, namespace);
+                usage.setString(2, name);
+                usage.setLong(3, version);
+                usage.setString(4, mac.usage(namespace, name, version, 0).mac());
                 usage.executeUpdate();
             }
         }
+    }
+
+    /** A row's MAC, computed from the row {@code rs} is on. */
+    @FunctionalInterface
+    private interface RowMacOf {
+        String of(ResultSet rs) throws SQLException;
+    }
+
+    /**
+     * Sets {@code row_mac} of every row of {@code table} (read whole first, then updated by its
+     * primary key {@code keys}); returns each row's key values.
+     */
+    private static List<Object[]> remac(Connection c, String table, List<String> keys, RowMacOf macOf) throws SQLException {
+        List<Object[]> rows = new ArrayList<>();
+        try (PreparedStatement ps = c.prepareStatement("SELECT * FROM " + table); ResultSet rs = ps.executeQuery()) {
+            while (rs.next()) {
+                Object[] row = new Object[keys.size() + 1];
+                for (int k = 0; k < keys.size(); k++) {
+                    row[k] = rs.getObject(keys.get(k));
+                }
+                row[keys.size()] = macOf.of(rs);
+                rows.add(row);
+            }
+        }
+        String where = String.join(" AND ", keys.stream().map(k -> k + " = ?").toList());
+        try (PreparedStatement ps = c.prepareStatement("UPDATE " + table + " SET row_mac = ? WHERE " + where)) {
+            for (Object[] row : rows) {
+                ps.setString(1, (String) row[keys.size()]);
+                for (int k = 0; k < keys.size(); k++) {
+                    ps.setObject(k + 2, row[k]);
+                }
+                ps.executeUpdate();
+            }
+        }
+        return rows;
     }
 
     private static long count(Connection c, String table) throws SQLException {

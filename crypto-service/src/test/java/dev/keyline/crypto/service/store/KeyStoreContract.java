@@ -36,6 +36,8 @@ import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
 
 /** What every {@link KeyStore} must do; run against SQLite and the real PostgreSQL. */
 abstract class KeyStoreContract {
@@ -363,38 +365,47 @@ abstract class KeyStoreContract {
         assertThat(reg.list("app")).isEmpty();
     }
 
-    @Test
-    void ringMinDecryptionVersion_loweredInTheDatabase_refused() throws Exception {
-        JdbcKeyStore store = open();
-        KeyRegistry reg = registry(store, Duration.ZERO);
-        KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
-        KeyId id = KeyId.of("app", "min");
-        reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
-        KeyOperations.Encrypted old = ops.encrypt(id, new byte[] {1}, new byte[0]);
-        reg.rotate(id);
-        reg.setMinDecryptionVersion(id, 2);
+    /** A legitimate change that retires version 1 of a rotated key, and the SQL that undoes it behind the service's back. */
+    enum Retirement {
+        MIN_DECRYPTION_VERSION_LOWERED("UPDATE key_rings SET min_decryption_version = 1 WHERE namespace = 'app' AND name = ?") {
+            @Override
+            void apply(KeyRegistry reg, KeyId id) {
+                reg.setMinDecryptionVersion(id, 2);
+            }
+        },
+        DISABLED_VERSION_REENABLED("UPDATE key_versions SET state = 'ENABLED' WHERE namespace = 'app' AND name = ? AND version = 1") {
+            @Override
+            void apply(KeyRegistry reg, KeyId id) {
+                reg.setState(id.withVersion(1), KeyState.DISABLED);
+            }
+        };
 
-        sql("UPDATE key_rings SET min_decryption_version = 1 WHERE namespace = 'app' AND name = 'min'");
+        final String undo;
 
-        assertReason(() -> ops.decrypt(old.keyId(), old.ciphertext(), new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
-        assertThat(refused).contains("key_rings:app/min");
+        Retirement(String undo) {
+            this.undo = undo;
+        }
+
+        abstract void apply(KeyRegistry reg, KeyId id);
     }
 
-    @Test
-    void versionState_reenabledInTheDatabase_refused() throws Exception {
+    @ParameterizedTest
+    @EnumSource(Retirement.class)
+    void retiredVersion_madeUsableAgainInTheDatabase_refused(Retirement retirement) throws Exception {
         JdbcKeyStore store = open();
         KeyRegistry reg = registry(store, Duration.ZERO);
         KeyOperations ops = new KeyOperations(reg, RANDOM, 1 << 20);
-        KeyId id = KeyId.of("app", "ver");
+        KeyId id = KeyId.of("app", retirement.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-'));
         reg.create(id, KeyAlgorithm.AES_256_GCM, Duration.ZERO);
         KeyOperations.Encrypted old = ops.encrypt(id, new byte[] {1}, new byte[0]);
         reg.rotate(id);
-        reg.setState(id.withVersion(1), KeyState.DISABLED);
+        retirement.apply(reg, id);
+        assertReason(() -> ops.decrypt(old.keyId(), old.ciphertext(), new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
 
-        sql("UPDATE key_versions SET state = 'ENABLED' WHERE namespace = 'app' AND name = 'ver' AND version = 1");
+        sql(retirement.undo, id.id());
 
         assertReason(() -> ops.decrypt(old.keyId(), old.ciphertext(), new byte[0]), CryptoException.Reason.KEY_STATE_INVALID);
-        assertThat(refused).contains("key_rings:app/ver");
+        assertThat(refused).contains("key_rings:" + id.ringName());
     }
 
     @Test
